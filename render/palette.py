@@ -1,0 +1,414 @@
+"""Palettes: named sets of role colours, loaded from TOML or GIMP ``.gpl`` files.
+
+A palette gives one colour per role (``ROLES``). TOML files look like::
+
+    name = "neon"                 # optional, defaults to the file stem
+    description = "Neon blues with urgent reds"
+    print_safe = false            # optional
+    [colors]
+    background = "#04060d"
+    primary = "#1ae3ff"
+    ...
+
+``hot`` is optional and defaults to ``lighten_to_white(glow, 0.7)``.
+
+GIMP palettes (``.gpl``) are imported too: colours whose names match a role
+(case-insensitively) take that role; the roles still missing are filled from the
+other colours: the darkest becomes ``background``, the rest in file order become
+``primary, secondary, alert, glow, text``, cycling if there are fewer.
+
+Bare palette names are looked up as ``NAME.toml`` then ``NAME.gpl`` in
+``palette_search_dirs()``. Files are only ever read as data. Every bad input raises
+``ConfigError`` naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from render.color import RGB, lighten_to_white, luminance, parse_color
+from render.errors import ConfigError, did_you_mean
+
+ROLES: tuple[str, ...] = ("background", "primary", "secondary", "alert", "glow", "text", "hot")
+REQUIRED_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "hot")
+ORDERED_ROLES: tuple[str, ...] = ("primary", "secondary", "alert", "glow", "text")
+"""Roles filled in file order when a GIMP palette's colour names are not role names."""
+
+HOT_FROM_GLOW = 0.7
+"""How far ``glow`` is pushed toward white to make the default ``hot``."""
+
+SUFFIXES: tuple[str, ...] = (".toml", ".gpl")
+TOP_LEVEL_KEYS: tuple[str, ...] = ("name", "description", "print_safe", "colors")
+PROJECT_PALETTES = Path(__file__).resolve().parents[1] / "palettes"
+
+_NEEDS = f"a palette needs {', '.join(REQUIRED_ROLES)} (hot is optional)"
+_TOML_POS_RE = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)\s*$")
+
+
+def default_hot(glow: RGB) -> RGB:
+    """The ``hot`` colour used when a palette does not give one."""
+    return lighten_to_white(glow, HOT_FROM_GLOW)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """An immutable set of colours, one per role in ``ROLES``."""
+
+    name: str
+    colors: Mapping[str, RGB]
+    description: str = ""
+    print_safe: bool = False
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        given = dict(self.colors)
+        if "hot" not in given and "glow" in given:
+            given["hot"] = default_hot(given["glow"])
+        missing = [r for r in ROLES if r not in given]
+        extra = [r for r in given if r not in ROLES]
+        if missing or extra:
+            raise ValueError(
+                f"palette {self.name!r}: missing roles {missing}, unknown roles {extra}"
+            )
+        ordered = {r: (float(given[r][0]), float(given[r][1]), float(given[r][2])) for r in ROLES}
+        object.__setattr__(self, "colors", types.MappingProxyType(ordered))
+
+    def __getitem__(self, role: str) -> RGB:
+        try:
+            return self.colors[role]
+        except KeyError:
+            hint = did_you_mean(role, ROLES)
+            raise KeyError(
+                f"palette has no role {role!r}{hint}; roles are {', '.join(ROLES)}"
+            ) from None
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(self.colors.items()), self.description, self.print_safe))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_palette(path: str | Path) -> Palette:
+    """Load a ``.toml`` or ``.gpl`` palette file; any problem raises ``ConfigError``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ConfigError(
+            path, "", f'unsupported palette file type "{path.suffix}"; expected .toml or .gpl'
+        )
+    text = _read_text(path)
+    if suffix == ".toml":
+        return _parse_toml(path, text)
+    return _parse_gpl(path, text)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, "", "palette file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "", "is a directory, expected a palette file") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read palette file: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, "", "not UTF-8 text", line=line) from None
+
+
+def _key_line(text: str, table: str, key: str) -> int | None:
+    """Best-effort line number of ``key`` inside ``[table]`` ('' = top level)."""
+    current = ""
+    key_re = re.compile(rf"""\s*(?:"{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*=""")
+    dotted_re = re.compile(rf"\s*{re.escape(table)}\s*\.\s*{re.escape(key)}\s*=") if table else None
+    header_re = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = header_re.match(line)
+        if header:
+            current = header.group(1).strip().strip("\"'")
+            continue
+        if current == table and key_re.match(line):
+            return number
+        if current == "" and dotted_re is not None and dotted_re.match(line):
+            return number
+    return None
+
+
+def _table_line(text: str, table: str) -> int | None:
+    """Line number of the ``[table]`` header, or of ``table = {...}``, if there is one."""
+    header_re = re.compile(rf"""\s*\[\s*["']?{re.escape(table)}["']?\s*\]""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header_re.match(line):
+            return number
+    return _key_line(text, "", table)
+
+
+def _parse_toml(path: Path, text: str) -> Palette:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        pos = _TOML_POS_RE.search(message)
+        line = None
+        if pos:
+            message = message[: pos.start()]
+            line = int(pos.group(1)) if pos.group(1) else len(text.splitlines()) or 1
+        raise ConfigError(path, "", f"not valid TOML: {message}", line=line) from None
+
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(
+                path,
+                key,
+                f"unknown key{did_you_mean(key.lower(), TOP_LEVEL_KEYS)}; "
+                f"expected {', '.join(TOP_LEVEL_KEYS)}",
+                line=_key_line(text, "", key),
+            )
+
+    name = _toml_str(path, text, data, "name", path.stem)
+    if not name.strip():
+        raise ConfigError(path, "name", "must not be empty", line=_key_line(text, "", "name"))
+    description = _toml_str(path, text, data, "description", "")
+    print_safe = data.get("print_safe", False)
+    if not isinstance(print_safe, bool):
+        raise ConfigError(
+            path,
+            "print_safe",
+            f"expected true or false, got {print_safe!r}",
+            line=_key_line(text, "", "print_safe"),
+        )
+
+    if "colors" not in data:
+        raise ConfigError(path, "colors", f"missing [colors] table; {_NEEDS}")
+    table = data["colors"]
+    if not isinstance(table, dict):
+        raise ConfigError(
+            path,
+            "colors",
+            f'expected a table like [colors] primary = "#1ae3ff", got {table!r}',
+            line=_key_line(text, "", "colors"),
+        )
+
+    colors: dict[str, RGB] = {}
+    for role, value in table.items():
+        where = _key_line(text, "colors", role)
+        if role not in ROLES:
+            raise ConfigError(
+                path,
+                f"colors.{role}",
+                f"unknown role{did_you_mean(role.lower(), ROLES)}; roles are {', '.join(ROLES)}",
+                line=where,
+            )
+        try:
+            colors[role] = parse_color(value)
+        except ValueError as exc:
+            raise ConfigError(path, f"colors.{role}", str(exc), line=where) from None
+    for role in REQUIRED_ROLES:
+        if role not in colors:
+            raise ConfigError(
+                path, f"colors.{role}", f"missing; {_NEEDS}", line=_table_line(text, "colors")
+            )
+    return Palette(
+        name=name,
+        colors=colors,
+        description=description,
+        print_safe=print_safe,
+        source=str(path),
+    )
+
+
+def _toml_str(path: Path, text: str, data: dict[str, Any], key: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(
+            path, key, f"expected a string, got {value!r}", line=_key_line(text, "", key)
+        )
+    return value
+
+
+def _parse_gpl(path: Path, text: str) -> Palette:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "GIMP Palette":
+        raise ConfigError(path, "", 'not a GIMP palette: the first line must be "GIMP Palette"', 1)
+
+    name = path.stem
+    notes: list[str] = []
+    entries: list[tuple[int, RGB, str]] = []  # (line number, colour, name)
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            note = line.lstrip("#").strip()
+            if note and not entries:
+                notes.append(note)
+            continue
+        if not entries and ":" in line and not line[0].isdigit():
+            header, _, value = line.partition(":")
+            header = header.strip().lower()
+            if header == "name":
+                name = value.strip() or name
+                continue
+            if header == "columns":
+                if not value.strip().isdigit():
+                    raise ConfigError(
+                        path, "Columns", f'expected a whole number, got "{value.strip()}"', number
+                    )
+                continue
+        parts = line.split(None, 3)
+        try:
+            rgb = tuple(int(p) for p in parts[:3])
+        except ValueError:
+            rgb = ()
+        if len(rgb) != 3 or not all(0 <= c <= 255 for c in rgb):
+            raise ConfigError(
+                path,
+                "",
+                f'expected "R G B name" with R, G and B from 0 to 255, got "{line}"',
+                number,
+            )
+        label = parts[3].strip() if len(parts) > 3 else ""
+        entries.append((number, (rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0), label))
+
+    if len(entries) < 2:
+        raise ConfigError(
+            path, "", f"a GIMP palette needs at least 2 colours, found {len(entries)}"
+        )
+
+    colors: dict[str, RGB] = {}
+    named_at: dict[str, int] = {}
+    unnamed: list[RGB] = []
+    for number, rgb, label in entries:
+        role = label.lower()
+        if role in ROLES:
+            if role in named_at:
+                raise ConfigError(
+                    path,
+                    role,
+                    f"role colour given twice (lines {named_at[role]} and {number})",
+                    number,
+                )
+            named_at[role] = number
+            colors[role] = rgb
+        else:
+            unnamed.append(rgb)
+
+    if "background" not in colors and unnamed:
+        darkest = min(range(len(unnamed)), key=lambda i: luminance(unnamed[i]))
+        colors["background"] = unnamed.pop(darkest)
+    missing = [r for r in ORDERED_ROLES if r not in colors]
+    if missing and unnamed:
+        for i, role in enumerate(missing):
+            colors[role] = unnamed[i % len(unnamed)]
+    for role in REQUIRED_ROLES:
+        if role not in colors:
+            raise ConfigError(
+                path,
+                role,
+                f"missing; {_NEEDS}, named as colours or left to fill from unnamed colours",
+            )
+    return Palette(
+        name=name,
+        colors=colors,
+        description=notes[0] if notes else "",
+        print_safe=False,
+        source=str(path),
+    )
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def palette_search_dirs(near: Path | None = None) -> list[Path]:
+    """Directories searched for bare palette names, nearest first; existing ones only."""
+    candidates: list[Path] = []
+    if near is not None:
+        near = Path(near)
+        candidates += [near / "palettes", near.parent / "palettes"]
+    candidates.append(PROJECT_PALETTES)
+    result: list[Path] = []
+    seen: set[Path] = set()
+    for directory in candidates:
+        resolved = directory.resolve()
+        if resolved in seen or not resolved.is_dir():
+            continue
+        seen.add(resolved)
+        result.append(resolved)
+    return result
+
+
+def _palette_files(near: Path | None) -> dict[str, Path]:
+    """Lookup name -> file, nearest directory first and .toml before .gpl."""
+    found: dict[str, Path] = {}
+    for directory in palette_search_dirs(near):
+        for suffix in SUFFIXES:
+            for file in sorted(directory.glob(f"*{suffix}")):
+                if file.is_file():
+                    found.setdefault(file.stem, file)
+    return found
+
+
+def find_palette(
+    name_or_path: str,
+    near: Path | None = None,
+    *,
+    file: str | Path | None = None,
+    key: str = "palette",
+) -> Palette:
+    """Resolve a palette name (``"neon"``) or file path (``"my.gpl"``) and load it.
+
+    Paths are taken relative to ``near`` when given. ``file`` and ``key`` say where the
+    request came from, for the error message when nothing matches.
+    """
+    if not isinstance(name_or_path, str) or not name_or_path.strip():
+        raise ConfigError(
+            file, key, f'expected a palette name like "neon" or a file path, got {name_or_path!r}'
+        )
+    request = name_or_path.strip()
+    if Path(request).suffix.lower() in SUFFIXES:
+        path = Path(request).expanduser()
+        if not path.is_absolute() and near is not None:
+            base = Path(near)
+            path = (base.parent if base.is_file() else base) / path
+        if not path.is_file():
+            raise ConfigError(file, key, f'palette file "{request}" not found (looked for {path})')
+        return load_palette(path)
+
+    files = _palette_files(near)
+    match = files.get(request)
+    if match is None:
+        folded = [stem for stem in files if stem.lower() == request.lower()]
+        if len(folded) == 1:
+            match = files[folded[0]]
+    if match is None:
+        names = sorted(files)
+        if names:
+            available = f"; available: {', '.join(names)}"
+        else:
+            dirs = ", ".join(str(d) for d in palette_search_dirs(near)) or str(PROJECT_PALETTES)
+            available = f"; no palettes found in {dirs}"
+        raise ConfigError(
+            file, key, f'unknown palette "{request}"{did_you_mean(request, names)}{available}'
+        )
+    return load_palette(match)
+
+
+def available_palettes(near: Path | None = None) -> list[Palette]:
+    """Every loadable palette in the search dirs, sorted by name; broken files are skipped."""
+    palettes: dict[str, Palette] = {}
+    for path in _palette_files(near).values():
+        try:
+            palette = load_palette(path)
+        except ConfigError:
+            continue
+        palettes.setdefault(palette.name, palette)
+    return [palettes[n] for n in sorted(palettes)]
