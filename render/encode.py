@@ -1,0 +1,672 @@
+"""Stream rendered frames into MP4, WebM, GIF or a PNG folder, atomically.
+
+Frames arrive one at a time as uint8 RGB arrays of shape (height, width, 3) and go straight
+into an ffmpeg pipe (or straight to disk for PNG), so memory stays flat however long the
+render is.
+
+Every output is built under a hidden temporary name beside the target (same directory, so
+the final ``os.replace`` is an atomic rename on the same filesystem) and only moved into
+place when the writer closes cleanly. On any exception -- a render bug, Ctrl-C, a failing
+encoder -- the temporaries are removed, ffmpeg is killed, the exception propagates and
+whatever was at the output path before is left untouched.
+
+ffmpeg is the binary bundled with imageio-ffmpeg, driven through a plain ``subprocess.Popen``
+pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control the command).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from render.errors import RenderError
+
+FORMATS = ("mp4", "gif", "webm", "png")
+
+_SUFFIX_FORMATS = {".mp4": "mp4", ".gif": "gif", ".webm": "webm"}
+_FRAME_NAME = "frame_{:06d}.png"
+_FRAME_RE = re.compile(r"frame_\d+\.png")
+
+# Browsers play GIF delays below 2 centiseconds as 10 cs, so anything over 50 fps would
+# silently run at 10 fps; refuse instead.
+_GIF_MAX_FPS = 50
+_GIF_MAX_SIZE = 65535  # 16-bit width/height fields in the GIF header
+
+# The default, sierra2_4a, measured worst of ten dithers on a 320x180x30 neon test pattern
+# (glowing sine lines and a ring on a dark gradient): 12% of static pixels flicker between
+# frames, 962 KiB, PSNR 32.5 dB. sierra3: 0.1% flicker, 766 KiB, PSNR 34.0 dB, best
+# blurred-PSNR among full error-diffusion dithers. (atkinson scored about the same but drops
+# a quarter of the error, which crushes detail in near-black -- exactly where neon lives.)
+_GIF_DITHER = "sierra3"
+
+# PNG sequences: zlib level 3 vs Pillow's default 6 on a 1080p neon frame measured 42 ms /
+# 206 KiB vs 86 ms / 154 KiB; a frame dump is written once per frame, so favour speed.
+_SEQUENCE_PNG_LEVEL = 3
+
+# ffmpeg's error output ends with generic follow-on lines; these say nothing the first
+# error didn't, so they are dropped when building the one-line RenderError.
+_FFMPEG_NOISE = re.compile(
+    r"Task finished with error code|Terminating thread with return code|"
+    r"Error sending frames to consumers|Nothing was written into output file|"
+    r"Conversion failed|Could not open encoder before EOF|Error while filtering|"
+    r"Error while opening encoder|Error closing file|^Exiting"
+)
+
+
+# --------------------------------------------------------------------------- format checks
+
+
+def format_for(path: str | os.PathLike[str]) -> str:
+    """Output format for *path*: by suffix, or "png" (numbered sequence) for a folder."""
+    p = Path(path)
+    if p.is_dir():
+        return "png"
+    suffix = p.suffix
+    if not suffix:
+        return "png"
+    fmt = _SUFFIX_FORMATS.get(suffix.lower())
+    if fmt is None:
+        raise RenderError(
+            f'{path}: unknown output format "{suffix}"; use .mp4, .gif, .webm or a folder'
+        )
+    return fmt
+
+
+def check_size(fmt: str, width: int, height: int) -> None:
+    """Refuse sizes the format can't hold; frames are never rescaled to fit."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    if width < 1 or height < 1:
+        raise RenderError(f"output size must be positive; got {width}x{height}")
+    if fmt in ("mp4", "webm") and (width % 2 or height % 2):
+        # yuv420p stores chroma at half resolution in both directions, so x264/libvpx
+        # reject odd dimensions; padding or scaling would change the picture.
+        even = f"{width - width % 2 or 2}x{height - height % 2 or 2}"
+        raise RenderError(
+            f"{fmt.upper()} needs an even width and height (yuv420p); "
+            f"got {width}x{height}; try {even}"
+        )
+    if fmt == "gif" and max(width, height) > _GIF_MAX_SIZE:
+        raise RenderError(f"GIF can be at most {_GIF_MAX_SIZE} pixels wide or high")
+
+
+def _check_fps(fmt: str, fps: float | Fraction) -> Fraction:
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise RenderError(f"frame rate must be a positive number; got {fps!r}")
+    if fmt == "gif" and fps > _GIF_MAX_FPS:
+        raise RenderError(
+            f"GIF can't play faster than {_GIF_MAX_FPS} fps (browsers slow shorter frame "
+            f"delays to 10 fps); got {float(fps):g} fps, use 50, 25 or 20"
+        )
+    return _fps_fraction(fps if isinstance(fps, Fraction) else value)
+
+
+def _fps_fraction(fps: float | Fraction) -> Fraction:
+    """Exact rational for ffmpeg's -r, so timestamps don't drift over long renders."""
+    if isinstance(fps, Fraction):
+        return fps
+    exact = Fraction(fps)
+    if exact.denominator == 1:
+        return exact
+    # 29.97, 23.976, 59.94 ... mean the NTSC rates n*1000/1001; Fraction(29.97) would give
+    # 2997/100, which differs by 0.1 frame per hour but breaks the standard timebase.
+    ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
+    if abs(ntsc - exact) < Fraction(1, 200):
+        return ntsc
+    return exact.limit_denominator(1001)
+
+
+def _fps_arg(fps: Fraction) -> str:
+    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
+
+
+def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in (metadata or {}).items():
+        # PNG keywords are 1-79 Latin-1 characters; "=" would split ffmpeg's key=value.
+        if not isinstance(key, str) or not 1 <= len(key) <= 79 or "=" in key or "\0" in key:
+            raise RenderError(f"metadata key {key!r} must be 1-79 characters without '='")
+        try:
+            key.encode("latin-1")
+        except UnicodeEncodeError:
+            raise RenderError(f"metadata key {key!r} must be Latin-1 text") from None
+        value = str(value)
+        if "\0" in value:
+            raise RenderError(f"metadata value for {key!r} contains a NUL character")
+        out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------- temp names
+
+
+def _temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = False) -> Path:
+    """Create a new hidden file/dir beside *path*: ``.dream.<random>.part.mp4``.
+
+    Created with O_EXCL (or mkdir) so two renders can't collide, and with the normal
+    0o666/0o777 mode so the umask applies -- mkstemp's 0o600 would survive the rename and
+    leave a video nobody else can read.
+    """
+    stem = path.stem if not make_dir else path.name
+    for _ in range(100):
+        candidate = path.with_name(f".{stem}.{secrets.token_hex(4)}.{tag}{suffix}")
+        try:
+            if make_dir:
+                os.mkdir(candidate, 0o777)
+            else:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
+    raise RenderError(f"{path}: could not create a temporary file beside it")
+
+
+def _remove(path: Path | None) -> None:
+    """Best-effort cleanup; never raises, so it can't mask the exception being handled."""
+    if path is None:
+        return
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- ffmpeg
+
+
+@functools.cache
+def _ffmpeg_exe() -> str:
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # ImportError, or RuntimeError when no binary is found
+        raise RenderError(f"ffmpeg is not available: {exc}") from exc
+
+
+@functools.cache
+def _encoders() -> frozenset[str]:
+    """Names from ``ffmpeg -encoders`` (lines like ' V....D libx264   libx264 H.264 ...')."""
+    result = subprocess.run(
+        [_ffmpeg_exe(), "-hide_banner", "-encoders"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    names = set()
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and len(parts[0]) == 6 and parts[1] != "=":
+            names.add(parts[1])
+    return frozenset(names)
+
+
+def _summarize_stderr(text: str, limit: int = 3) -> str:
+    """The first few distinct, non-boilerplate lines of ffmpeg's stderr, as one line.
+
+    With -loglevel error the root cause comes first (e.g. "x264 [error]: invalid preset
+    'nonsense'") and the tail is generic fallout ("Conversion failed!"), so prefer the start.
+    """
+    lines: list[str] = []
+    for raw in text.splitlines():
+        # drop "[libx264 @ 0x55d...] " / "[vost#0:0/libx264 @ 0x...] [enc:...] " prefixes
+        line = re.sub(r"^(\[[^\]]*\]\s*)+", "", raw).strip()
+        if line and not _FFMPEG_NOISE.search(line) and line not in lines:
+            lines.append(line)
+    return "; ".join(lines[:limit])
+
+
+class _Ffmpeg:
+    """One ffmpeg process. stderr goes to an anonymous temp file, not a pipe: nobody reads
+    it while frames are written, and a full stderr pipe would deadlock both sides."""
+
+    def __init__(self, args: list[str], target: Path, what: str, *, feed: bool) -> None:
+        self.target = target
+        self.what = what
+        self._stderr = tempfile.TemporaryFile()
+        cmd = [_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                # Own session: Ctrl-C reaches only Python, which then kills ffmpeg itself;
+                # otherwise ffmpeg may die first and a KeyboardInterrupt turns into a
+                # confusing "broken pipe" RenderError.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self._stderr.close()
+            raise RenderError(f"{target}: could not start ffmpeg: {exc}") from exc
+
+    def write(self, data: memoryview) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(data)
+        except BrokenPipeError:
+            # ffmpeg exited early (bad option, encoder error, disk full); its stderr says why
+            self.proc.wait()
+            raise self._error() from None
+
+    def finish(self) -> None:
+        """Close the input (if any), wait, and raise RenderError if ffmpeg failed."""
+        if self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass  # reported below through the exit code
+        if self.proc.wait() != 0:
+            raise self._error()
+        self._stderr.close()
+
+    def kill(self) -> None:
+        """Stop ffmpeg now and reap it; safe to call more than once."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except OSError:
+            pass  # BrokenPipeError flushing a buffer ffmpeg will never read
+        self.proc.wait()
+        self._stderr.close()
+
+    def _error(self) -> RenderError:
+        self._stderr.seek(0)
+        text = self._stderr.read().decode("utf-8", "replace")
+        detail = _summarize_stderr(text) or f"ffmpeg exited with code {self.proc.returncode}"
+        return RenderError(f"{self.target}: ffmpeg could not write {self.what}: {detail}")
+
+
+def _run_ffmpeg(args: list[str], target: Path, what: str) -> None:
+    """Run a non-streaming ffmpeg step to completion (killed if we are interrupted)."""
+    ff = _Ffmpeg(args, target, what, feed=False)
+    try:
+        ff.finish()
+    except BaseException:
+        ff.kill()
+        raise
+
+
+def _raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
+    return [
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+        "-r", _fps_arg(fps), "-i", "-",
+    ]  # fmt: skip
+
+
+# Frames are sRGB; say so, and convert with the BT.709 matrix the tags promise. Untagged,
+# ffmpeg converts with BT.601 and players guess (often 709 for video), shifting saturated
+# neon hues. setparams labels the RGB frames' primaries/transfer; -colorspace picks the
+# YUV matrix for the conversion and the bitstream tag. This is no scaling: size is untouched.
+_YUV420_BT709 = [
+    "-vf", "setparams=color_primaries=bt709:color_trc=bt709",
+    "-colorspace", "bt709", "-color_range", "tv", "-pix_fmt", "yuv420p",
+]  # fmt: skip
+
+
+def _metadata_args(metadata: Mapping[str, str]) -> list[str]:
+    args: list[str] = []
+    for key, value in metadata.items():
+        args += ["-metadata", f"{key}={value}"]
+    return args
+
+
+def _webm_codec_args() -> list[str]:
+    encoders = _encoders()
+    if "libvpx-vp9" in encoders:
+        # Constant quality (crf with -b:v 0); row-mt + cpu-used 4 is ~realtime-ish at
+        # "good" quality; plain VP9 defaults are very slow.
+        return [
+            "-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1",
+            "-deadline", "good", "-cpu-used", "4",
+        ]  # fmt: skip
+    if "libvpx" in encoders:
+        # VP8's crf mode needs -b:v as a ceiling.
+        return [
+            "-c:v", "libvpx", "-crf", "10", "-b:v", "10M",
+            "-deadline", "good", "-cpu-used", "4",
+        ]  # fmt: skip
+    raise RenderError("this ffmpeg has no VP9 or VP8 encoder for WebM; write .mp4 instead")
+
+
+def _lossless_stage_args() -> list[str]:
+    # Lossless RGB intermediate for the two-pass GIF. On a 720p neon pattern: x264rgb
+    # qp 0 ultrafast encoded ~115 fps at 5% of raw size; FFV1 ~50 fps at 5.5%.
+    if "libx264rgb" in _encoders():
+        return ["-c:v", "libx264rgb", "-qp", "0", "-preset", "ultrafast"]
+    return ["-c:v", "ffv1"]
+
+
+# --------------------------------------------------------------------------- writers
+
+
+class FrameWriter:
+    """Receives frames for one output; created by :func:`open_writer`, never directly."""
+
+    def __init__(self, path: Path, fmt: str, width: int, height: int, fps: Fraction) -> None:
+        self.path = path
+        self.format = fmt
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.frames_written = 0
+        self._closed = False
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append one uint8 RGB frame of shape (height, width, 3)."""
+        if self._closed:
+            raise ValueError(f"{self.path}: writer is closed")
+        arr = np.asarray(frame)
+        if arr.dtype != np.uint8 or arr.shape != (self.height, self.width, 3):
+            raise ValueError(
+                f"frame must be uint8 of shape ({self.height}, {self.width}, 3); "
+                f"got {arr.dtype} {arr.shape}"
+            )
+        self._write(np.ascontiguousarray(arr))
+        self.frames_written += 1
+
+    def _write(self, frame: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        """Finalize and move into place. Only called if the with-block succeeded."""
+        raise NotImplementedError
+
+    def _abort(self) -> None:
+        """Kill/delete everything temporary. Must never raise."""
+        raise NotImplementedError
+
+    def _require_frames(self) -> None:
+        if self.frames_written == 0:
+            raise RenderError(f"{self.path}: no frames were rendered, nothing written")
+
+
+class _FfmpegWriter(FrameWriter):
+    """mp4 / webm: one ffmpeg process encodes the piped frames straight into the temp file.
+
+    gif: GIF wants one palette computed from *all* frames. The obvious single graph
+    (split -> palettegen + paletteuse) makes ffmpeg hold every frame in RAM until the input
+    ends (measured: ~1 MiB per 640x360 frame, 256 MiB RSS at 200 frames; ~8 MiB per 1080p
+    frame). So frames stream into a lossless intermediate beside the output, then two more
+    ffmpeg runs read it back: palettegen, then paletteuse. Memory stays flat; disk pays.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        width: int,
+        height: int,
+        fps: Fraction,
+        metadata: dict[str, str],
+        preset: str,
+        crf: int,
+    ) -> None:
+        super().__init__(path, fmt, width, height, fps)
+        self._temps: list[Path] = []
+        self._ffmpeg: _Ffmpeg | None = None
+        try:
+            self._tmp = self._temp(path.suffix)
+            inp = _raw_input_args(width, height, fps)
+            if fmt == "mp4":
+                args = [
+                    *inp, "-c:v", "libx264", "-preset", str(preset), "-crf", str(crf),
+                    *_YUV420_BT709, "-movflags", "+faststart",
+                    *_metadata_args(metadata), "-f", "mp4", str(self._tmp),
+                ]  # fmt: skip
+                what = "MP4"
+            elif fmt == "webm":
+                args = [
+                    *inp, *_webm_codec_args(), *_YUV420_BT709,
+                    *_metadata_args(metadata), "-f", "webm", str(self._tmp),
+                ]  # fmt: skip
+                what = "WebM"
+            else:
+                # GIF metadata: ffmpeg's GIF muxer writes no comment extension (only
+                # loop/final_delay options), so metadata is skipped for GIF.
+                self._stage = self._temp(".mkv")
+                args = [*inp, *_lossless_stage_args(), "-f", "matroska", str(self._stage)]
+                what = "GIF frames"
+            self._ffmpeg = _Ffmpeg(args, path, what, feed=True)
+        except BaseException:
+            self._abort()
+            raise
+
+    def _temp(self, suffix: str) -> Path:
+        tmp = _temp_sibling(self.path, "part", suffix)
+        self._temps.append(tmp)
+        return tmp
+
+    def _write(self, frame: np.ndarray) -> None:
+        assert self._ffmpeg is not None
+        self._ffmpeg.write(frame.data)
+
+    def _finish(self) -> None:
+        assert self._ffmpeg is not None
+        self._require_frames()
+        self._ffmpeg.finish()
+        if self.format == "gif":
+            self._make_gif()
+        os.replace(self._tmp, self.path)
+        self._closed = True
+        for tmp in self._temps:
+            if tmp != self._tmp:
+                _remove(tmp)
+
+    def _make_gif(self) -> None:
+        palette = self._temp(".png")
+        _run_ffmpeg(
+            [
+                "-i", str(self._stage),
+                "-vf", "palettegen=stats_mode=full:max_colors=256",
+                "-frames:v", "1", "-update", "1", "-f", "image2", str(palette),
+            ],
+            self.path, "the GIF palette",
+        )  # fmt: skip
+        _run_ffmpeg(
+            [
+                "-i", str(self._stage), "-i", str(palette),
+                "-filter_complex", f"[0:v][1:v]paletteuse=dither={_GIF_DITHER}",
+                # -loop 0: repeat forever. Delays come from the timestamps (centiseconds;
+                # ffmpeg alternates e.g. 3/3/4 cs for 30 fps so the average is right).
+                "-loop", "0", "-f", "gif", str(self._tmp),
+            ],
+            self.path, "GIF",
+        )  # fmt: skip
+
+    def _abort(self) -> None:
+        self._closed = True
+        if self._ffmpeg is not None:
+            try:
+                self._ffmpeg.kill()
+            except BaseException:
+                pass  # cleanup must not mask the exception that got us here
+        for tmp in self._temps:
+            _remove(tmp)
+
+
+class _PngSequenceWriter(FrameWriter):
+    """Numbered PNGs in a temp folder beside the target, swapped in on success."""
+
+    def __init__(
+        self, path: Path, width: int, height: int, fps: Fraction, metadata: dict[str, str]
+    ) -> None:
+        super().__init__(path, "png", width, height, fps)
+        _check_replaceable_folder(path)  # fail before rendering, not after
+        self._pnginfo = _pnginfo(metadata)
+        self._tmpdir: Path | None = _temp_sibling(path, "part", make_dir=True)
+
+    def _write(self, frame: np.ndarray) -> None:
+        assert self._tmpdir is not None
+        name = self._tmpdir / _FRAME_NAME.format(self.frames_written)
+        try:
+            Image.fromarray(frame, "RGB").save(
+                name, "PNG", pnginfo=self._pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
+            )
+        except OSError as exc:
+            raise RenderError(f"{name}: could not write frame: {exc.strerror or exc}") from exc
+
+    def _finish(self) -> None:
+        assert self._tmpdir is not None
+        self._require_frames()
+        target = self.path
+        if not target.exists():
+            os.replace(self._tmpdir, target)
+        else:
+            _check_replaceable_folder(target)  # again: it may have changed during the render
+            # rename() won't replace a non-empty folder, so swap in two steps and put the
+            # old one back if the second step fails.
+            old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
+            os.replace(target, old)
+            try:
+                os.replace(self._tmpdir, target)
+            except BaseException:
+                os.replace(old, target)
+                raise
+            self._tmpdir = None
+            try:
+                shutil.rmtree(old)
+            except OSError as exc:
+                raise RenderError(
+                    f"{target}: written, but the previous frames moved to {old} could not be"
+                    f" removed ({exc.strerror or exc}); delete that folder by hand"
+                ) from exc
+        self._tmpdir = None
+        self._closed = True
+
+    def _abort(self) -> None:
+        self._closed = True
+        _remove(self._tmpdir)
+        self._tmpdir = None
+
+
+def _check_replaceable_folder(path: Path) -> None:
+    """A PNG target may be new, or a folder of nothing but frame_*.png from a past render."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise RenderError(f"{path}: exists and is not a folder; can't write PNG frames there")
+    others = sorted(p.name for p in path.iterdir() if not _FRAME_RE.fullmatch(p.name))
+    if others:
+        more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+        raise RenderError(
+            f"{path}: folder holds files that are not frame_*.png ({others[0]!r}{more}); "
+            "refusing to replace it -- choose an empty or new folder"
+        )
+
+
+def _pnginfo(metadata: Mapping[str, str]) -> PngInfo | None:
+    if not metadata:
+        return None
+    info = PngInfo()
+    for key, value in metadata.items():
+        info.add_text(key, value)  # tEXt; Pillow switches to iTXt for non-Latin-1 text
+    return info
+
+
+@contextmanager
+def open_writer(
+    path: str | os.PathLike[str],
+    size: tuple[int, int],
+    fps: float,
+    *,
+    metadata: Mapping[str, str] | None = None,
+    preset: str = "medium",
+    crf: int = 18,
+) -> Iterator[FrameWriter]:
+    """Open an atomic frame sink for *path*; format from :func:`format_for`.
+
+    *size* is (width, height); frames are (height, width, 3) uint8 RGB. *preset* and *crf*
+    are x264 settings and apply to MP4 only (WebM uses its own constant-quality settings).
+    *metadata* becomes container tags: MP4 keeps only the keys its muxer knows (title,
+    comment, artist, date, description, ...); WebM keeps any key; PNG frames get tEXt
+    chunks; GIF gets none (see _FfmpegWriter).
+
+    The file or folder appears at *path* only when the with-block ends without an exception.
+    """
+    path = Path(path)
+    fmt = format_for(path)
+    width, height = (int(v) for v in size)
+    check_size(fmt, width, height)
+    fraction = _check_fps(fmt, fps)
+    meta = _check_metadata(metadata)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "png":
+            writer: FrameWriter = _PngSequenceWriter(path, width, height, fraction, meta)
+        else:
+            writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf)
+    except OSError as exc:
+        raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
+    try:
+        yield writer
+    except BaseException:  # includes KeyboardInterrupt: nothing half-written survives
+        writer._abort()
+        raise
+    try:
+        writer._finish()
+    except OSError as exc:  # only our own I/O; OSErrors from the with-block pass untouched
+        writer._abort()
+        raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
+    except BaseException:
+        writer._abort()
+        raise
+
+
+def write_png(
+    path: str | os.PathLike[str],
+    rgb: np.ndarray,
+    *,
+    metadata: Mapping[str, str] | None = None,
+    dpi: float | None = None,
+    bits: int = 8,
+) -> None:
+    """Write one RGB still atomically; *metadata* as tEXt chunks, *dpi* into pHYs."""
+    path = Path(path)
+    if bits != 8:
+        # Pillow can't write 16-bit RGB PNGs; only 8-bit is supported for now.
+        raise RenderError(f"{path}: {bits}-bit PNG is not supported; only 8-bit stills")
+    arr = np.asarray(rgb)
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3:
+        raise ValueError(
+            f"still must be uint8 of shape (height, width, 3); got {arr.dtype} {arr.shape}"
+        )
+    if dpi is not None and not (math.isfinite(dpi) and dpi > 0):
+        raise RenderError(f"dpi must be a positive number; got {dpi!r}")
+    info = _pnginfo(_check_metadata(metadata))
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _temp_sibling(path, "part", ".png")
+        extra = {"dpi": (dpi, dpi)} if dpi is not None else {}
+        Image.fromarray(np.ascontiguousarray(arr), "RGB").save(tmp, "PNG", pnginfo=info, **extra)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise RenderError(f"{path}: can't write image: {exc.strerror or exc}") from exc
+    finally:
+        _remove(tmp)

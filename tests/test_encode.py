@@ -1,0 +1,480 @@
+"""render.encode against the real bundled ffmpeg: write, decode what was written, compare."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image
+
+from render import encode
+from render.encode import FORMATS, check_size, format_for, open_writer, write_png
+from render.errors import RenderError
+
+W, H = 96, 54
+N = 12
+
+
+def pattern(i: int, w: int = W, h: int = H) -> np.ndarray:
+    """Moving gradient on a dark ground plus a saturated neon bar, different every frame."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    f = np.zeros((h, w, 3), np.uint8)
+    f[..., 0] = (xx * 200 // w + i * 9) % 200
+    f[..., 1] = 20
+    f[..., 2] = 40 + yy * 180 // h
+    x0 = (i * 6) % (w - 16)
+    f[h // 3 : h // 3 + 12, x0 : x0 + 16] = (255, 0, 200)  # magenta: shows matrix/swap errors
+    f[2 * h // 3 :, :16] = (0, 230, 255)  # cyan, static
+    return f
+
+
+def write_all(path: Path, n: int = N, fps: float = 24, **kw) -> list[np.ndarray]:
+    frames = [pattern(i) for i in range(n)]
+    with open_writer(path, (W, H), fps, **kw) as w:
+        for f in frames:
+            w.write(f)
+    assert w.frames_written == n
+    return frames
+
+
+def decode(path: Path) -> tuple[dict, list[np.ndarray]]:
+    gen = imageio_ffmpeg.read_frames(str(path))
+    meta = next(gen)
+    w, h = meta["size"]
+    frames = [np.frombuffer(b, np.uint8).reshape(h, w, 3) for b in gen]
+    return meta, frames
+
+
+def mean_abs_err(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def ffmpeg_info(path: Path) -> str:
+    """`ffmpeg -i file` prints the container metadata on stderr (ffprobe isn't bundled)."""
+    r = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return r.stderr
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    data = path.read_bytes()
+    boxes, pos = [], 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
+        elif size == 0:
+            size = len(data) - pos
+        assert size >= 8, f"corrupt box at {pos}"
+        boxes.append(kind.decode("latin-1"))
+        pos += size
+    assert pos == len(data)
+    return boxes
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --------------------------------------------------------------------------- format_for
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("out.mp4", "mp4"),
+        ("OUT.MP4", "mp4"),
+        ("a/b/loop.gif", "gif"),
+        ("clip.webm", "webm"),
+        ("frames", "png"),
+        ("renders/take2", "png"),
+    ],
+)
+def test_format_for_by_suffix(name: str, fmt: str) -> None:
+    assert format_for(Path(name)) == fmt
+    assert fmt in FORMATS
+
+
+def test_format_for_existing_directory_with_a_dot(tmp_path: Path) -> None:
+    d = tmp_path / "take.v2"
+    with pytest.raises(RenderError):
+        format_for(d)  # not there yet: ".v2" is an unknown suffix
+    d.mkdir()
+    assert format_for(d) == "png"
+
+
+def test_format_for_unknown_suffix_message() -> None:
+    with pytest.raises(RenderError) as e:
+        format_for(Path("out.avi"))
+    assert str(e.value) == (
+        'out.avi: unknown output format ".avi"; use .mp4, .gif, .webm or a folder'
+    )
+
+
+@pytest.mark.parametrize("name", ["still.png", "clip.mov", "x.jpeg"])
+def test_format_for_rejects_other_suffixes(name: str) -> None:
+    with pytest.raises(RenderError, match="unknown output format"):
+        format_for(Path(name))
+
+
+# --------------------------------------------------------------------------- sizes, fps
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+@pytest.mark.parametrize("size", [(481, 270), (480, 271)])
+def test_check_size_yuv420_needs_even(fmt: str, size: tuple[int, int]) -> None:
+    with pytest.raises(RenderError) as e:
+        check_size(fmt, *size)
+    msg = str(e.value)
+    assert msg.startswith(f"{fmt.upper()} needs an even width and height (yuv420p)")
+    assert f"got {size[0]}x{size[1]}" in msg
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_check_size_accepts(fmt: str) -> None:
+    check_size(fmt, 480, 270)
+    if fmt in ("gif", "png"):
+        check_size(fmt, 481, 271)  # no chroma subsampling: odd is fine
+
+
+def test_check_size_rejects_empty() -> None:
+    with pytest.raises(RenderError, match="positive"):
+        check_size("png", 0, 10)
+
+
+def test_odd_mp4_fails_before_anything_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "odd.mp4"
+    with pytest.raises(RenderError, match="481x270"):
+        with open_writer(out, (481, 270), 30):
+            pytest.fail("the with-block must not run")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("fps", "arg"),
+    [(30, "30"), (24.0, "24"), (29.97, "30000/1001"), (23.976, "24000/1001"),
+     (59.94, "60000/1001"), (12.5, "25/2"), (Fraction(15, 2), "15/2")],
+)  # fmt: skip
+def test_fps_is_passed_as_exact_rational(fps: float, arg: str) -> None:
+    assert encode._fps_arg(encode._check_fps("mp4", fps)) == arg
+
+
+@pytest.mark.parametrize("fps", [0, -1, float("nan"), float("inf"), "fast"])
+def test_bad_fps(tmp_path: Path, fps) -> None:
+    with pytest.raises(RenderError, match="frame rate"):
+        with open_writer(tmp_path / "x.mp4", (W, H), fps):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gif_refuses_fps_browsers_cannot_play(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="GIF can't play faster than 50 fps"):
+        with open_writer(tmp_path / "x.gif", (W, H), 60):
+            pass
+
+
+def test_wrong_frame_shape_is_a_bug_not_a_render_error(tmp_path: Path) -> None:
+    out = tmp_path / "x.mp4"
+    with pytest.raises(ValueError, match=r"\(54, 96, 3\)"):
+        with open_writer(out, (W, H), 24) as w:
+            w.write(np.zeros((W, H, 3), np.uint8))  # transposed
+    with pytest.raises(ValueError, match="uint8"):
+        with open_writer(out, (W, H), 24) as w:
+            w.write(np.zeros((H, W, 3), np.float32))
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- MP4
+
+
+def test_mp4_roundtrip(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "er" / "dream.mp4"  # parents are created
+    src = write_all(out, n=15, fps=29.97, metadata={"comment": "seed=7; neon dream", "title": "T"})
+    assert sorted(os.listdir(out.parent)) == ["dream.mp4"]
+
+    meta, frames = decode(out)
+    assert meta["codec"].startswith("h264")
+    assert meta["pix_fmt"].startswith("yuv420p")
+    # ffmpeg prints one "bt709" only when matrix, primaries and transfer are all bt709
+    assert re.match(r"yuv420p\(tv, bt709[,)]", meta["pix_fmt"]), meta["pix_fmt"]
+    assert tuple(meta["size"]) == (W, H)
+    assert meta["fps"] == pytest.approx(30000 / 1001, abs=0.01)
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 15
+    assert len(frames) == 15
+    for s, d in zip(src, frames, strict=True):
+        assert mean_abs_err(s, d) < 4, "decoded frame differs: wrong order, channels or matrix?"
+    # saturated magenta survives the RGB -> BT.709 YUV -> RGB trip (no 601/709 mismatch)
+    patch = frames[0][H // 3 + 3 : H // 3 + 9, 3:13].reshape(-1, 3).mean(0)
+    assert np.abs(patch - (255, 0, 200)).max() < 8
+
+    # ...and the YUV really is BT.709: luma of that magenta is 75 (BT.601 would give 101)
+    y_plane = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(out), "-frames:v", "1",
+         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
+        capture_output=True, check=True,
+    ).stdout[: W * H]  # fmt: skip
+    luma = np.frombuffer(y_plane, np.uint8).reshape(H, W)[H // 3 + 3 : H // 3 + 9, 3:13]
+    assert abs(float(luma.mean()) - 75) < 3
+
+    boxes = top_level_boxes(out)
+    assert boxes.index("moov") < boxes.index("mdat"), boxes  # +faststart
+
+    info = ffmpeg_info(out)
+    assert re.search(r"^\s*comment\s*: seed=7; neon dream$", info, re.M), info
+    assert re.search(r"^\s*title\s*: T$", info, re.M), info
+
+
+def test_mp4_crf_changes_quality(tmp_path: Path) -> None:
+    hi, lo = tmp_path / "hi.mp4", tmp_path / "lo.mp4"
+    write_all(hi, crf=10, preset="ultrafast")
+    write_all(lo, crf=45, preset="ultrafast")
+    assert hi.stat().st_size > 2 * lo.stat().st_size
+
+
+# --------------------------------------------------------------------------- WebM
+
+
+def test_webm_roundtrip(tmp_path: Path) -> None:
+    out = tmp_path / "dream.webm"
+    src = write_all(out, n=10, fps=25, metadata={"comment": "hello"})
+    meta, frames = decode(out)
+    assert meta["codec"].startswith("vp9")
+    assert tuple(meta["size"]) == (W, H)
+    assert meta["fps"] == pytest.approx(25)
+    assert len(frames) == 10
+    for s, d in zip(src, frames, strict=True):
+        assert mean_abs_err(s, d) < 6
+    assert re.search(r"^\s*COMMENT\s*: hello$", ffmpeg_info(out), re.M | re.I)
+    assert os.listdir(tmp_path) == ["dream.webm"]
+
+
+def test_webm_falls_back_to_vp8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(encode, "_encoders", lambda: frozenset({"libvpx", "libx264"}))
+    out = tmp_path / "vp8.webm"
+    write_all(out, n=6)
+    meta, frames = decode(out)
+    assert meta["codec"].startswith("vp8")
+    assert len(frames) == 6
+
+
+def test_webm_without_vpx_is_a_render_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(encode, "_encoders", lambda: frozenset({"libx264"}))
+    with pytest.raises(RenderError, match="no VP9 or VP8"):
+        write_all(tmp_path / "x.webm")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- GIF
+
+
+@pytest.mark.parametrize("fps", [20, 30, 12.5])
+def test_gif_frames_timing_loop(tmp_path: Path, fps: float) -> None:
+    out = tmp_path / "loop.gif"
+    src = write_all(out, n=N, fps=fps)
+    assert os.listdir(tmp_path) == ["loop.gif"]  # intermediate and palette cleaned up
+    with Image.open(out) as im:
+        assert im.format == "GIF"
+        assert im.size == (W, H)
+        assert im.n_frames == N
+        assert im.info["loop"] == 0
+        durations, frames = [], []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+            frames.append(np.asarray(im.convert("RGB")))
+    assert np.mean(durations) == pytest.approx(1000 / fps, abs=10)
+    assert all(d >= 20 for d in durations)  # browsers slow <2 cs delays down to 100 ms
+    for s, d in zip(src, frames, strict=True):
+        assert mean_abs_err(s, d) < 6  # one shared 256-colour palette, dithered
+
+
+# --------------------------------------------------------------------------- PNG folder
+
+
+def test_png_sequence_is_lossless(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    src = write_all(out, n=10, metadata={"Software": "neon-dream"})
+    names = sorted(os.listdir(out))
+    assert names == [f"frame_{i:06d}.png" for i in range(10)]
+    assert os.listdir(tmp_path) == ["frames"]
+    for name, s in zip(names, src, strict=True):
+        with Image.open(out / name) as im:
+            assert im.size == (W, H)
+            assert im.mode == "RGB"
+            assert im.text["Software"] == "neon-dream"
+            np.testing.assert_array_equal(np.asarray(im), s)
+
+
+def test_png_sequence_replaces_previous_frames(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    write_all(out, n=8)
+    write_all(out, n=3)  # a shorter re-render must not leave frames 3..7 behind
+    assert sorted(os.listdir(out)) == [f"frame_{i:06d}.png" for i in range(3)]
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+def test_png_sequence_into_existing_empty_dir_with_suffix(tmp_path: Path) -> None:
+    out = tmp_path / "take.v2"
+    out.mkdir()
+    write_all(out, n=2)
+    assert sorted(os.listdir(out)) == ["frame_000000.png", "frame_000001.png"]
+
+
+def test_png_sequence_refuses_folder_with_other_files(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    out.mkdir()
+    (out / "frame_000000.png").write_bytes(b"old frame")
+    (out / "notes.txt").write_text("precious")
+    before = snapshot(out)
+    with pytest.raises(RenderError, match="notes.txt"):
+        with open_writer(out, (W, H), 24):
+            pytest.fail("must refuse before rendering, not after")
+    assert snapshot(out) == before
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+def test_png_sequence_refuses_a_file_target(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    out.write_bytes(b"not a folder")
+    with pytest.raises(RenderError, match="not a folder"):
+        write_all(out, n=2)
+    assert out.read_bytes() == b"not a folder"
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+# --------------------------------------------------------------------------- write_png
+
+
+def test_write_png_metadata_dpi_pixels(tmp_path: Path) -> None:
+    out = tmp_path / "stills" / "still.png"
+    rgb = pattern(3)
+    write_png(out, rgb, metadata={"Title": "Neon", "Comment": "seed=7 ünï ✓"}, dpi=300)
+    assert os.listdir(out.parent) == ["still.png"]
+    with Image.open(out) as im:
+        assert im.format == "PNG"
+        assert im.text["Title"] == "Neon"
+        assert im.text["Comment"] == "seed=7 ünï ✓"  # non-Latin-1 goes to iTXt
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        np.testing.assert_array_equal(np.asarray(im), rgb)
+
+
+def test_write_png_overwrites_atomically_and_rejects_16_bit(tmp_path: Path) -> None:
+    out = tmp_path / "still.png"
+    write_png(out, pattern(0))
+    write_png(out, pattern(5))
+    with Image.open(out) as im:
+        np.testing.assert_array_equal(np.asarray(im), pattern(5))
+    before = out.read_bytes()
+    with pytest.raises(RenderError, match="16-bit"):
+        write_png(out, pattern(1).astype(np.uint16) * 257, bits=16)
+    with pytest.raises(RenderError, match="metadata key"):
+        write_png(out, pattern(1), metadata={"": "empty key"})
+    assert out.read_bytes() == before
+    assert os.listdir(tmp_path) == ["still.png"]
+
+
+# --------------------------------------------------------------------------- atomicity
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("name", ["out.mp4", "out.webm", "out.gif"])
+@pytest.mark.parametrize("exc", [Boom, KeyboardInterrupt])
+def test_exception_keeps_previous_file(tmp_path: Path, name: str, exc: type) -> None:
+    out = tmp_path / name
+    out.write_bytes(b"the previous render")
+    with pytest.raises(exc):
+        with open_writer(out, (W, H), 24) as w:
+            for i in range(4):
+                w.write(pattern(i))
+            raise exc()
+    assert w._ffmpeg is not None and w._ffmpeg.proc.returncode is not None  # reaped
+    assert out.read_bytes() == b"the previous render"
+    assert os.listdir(tmp_path) == [name]
+    with pytest.raises(ValueError, match="closed"):
+        w.write(pattern(0))
+
+
+def test_exception_keeps_previous_folder(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    write_all(out, n=5)
+    before = snapshot(out)
+    with pytest.raises(Boom):
+        with open_writer(out, (W, H), 24) as w:
+            for i in range(3):
+                w.write(pattern(20 + i))
+            raise Boom
+    assert snapshot(out) == before
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_encoder_failure_is_a_render_error_and_leaves_nothing(tmp_path: Path, existing) -> None:
+    out = tmp_path / "bad.mp4"
+    if existing:
+        out.write_bytes(b"keep me")
+    with pytest.raises(RenderError) as e:
+        write_all(out, preset="nonsense")
+    msg = str(e.value)
+    assert "bad.mp4" in msg and "nonsense" in msg, msg
+    assert "\n" not in msg
+    assert os.listdir(tmp_path) == (["bad.mp4"] if existing else [])
+    if existing:
+        assert out.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("name", ["none.mp4", "none.gif", "none"])
+def test_zero_frames_is_an_error_not_an_empty_file(tmp_path: Path, name: str) -> None:
+    with pytest.raises(RenderError, match="no frames"):
+        with open_writer(tmp_path / name, (W, H), 24):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summarize_stderr_keeps_the_cause_drops_the_noise() -> None:
+    text = (
+        "x264 [error]: invalid preset 'nonsense'\n"
+        "[libx264 @ 0x560e] Error setting preset/tune nonsense/(null).\n"
+        "[vost#0:0/libx264 @ 0x5] [enc:libx264 @ 0x5] Error while opening encoder - maybe x\n"
+        "[vf#0:0 @ 0x5] Task finished with error code: -22 (Invalid argument)\n"
+        "[out#0/mp4 @ 0x5] Nothing was written into output file, because ...\n"
+        "Conversion failed!\n"
+    )
+    assert encode._summarize_stderr(text) == (
+        "x264 [error]: invalid preset 'nonsense'; Error setting preset/tune nonsense/(null)."
+    )
+
+
+def test_output_permissions_follow_umask(tmp_path: Path) -> None:
+    out = tmp_path / "perm.gif"
+    old = os.umask(0o022)
+    try:
+        write_all(out, n=2)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "getsid"), reason="POSIX sessions")
+def test_ffmpeg_runs_in_its_own_session(tmp_path: Path) -> None:
+    # so a terminal Ctrl-C interrupts only Python, which then kills ffmpeg and cleans up
+    with pytest.raises(Boom):
+        with open_writer(tmp_path / "s.mp4", (W, H), 24) as w:
+            w.write(pattern(0))
+            assert w._ffmpeg is not None
+            pid = w._ffmpeg.proc.pid
+            assert os.getsid(pid) == pid != os.getsid(0)
+            raise Boom
+    assert os.listdir(tmp_path) == []
