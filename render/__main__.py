@@ -1,0 +1,5 @@
+"""`python -m render` runs the CLI."""
+
+from render.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""Small pycairo idioms shared by the layers: neon strokes, additive light, glows."""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+
+from render.color import RGB, mix
+
+WHITE: RGB = (1.0, 1.0, 1.0)
+
+
+def additive(cr: cairo.Context) -> None:
+    """Light adds up: overlapping strokes get brighter, as neon does."""
+    cr.set_operator(cairo.OPERATOR_ADD)
+
+
+def neon_stroke(
+    cr: cairo.Context, colour: RGB, width: float, alpha: float = 1.0, heat: float = 0.35
+) -> None:
+    """Stroke the current path as a neon tube: a soft coloured halo, the tube, a white-hot core.
+
+    Bloom (a post effect) spreads the light further; these strokes give it a
+    coloured body and a bright centre to spread.
+    """
+    if alpha <= 0.003 or width <= 0:
+        cr.new_path()
+        return
+    cr.set_line_cap(cairo.LINE_CAP_ROUND)
+    cr.set_line_join(cairo.LINE_JOIN_ROUND)
+    cr.set_source_rgba(*colour, 0.16 * alpha)
+    cr.set_line_width(width * 3.2)
+    cr.stroke_preserve()
+    cr.set_source_rgba(*colour, 0.85 * alpha)
+    cr.set_line_width(width)
+    cr.stroke_preserve()
+    cr.set_source_rgba(*mix(colour, WHITE, 0.75), min(1.0, heat * 2.0) * alpha)
+    cr.set_line_width(width * 0.35)
+    cr.stroke()
+
+
+def radial_glow(
+    cr: cairo.Context, x: float, y: float, radius: float, colour: RGB, alpha: float
+) -> None:
+    """A soft disc of light falling off to nothing at `radius`."""
+    if alpha <= 0.003 or radius <= 0:
+        return
+    g = cairo.RadialGradient(x, y, 0, x, y, radius)
+    g.add_color_stop_rgba(0.0, *colour, alpha)
+    g.add_color_stop_rgba(0.35, *colour, alpha * 0.35)
+    g.add_color_stop_rgba(1.0, *colour, 0.0)
+    cr.set_source(g)
+    cr.arc(x, y, radius, 0, 2 * math.pi)
+    cr.fill()

@@ -1,0 +1,294 @@
+"""The control panel: neon console glyphs, gauges, switch rows and scrolling status lines.
+
+Holographic flicker at rest; with the alarm the headline SYSTEM INTEGRITY
+COMPROMISED and a cascade of error messages; in the spiral readouts run out of
+range and glyphs glitch (substitution, dropouts, a colour split); as the core
+overheats the glyphs warp and sag, melting.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+
+from render.color import mix
+from render.draw import additive, neon_stroke
+from render.glyphs import CELL, text_path, text_width
+from render.scene import Frame, Layer, Scene, TrackRef
+
+HEADLINE = "SYSTEM INTEGRITY COMPROMISED"
+STATUS = (
+    "SYNC NODE {h:02X} ........ OK",
+    "COOLANT LOOP {d} ....... NOMINAL",
+    "CORE FLUX {f:05.1f} ....... OK",
+    "RELAY {h:02X}-{d} ....... ARMED",
+    "PRESSURE {f:04.1f} KPA ... OK",
+    "NEURAL LINK {d} ....... STABLE",
+    "HEARTBEAT {d}{d}{d} ........ OK",
+    "VENT {h:02X} ............ SEALED",
+)
+ERRORS = (
+    "ERR {h:02X}{h:02X} FEEDBACK LOOP UNSTABLE",
+    "WARN CORE TEMP EXCEEDS LIMIT",
+    "ERR NEURAL THREAD {d}{d} LOST",
+    "FAULT RELAY {h:02X} NOT RESPONDING",
+    "ERR CONTAINMENT FIELD {d}{d}%",
+    "CRITICAL PRESSURE BREACH VENT {d}",
+    "ERR RECALIBRATION FAILED",
+    "SYSTEM INTEGRITY COMPROMISED",
+    "ERR YOU MISSED A STEP",
+)
+READOUTS = ("CORE TEMP", "FLUX", "PRESSURE", "SYNC", "LOAD", "FIELD")
+GLITCH = "#%&@$*/\\|<>01?!=+"
+
+
+def _fill(template: str, rng) -> str:
+    return template.format(
+        h=int(rng.integers(0, 256)), d=int(rng.integers(0, 10)), f=float(rng.uniform(10, 999))
+    )
+
+
+def build(scene: Scene) -> dict:
+    rng = scene.rng("console")
+    status = [_fill(STATUS[int(rng.integers(len(STATUS)))], rng) for _ in range(64)]
+    errors = [_fill(ERRORS[int(rng.integers(len(ERRORS)))], rng) for _ in range(64)]
+    readouts = [
+        (READOUTS[i % len(READOUTS)], float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.1, 0.4)))
+        for i in range(len(READOUTS))
+    ]
+    switches = [[bool(rng.random() < 0.6) for _ in range(12)] for _ in range(4)]
+    return {
+        "status": status,
+        "errors": errors,
+        "readouts": readouts,
+        "switches": switches,
+        "phase": float(rng.random()),
+    }
+
+
+def _glitch(text: str, amount: float, rng) -> str:
+    if amount <= 0:
+        return text
+    out = []
+    for ch in text:
+        roll = rng.random()
+        if roll < 0.08 * amount:
+            out.append(" ")  # dropout
+        elif roll < 0.22 * amount:
+            out.append(GLITCH[int(rng.integers(len(GLITCH)))])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class Writer:
+    """Draws strings in one colour, applying glitch, colour split and melting consistently."""
+
+    def __init__(self, cr: cairo.Context, frame: Frame, glitch: float, melt: float, alpha: float):
+        self.cr, self.frame, self.glitch, self.melt, self.alpha = cr, frame, glitch, melt, alpha
+        self.rng = frame.rng("console-glitch")
+        self.noise = frame.scene.noise("melt")
+
+    def warp(self, size: float):
+        if self.melt <= 0.01:
+            return None
+        noise, melt, u = self.noise, self.melt, self.frame.unit
+        tx, _ = self.frame.time_point(0.05)
+
+        def sag(x: float, y: float) -> tuple[float, float]:
+            # Drip downward, more where the noise says the panel is softest.
+            n = 0.5 + 0.5 * noise.noise2(x / (60 * u), tx)
+            drop = melt**1.5 * n * n * 70 * u
+            return x + melt * 6 * u * noise.noise2(y / (40 * u), tx + 3), y + drop
+
+        return sag
+
+    def text(
+        self,
+        s: str,
+        x: float,
+        y: float,
+        size: float,
+        colour,
+        alpha: float = 1.0,
+        width: float | None = None,
+    ) -> None:
+        cr = self.cr
+        u = self.frame.unit
+        s = _glitch(s, self.glitch, self.rng)
+        a = alpha * self.alpha
+        lw = width if width is not None else size * 0.09
+        warp = self.warp(size)
+        if self.glitch > 0.2 and self.rng.random() < self.glitch * 0.5:
+            # Colour split: the red and cyan ghosts drift apart.
+            off = (2 + 8 * self.glitch) * u * self.rng.uniform(0.5, 1.5)
+            text_path(cr, s, x - off, y, size, warp)
+            cr.set_source_rgba(1, 0.1, 0.2, 0.35 * a)
+            cr.set_line_width(lw)
+            cr.stroke()
+            text_path(cr, s, x + off, y, size, warp)
+            cr.set_source_rgba(0.1, 0.9, 1.0, 0.35 * a)
+            cr.set_line_width(lw)
+            cr.stroke()
+        if self.glitch > 0.1 and self.rng.random() < 0.25 * self.glitch:
+            x += self.rng.normal(0, 14 * self.glitch) * u  # a slice jumps sideways
+        text_path(cr, s, x, y, size, warp)
+        neon_stroke(cr, colour, lw, alpha=a, heat=0.45)
+
+
+def _panel_frame(cr, frame: Frame, rect, colour, alpha) -> None:
+    x, y, w, h = rect
+    u = frame.unit
+    c = 0.06 * min(w, h)
+    cr.move_to(x + c, y)
+    cr.line_to(x + w - c, y)
+    cr.line_to(x + w, y + c)
+    cr.line_to(x + w, y + h - c)
+    cr.line_to(x + w - c, y + h)
+    cr.line_to(x + c, y + h)
+    cr.line_to(x, y + h - c)
+    cr.line_to(x, y + c)
+    cr.close_path()
+    cr.set_source_rgba(*colour, 0.035 * alpha)
+    cr.fill_preserve()
+    neon_stroke(cr, colour, 1.6 * u, alpha=0.55 * alpha, heat=0.3)
+
+
+def _gauge(cr, frame: Frame, x, y, r, value, colour, alert, alpha) -> None:
+    u = frame.unit
+    start, span = math.pi * 0.75, math.pi * 1.5
+    cr.arc(x, y, r, start, start + span)
+    neon_stroke(cr, colour, 1.4 * u, alpha=0.45 * alpha)
+    v = min(max(value, 0.0), 1.0)
+    cr.arc(x, y, r * 0.82, start, start + span * v)
+    neon_stroke(cr, mix(colour, alert, max(0.0, (value - 0.75) * 4)), 3.2 * u, alpha=0.9 * alpha)
+    ang = start + span * (value % 1.0 if value > 1 else v)
+    cr.move_to(x, y)
+    cr.line_to(x + math.cos(ang) * r * 0.95, y + math.sin(ang) * r * 0.95)
+    neon_stroke(
+        cr, mix(colour, alert, max(0.0, (value - 0.75) * 4)), 1.8 * u, alpha=alpha, heat=0.7
+    )
+    for k in range(11):
+        a = start + span * k / 10
+        cr.move_to(x + math.cos(a) * r * 1.08, y + math.sin(a) * r * 1.08)
+        cr.line_to(x + math.cos(a) * r * 1.18, y + math.sin(a) * r * 1.18)
+    neon_stroke(cr, colour, 1.0 * u, alpha=0.5 * alpha)
+
+
+def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
+    scene = frame.scene
+    u = frame.unit
+    additive(cr)
+    colour, alert, text_col = params["colour"], frame.colour("alert"), frame.colour("text")
+    glitch, melt, errors = float(params["glitch"]), float(params["melt"]), float(params["errors"])
+    spiral = min(1.0, glitch * 1.6)  # readouts run away as the feedback loops spiral
+    noise = scene.noise("holo")
+    # Holographic flicker: the whole panel breathes in brightness, stutters when glitching.
+    fx, fy = frame.time_point(2.5)
+    flick = 0.88 + 0.12 * noise.noise2(fx, fy + 5.0)
+    if glitch > 0 and frame.rng("console-blink").random() < 0.12 * glitch:
+        flick *= 0.35
+    alpha = params["intensity"] * flick
+    writer = Writer(cr, frame, glitch, melt, alpha)
+    for p, rect in enumerate(scene.layout.panels):
+        x, y, w, h = rect
+        _panel_frame(cr, frame, rect, colour, alpha)
+        pad = 0.05 * w
+        size = min(h * 0.032, w * 0.034)
+        line_h = size * 1.65
+        # Gauges along the top of the panel.
+        gy = y + pad + 0.11 * h
+        n_g = 3
+        for k in range(n_g):
+            gx = x + pad + (k + 0.5) * (w - 2 * pad) / n_g
+            base = console["readouts"][(k + 3 * p) % len(console["readouts"])]
+            calm = base[1] + base[2] * 0.5 * math.sin(
+                2 * math.pi * (frame.cycles(0.2) + k * 0.3 + p)
+            )
+            value = calm + spiral * (1.5 * frame.cycles(0.6 + 0.4 * k) % 1.3)
+            _gauge(cr, frame, gx, gy, 0.085 * h, value, colour, alert, alpha)
+        # Readouts: label and a number that spins out of range in the spiral.
+        ry = gy + 0.13 * h
+        for k in range(3):
+            label, base, wobble = console["readouts"][(k + p * 2) % len(console["readouts"])]
+            val = 100 * base + 10 * wobble * math.sin(2 * math.pi * frame.cycles(0.3) + k)
+            if spiral > 0.05:
+                val *= 1 + spiral * 40 * ((frame.cycles(1.7 + k) * 0.37) % 1.0)
+            txt = f"{label:<10}{val:9.1f}" if val < 1e6 else f"{label:<10} OVERFLOW"
+            over = min(1.0, max(0.0, (val - 120) / 300))
+            writer.text(txt, x + pad, ry + k * line_h, size, mix(text_col, alert, over), alpha=0.95)
+        # Switch rows: little lit tabs, some blinking.
+        sy = ry + 3 * line_h + 0.01 * h
+        sw = (w - 2 * pad) / 12
+        for row in range(2):
+            for k, on in enumerate(console["switches"][row + 2 * p]):
+                blink = errors > 0 and (int(frame.cycles(2.0) + k + row) % 3 == 0)
+                lit = on != blink
+                cr.rectangle(x + pad + k * sw + 0.15 * sw, sy + row * sw * 0.8, 0.7 * sw, 0.45 * sw)
+                c = alert if (blink and errors > 0.3) else colour
+                neon_stroke(cr, c, 1.1 * u, alpha=(0.85 if lit else 0.2) * alpha)
+        # Scrolling status lines, replaced from the bottom by cascading errors.
+        top = sy + 2 * sw * 0.8 + 0.02 * h
+        bottom = y + h - pad
+        rows = max(1, int((bottom - top) / line_h))
+        scroll = frame.cycles(0.9) + p * 7.3
+        n_err = int(round(errors * rows * 1.5))
+        cr.save()
+        cr.rectangle(x, top - line_h * 0.2, w, bottom - top + line_h * 0.2)
+        cr.clip()
+        frac = scroll % 1.0
+        for k in range(rows + 1):
+            idx = int(scroll) + k
+            ly = top + (k - frac) * line_h
+            from_bottom = rows - k
+            if from_bottom < n_err:
+                msg = console["errors"][(idx * 3 + p) % len(console["errors"])]
+                bright = 0.75 + 0.25 * (frame.cycles(3.0) % 1.0 > 0.5)
+                writer.text(
+                    msg[: int((w - 2 * pad) / (CELL * size * 0.8))],
+                    x + pad,
+                    ly,
+                    size * 0.8,
+                    alert,
+                    alpha=bright,
+                )
+            else:
+                msg = console["status"][(idx + p * 17) % len(console["status"])]
+                writer.text(
+                    msg[: int((w - 2 * pad) / (CELL * size * 0.8))],
+                    x + pad,
+                    ly,
+                    size * 0.8,
+                    colour,
+                    alpha=0.7,
+                )
+        cr.restore()
+    # The headline, blinking with the klaxon.
+    headline = float(params["headline"])
+    if headline > 0.01:
+        hx, hy, hw, hh = scene.layout.headline
+        size = min(hh * 0.7, hw / (len(HEADLINE) * CELL))
+        tw = text_width(HEADLINE, size)
+        blink = 0.55 + 0.45 * (frame.wave(1.2) > 0.3)
+        cr.rectangle(hx + (hw - tw) / 2 - size * 0.6, hy - size * 0.45, tw + size * 1.2, size * 1.9)
+        neon_stroke(cr, alert, 2.2 * u, alpha=0.7 * headline * blink * alpha)
+        writer.text(
+            HEADLINE, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink, width=size * 0.11
+        )
+
+
+LAYER = Layer(
+    name="console",
+    draw=draw,
+    build=build,
+    params={
+        "glitch": TrackRef("glitch"),
+        "melt": TrackRef("melt"),
+        "errors": TrackRef("errors"),
+        "headline": TrackRef("flash"),
+        "colour": "primary",
+        "intensity": 1.0,
+    },
+    doc="Console panels with gauges, readouts, switches, status lines, headline, glitch and melt.",
+)

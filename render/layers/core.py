@@ -1,0 +1,333 @@
+"""The core: a great sphere that breathes, cracks like ice, bleeds light, splits and stares.
+
+The crack tree is grown once from the seed: main cracks run out from an
+impact point, wandering where opensimplex noise steers them, branching as they
+go, and rings of cross-cracks join them into a spiderweb. Every segment has a
+birth in 0..1; the `cracks` value reveals the tree up to that birth, so the
+spiderweb grows with escalation without any state carried between frames.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+import numpy as np
+
+from render.color import RGB, mix
+from render.draw import additive, neon_stroke, radial_glow
+from render.layers.chamber import heartbeat
+from render.scene import Frame, Layer, Scene, TrackRef
+
+WHITE: RGB = (1.0, 1.0, 1.0)
+
+
+def _project(x: float, y: float) -> tuple[float, float]:
+    """Flat crack space (an angle from the sphere's centre of view) onto the visible disc,
+    so cracks bunch up toward the rim as they would on a ball."""
+    d = math.hypot(x, y)
+    if d < 1e-9:
+        return x, y
+    k = math.sin(min(d, 1.0) * math.pi / 2) / d
+    return x * k, y * k
+
+
+def build(scene: Scene) -> dict:
+    rng = scene.rng("core")
+    noise = scene.noise("cracks")
+    impact = (float(rng.uniform(-0.3, 0.3)), float(rng.uniform(-0.35, 0.05)))
+    segs: list[tuple[float, float, float, float, float, int]] = []
+    mains: list[list[tuple[float, float, float]]] = []  # (x, y, birth) along each main crack
+    n_main = int(rng.integers(7, 10))
+    queue = []
+    for k in range(n_main):
+        heading = 2 * math.pi * (k + rng.uniform(-0.3, 0.3)) / n_main
+        queue.append((impact[0], impact[1], heading, 0.0, 0, k))
+    while queue:
+        x, y, heading, birth, depth, main_id = queue.pop()
+        step = 0.045 / (1 + 0.35 * depth)
+        max_steps = int(60 / (1 + depth))
+        trace = [(x, y, birth)] if depth == 0 else None
+        for i in range(max_steps):
+            heading += 0.9 * noise.noise2(x * 2.5 + 11 * main_id, y * 2.5) * step * 12 + rng.normal(
+                0, 0.12
+            )
+            nx, ny = x + math.cos(heading) * step, y + math.sin(heading) * step
+            if nx * nx + ny * ny > 0.97:
+                break
+            nb = birth + step * (1 + 0.6 * depth)
+            segs.append((x, y, nx, ny, birth, depth))
+            if trace is not None:
+                trace.append((nx, ny, nb))
+            if depth < 3 and i > 2 and rng.random() < 0.16 - 0.03 * depth:
+                turn = rng.choice((-1, 1)) * rng.uniform(0.5, 1.1)
+                queue.append((nx, ny, heading + turn, nb + 0.02, depth + 1, main_id))
+            x, y, birth = nx, ny, nb
+        if trace is not None:
+            mains.append(trace)
+    # Spiderweb rings: sagging cross-cracks between neighbouring main cracks.
+    for ring_r in (0.18, 0.34, 0.52, 0.72):
+        hits = []
+        for trace in mains:
+            for px, py, pb in trace:
+                if math.hypot(px - impact[0], py - impact[1]) >= ring_r:
+                    hits.append((px, py, pb))
+                    break
+            else:
+                hits.append(None)
+        for a, b in zip(hits, hits[1:] + hits[:1], strict=False):
+            if a is None or b is None or math.dist(a[:2], b[:2]) > 0.6:
+                continue
+            birth = max(a[2], b[2]) + 0.05 + rng.uniform(0, 0.1)
+            mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+            sag = 0.22 * rng.uniform(0.6, 1.2)
+            mx += (impact[0] - mx) * sag
+            my += (impact[1] - my) * sag
+            pts = [a[:2]]
+            for s in (0.25, 0.5, 0.75):
+                qx = (1 - s) ** 2 * a[0] + 2 * (1 - s) * s * mx + s * s * b[0]
+                qy = (1 - s) ** 2 * a[1] + 2 * (1 - s) * s * my + s * s * b[1]
+                pts.append((qx + rng.normal(0, 0.012), qy + rng.normal(0, 0.012)))
+            pts.append(b[:2])
+            for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+                segs.append((x0, y0, x1, y1, birth, 2))
+                birth += 0.01
+    arr = np.array(segs, dtype=float)
+    arr[:, 4] /= arr[:, 4].max()
+    arr[:, 4] = arr[:, 4] * 0.97 + 0.01
+    for i in range(len(arr)):
+        arr[i, 0], arr[i, 1] = _project(arr[i, 0], arr[i, 1])
+        arr[i, 2], arr[i, 3] = _project(arr[i, 2], arr[i, 3])
+    order = np.argsort(arr[:, 4])
+    arr = arr[order]
+    # Drips of liquid light hang from points on the main cracks.
+    main_idx = np.flatnonzero(arr[:, 5] == 0)
+    drip_src = rng.choice(main_idx, size=min(22, len(main_idx)), replace=False)
+    drips = [(arr[i, 2], arr[i, 3], arr[i, 4], float(rng.uniform(0.15, 0.45))) for i in drip_src]
+    # The split runs top to bottom through the sphere, jagged.
+    ys = np.linspace(-1.05, 1.05, 23)
+    jag = np.cumsum(rng.normal(0, 0.045, len(ys)))
+    jag -= np.linspace(jag[0], jag[-1], len(ys))
+    return {
+        "segs": arr,
+        "impact": _project(*impact),
+        "drips": drips,
+        "split": list(zip(jag.tolist(), ys.tolist(), strict=True)),
+        "tilt": float(rng.uniform(0.25, 0.5)),
+    }
+
+
+def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse) -> None:
+    """The sphere with its surface lines and cracks, drawn around (cx, cy)."""
+    u = frame.unit
+    primary = mix(params["colour"], frame.colour("hot"), 0.6 * heat)
+    glow = mix(frame.colour("glow"), frame.colour("hot"), heat)
+    bg = frame.colour("background")
+    # Solid dark globe, lit from within and from the rim.
+    cr.set_operator(cairo.OPERATOR_OVER)
+    g = cairo.RadialGradient(cx - 0.25 * r, cy - 0.3 * r, 0.05 * r, cx, cy, r)
+    g.add_color_stop_rgb(0, *mix(bg, primary, 0.28 + 0.1 * pulse))
+    g.add_color_stop_rgb(0.7, *mix(bg, primary, 0.1))
+    g.add_color_stop_rgb(1, *mix(bg, primary, 0.32))
+    cr.arc(cx, cy, r, 0, 2 * math.pi)
+    cr.set_source(g)
+    cr.fill()
+    additive(cr)
+    radial_glow(cr, cx, cy, r * 0.85, glow, 0.12 + 0.18 * pulse + 0.35 * heat)
+    # Holographic latitude and longitude lines, turning slowly.
+    cr.save()
+    cr.arc(cx, cy, r, 0, 2 * math.pi)
+    cr.clip()
+    spin = frame.cycles(0.04)
+    tilt = core["tilt"]
+    for k in range(9):
+        lon = (k / 9 + spin) % 1.0 * math.pi  # meridians across the visible face
+        rx = r * math.cos(lon)
+        cr.save()
+        cr.translate(cx, cy)
+        cr.scale(max(abs(rx), 0.01 * r) / r, 1)
+        cr.arc(0, 0, r, 0, 2 * math.pi)
+        cr.restore()
+    for k in range(1, 6):
+        lat = -math.pi / 2 + k * math.pi / 6
+        yy = cy + r * math.sin(lat) + tilt * 0.0
+        rx = r * math.cos(lat)
+        cr.save()
+        cr.translate(cx, yy)
+        cr.scale(1, tilt * 0.5)
+        cr.arc(0, 0, rx, 0, 2 * math.pi)
+        cr.restore()
+    neon_stroke(cr, primary, 1.2 * u, alpha=0.22 * params["intensity"], heat=0.1)
+    cr.restore()
+    # Rim light.
+    cr.arc(cx, cy, r, 0, 2 * math.pi)
+    neon_stroke(cr, primary, 3.5 * u, alpha=(0.6 + 0.4 * pulse) * params["intensity"], heat=0.4)
+    # Cracks: revealed up to `cracks`, thicker near the trunk, glowing hot.
+    cracks = float(params["cracks"])
+    if cracks <= 0:
+        return
+    segs = core["segs"]
+    n = int(np.searchsorted(segs[:, 4], cracks))
+    if n == 0:
+        return
+    shown = segs[:n]
+    crack_col = mix(glow, WHITE, 0.25 + 0.5 * heat)
+    cr.save()
+    cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
+    cr.clip()
+    # Light pooled under the cracks: a wide faint stroke, then the cracks by depth.
+    for depth, width in ((0, 3.2), (1, 2.2), (2, 1.5), (3, 1.0)):
+        sel = shown[shown[:, 5] == depth]
+        if len(sel) == 0:
+            continue
+        for x0, y0, x1, y1, *_ in sel:
+            cr.move_to(cx + x0 * r, cy + y0 * r)
+            cr.line_to(cx + x1 * r, cy + y1 * r)
+        if depth == 0:
+            cr.set_source_rgba(*glow, 0.12 + 0.2 * heat)
+            cr.set_line_width(width * 7 * u)
+            cr.stroke_preserve()
+        neon_stroke(cr, crack_col, width * u * (1 + heat), alpha=0.95, heat=0.5 + 0.5 * heat)
+    # Liquid light seeping out of the cracks and running down the surface.
+    ix, iy = core["impact"]
+    radial_glow(cr, cx + ix * r, cy + iy * r, r * 0.5 * cracks, crack_col, 0.5 * cracks)
+    for dx, dy, birth, length in core["drips"]:
+        age = cracks - birth
+        if age <= 0:
+            continue
+        ln = min(1.0, age * 3) * length * r
+        x, y = cx + dx * r, cy + dy * r
+        cr.move_to(x, y)
+        wob = 0.05 * ln * math.sin(7 * dx + frame.cycles(0.3))
+        cr.curve_to(x + wob, y + ln * 0.3, x - wob, y + ln * 0.7, x, y + ln)
+        neon_stroke(cr, crack_col, 2.4 * u, alpha=0.8, heat=0.6)
+        radial_glow(
+            cr, x, y + ln, 6 * u * (1 + 0.3 * math.sin(frame.cycles(1.5) + dx * 9)), crack_col, 0.8
+        )
+    cr.restore()
+
+
+def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float) -> None:
+    """Something in the opening, staring back."""
+    if opening <= 0.01:
+        return
+    u = frame.unit
+    ew, eh = 0.42 * r, 0.2 * r * opening
+    hot, alert = frame.colour("hot"), frame.colour("alert")
+    look = 0.04 * r * math.sin(frame.cycles(0.7)) * (1 - opening * 0.5)
+    cr.save()
+    cr.move_to(cx - ew, cy)
+    cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
+    cr.curve_to(cx + ew * 0.4, cy + eh * 1.3, cx - ew * 0.4, cy + eh * 1.3, cx - ew, cy)
+    cr.close_path()
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgba(*mix(hot, WHITE, 0.3), 0.95)
+    cr.fill_preserve()
+    cr.clip_preserve()
+    iris_r = 0.15 * r
+    g = cairo.RadialGradient(cx + look, cy, 0, cx + look, cy, iris_r)
+    g.add_color_stop_rgb(0, *mix(alert, hot, 0.7))
+    g.add_color_stop_rgb(0.55, *alert)
+    g.add_color_stop_rgb(1, *mix(alert, (0, 0, 0), 0.6))
+    cr.new_path()
+    cr.arc(cx + look, cy, iris_r, 0, 2 * math.pi)
+    cr.set_source(g)
+    cr.fill()
+    # A slit pupil: not a human eye.
+    cr.save()
+    cr.translate(cx + look, cy)
+    cr.scale(0.22, 1)
+    cr.arc(0, 0, iris_r * 0.85, 0, 2 * math.pi)
+    cr.restore()
+    cr.set_source_rgb(0.0, 0.0, 0.0)
+    cr.fill()
+    cr.restore()
+    cr.move_to(cx - ew, cy)
+    cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
+    cr.curve_to(cx + ew * 0.4, cy + eh * 1.3, cx - ew * 0.4, cy + eh * 1.3, cx - ew, cy)
+    additive(cr)
+    neon_stroke(cr, alert, 3 * u, alpha=0.9, heat=0.7)
+
+
+def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
+    cx, cy, r = frame.scene.layout.core
+    r *= params["size"]
+    heat = float(params["heat"])
+    erratic = float(params["erratic"])
+    # Breathing: a steady heartbeat that stutters as the machine fails.
+    noise = frame.scene.noise("core-pulse")
+    beat = heartbeat(frame.cycles(params["rate"]))
+    jitter = noise.noise2(*frame.time_point(3.0)) if erratic > 0 else 0.0
+    pulse = min(1.0, max(0.0, (1 - erratic) * beat + erratic * (0.5 + 0.9 * jitter)))
+    r *= 1 + 0.018 * pulse + 0.02 * erratic * jitter
+    split = float(params["split"])
+    additive(cr)
+    # The chamber glows around the core.
+    halo = mix(params["colour"], frame.colour("hot"), heat)
+    radial_glow(
+        cr,
+        cx,
+        cy,
+        r * (1.6 + 0.15 * pulse + 0.6 * heat),
+        halo,
+        (0.18 + 0.12 * pulse + 0.4 * heat) * params["intensity"],
+    )
+    if split <= 0.001:
+        _body(cr, frame, params, core, cx, cy, r, heat, pulse)
+        return
+    # Split: two halves pull apart along a jagged seam; light floods out between them.
+    gap = split * 0.55 * r
+    seam = [(cx + jx * r, cy + jy * r) for jx, jy in core["split"]]
+    for side in (-1, 1):
+        cr.save()
+        edge = 2 * r
+        cr.move_to(seam[0][0], seam[0][1])
+        for x, y in seam[1:]:
+            cr.line_to(x, y)
+        cr.line_to(cx + side * edge, seam[-1][1])
+        cr.line_to(cx + side * edge, seam[0][1])
+        cr.close_path()
+        cr.translate(side * gap / 2, 0)
+        cr.clip()
+        cr.translate(0, 0)
+        cr.rotate(0)
+        _body(cr, frame, params, core, cx, cy, r, heat, pulse)
+        cr.restore()
+    hot = frame.colour("hot")
+    additive(cr)
+    cr.move_to(seam[0][0] - gap / 2, seam[0][1])
+    for x, y in seam[1:]:
+        cr.line_to(x - gap / 2, y)
+    for x, y in reversed(seam):
+        cr.line_to(x + gap / 2, y)
+    cr.close_path()
+    cr.save()
+    cr.clip()
+    cr.arc(cx, cy, r * 1.02, 0, 2 * math.pi)
+    g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
+    g.add_color_stop_rgba(0, *mix(hot, WHITE, 0.5), 0.95 * split)
+    g.add_color_stop_rgba(1, *hot, 0.5 * split)
+    cr.set_source(g)
+    cr.fill()
+    cr.restore()
+    radial_glow(cr, cx, cy, r * 1.2 * split, hot, 0.5 * split)
+    _eye(cr, frame, cx, cy, r, float(params["eye"]))
+
+
+LAYER = Layer(
+    name="core",
+    draw=draw,
+    build=build,
+    params={
+        "cracks": TrackRef("cracks"),
+        "heat": TrackRef("heat"),
+        "erratic": TrackRef("erratic"),
+        "split": TrackRef("split"),
+        "eye": TrackRef("eye"),
+        "colour": "primary",
+        "intensity": 1.0,
+        "rate": 0.8,
+        "size": 1.0,
+    },
+    doc="The core: breathing sphere, noise-driven spiderweb cracks, liquid light, split, the eye.",
+)

@@ -1,0 +1,50 @@
+"""The klaxon: urgent red light flooding the chamber in rhythm, and rotating beacons."""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+
+from render.draw import additive, radial_glow
+from render.scene import Frame, Layer, TrackRef
+
+
+def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
+    flash = float(params["flash"])
+    if flash <= 0.005:
+        return
+    w, h = frame.scene.width, frame.scene.height
+    colour = params["colour"]
+    # A hard attack and a slow decay each cycle: the shriek of an alarm, not a sine.
+    phase = frame.cycles(params["rate"]) % 1.0
+    pulse = math.exp(-phase * 5.0)
+    additive(cr)
+    g = cairo.RadialGradient(w / 2, h / 2, 0.2 * min(w, h), w / 2, h / 2, 0.75 * max(w, h))
+    g.add_color_stop_rgba(0, *colour, 0.05 * flash * pulse)
+    g.add_color_stop_rgba(1, *colour, 0.38 * flash * pulse)
+    cr.set_source(g)
+    cr.paint()
+    # Two beacons in the upper corners sweep their beams around.
+    for side, x in ((1, 0.06 * w), (-1, 0.94 * w)):
+        y = 0.06 * h
+        ang = side * 2 * math.pi * frame.cycles(params["rate"] / 2)
+        radial_glow(cr, x, y, 0.09 * min(w, h), colour, 0.8 * flash * (0.4 + 0.6 * pulse))
+        reach = 1.3 * max(w, h)
+        spread = 0.22
+        beam = cairo.RadialGradient(x, y, 0, x, y, reach)
+        beam.add_color_stop_rgba(0, *colour, 0.3 * flash)
+        beam.add_color_stop_rgba(1, *colour, 0.0)
+        cr.move_to(x, y)
+        cr.arc(x, y, reach, ang - spread, ang + spread)
+        cr.close_path()
+        cr.set_source(beam)
+        cr.fill()
+
+
+LAYER = Layer(
+    name="klaxon",
+    draw=draw,
+    params={"flash": TrackRef("flash"), "colour": "alert", "rate": 1.1},
+    doc="Red klaxon flashes in rhythm, with two rotating beacons.",
+)

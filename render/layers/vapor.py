@@ -1,0 +1,182 @@
+"""Vapor from the burst pipe, and the blank-faced phantoms standing in it.
+
+The mist is domain-warped 4-D opensimplex noise sampled on a coarse grid
+(about 1/12 of the frame's shorter side per cell... scaled to the frame) and
+upsampled by cairo's bilinear filter, so it costs the same at 480p and 4K and
+has no per-pixel Python. Time enters as a point on a circle for loops, so
+the mist repeats seamlessly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+import numpy as np
+
+from render.color import mix
+from render.draw import additive, radial_glow
+from render.layers.chamber import burst_point
+from render.scene import Frame, Layer, Scene, TrackRef
+
+GRID = 72  # cells along the shorter side
+
+
+def build(scene: Scene) -> dict:
+    rng = scene.rng("phantoms")
+    w, h = scene.width, scene.height
+    cx, cy, r = scene.layout.core
+    figures = []
+    slots = [0.14, 0.27, 0.73, 0.86] if not scene.layout.portrait else [0.15, 0.38, 0.62, 0.85]
+    for k, sx in enumerate(slots):
+        scale = float(rng.uniform(0.85, 1.1)) * (0.3 * h if not scene.layout.portrait else 0.22 * h)
+        figures.append(
+            {
+                "x": sx * w + float(rng.normal(0, 0.015 * w)),
+                "y": 0.93 * h,
+                "height": scale,
+                "turner": k == 1,
+                "phase": float(rng.random()),
+            }
+        )
+    return {"figures": figures, "noise": scene.noise("vapor"), "warp": scene.noise("vapor-warp")}
+
+
+def mist_field(frame: Frame, built: dict, gw: int, gh: int) -> np.ndarray:
+    """Mist density in 0..1 on a gw x gh grid."""
+    scale = 3.0 / max(gw, gh)
+    xs = np.arange(gw) * scale
+    ys = np.arange(gh) * scale
+    tz, tw = frame.time_point(0.12)
+    warp = built["warp"].noise4array(xs * 0.7, ys * 0.7, np.array([tz]), np.array([tw]))[0, 0]
+    # Domain warp: offset the sample by another field so the mist curls like fingers.
+    noise = built["noise"]
+    tz2, tw2 = frame.time_point(0.2)
+    base = noise.noise4array(xs * 1.6, ys * 1.6, np.array([tz2]), np.array([tw2]))[0, 0]
+    detail = noise.noise4array(
+        xs * 4.1 + 7.0, ys * 4.1, np.array([tz2 * 1.7]), np.array([tw2 * 1.7])
+    )[0, 0]
+    curl = np.roll(base, int(round(2 * (1 + np.mean(warp)))), axis=1)
+    field = 0.55 * base + 0.3 * curl * warp + 0.25 * detail
+    return np.clip(0.5 + 0.9 * field, 0.0, 1.0)
+
+
+def _mist(cr: cairo.Context, frame: Frame, built: dict, fog: float, colour) -> None:
+    scene = frame.scene
+    w, h = scene.width, scene.height
+    cell = min(w, h) / GRID
+    gw, gh = int(math.ceil(w / cell)) + 1, int(math.ceil(h / cell)) + 1
+    density = mist_field(frame, built, gw, gh)
+    # The vapor spreads from the burst pipe across the floor and up the room.
+    bx, by = burst_point(scene)
+    yy, xx = np.mgrid[0:gh, 0:gw] * cell
+    reach = fog * 1.6 * max(w, h)
+    dist = np.hypot((xx - bx) * 0.8, (yy - by) * 1.4)
+    spread = np.clip(1.0 - dist / max(reach, 1e-6), 0.0, 1.0) ** 0.7
+    floor = np.clip((yy / h - 0.35) / 0.65, 0.0, 1.0) ** 0.8
+    a = density**1.6 * spread * (0.35 + 0.65 * floor) * fog
+    a = np.clip(a * 0.55, 0.0, 1.0)
+    # Premultiplied BGRA for cairo.
+    img = np.empty((gh, gw, 4), np.uint8)
+    for i, c in enumerate((colour[2], colour[1], colour[0])):
+        img[..., i] = (a * c * 255).astype(np.uint8)
+    img[..., 3] = (a * 255).astype(np.uint8)
+    surf = cairo.ImageSurface.create_for_data(memoryview(img), cairo.FORMAT_ARGB32, gw, gh, gw * 4)
+    cr.save()
+    cr.scale(cell, cell)
+    pat = cairo.SurfacePattern(surf)
+    pat.set_filter(cairo.FILTER_GOOD)
+    pat.set_extend(cairo.EXTEND_PAD)
+    cr.set_source(pat)
+    cr.paint()
+    cr.restore()
+    surf.finish()
+
+
+def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> None:
+    """A standing figure in a uniform like the dreamer's; a smooth blank oval for a face."""
+    x, base, H = fig["x"], fig["y"], fig["height"]
+    head_r = 0.075 * H
+    top = base - H
+    u = frame.unit
+    sway = 0.01 * H * math.sin(2 * math.pi * (frame.cycles(0.15) + fig["phase"]))
+    x += sway
+    cr.save()
+    cr.set_operator(cairo.OPERATOR_OVER)
+    # Body: shoulders and a long coat, no detail, dark against the mist.
+    cr.move_to(x - 0.16 * H, base)
+    cr.curve_to(
+        x - 0.17 * H, top + 0.45 * H, x - 0.2 * H, top + 0.2 * H, x - 0.08 * H, top + 0.17 * H
+    )
+    cr.line_to(x + 0.08 * H, top + 0.17 * H)
+    cr.curve_to(x + 0.2 * H, top + 0.2 * H, x + 0.17 * H, top + 0.45 * H, x + 0.16 * H, base)
+    cr.close_path()
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.75 * alpha)
+    cr.fill_preserve()
+    additive(cr)
+    cr.set_source_rgba(*rim, 0.35 * alpha)
+    cr.set_line_width(1.5 * u)
+    cr.stroke()
+    # Head; the one that turns shows its blank face.
+    hx, hy = x, top + 0.09 * H
+    turn = 0.0
+    if fig["turner"]:
+        turn = min(1.0, max(0.0, frame.wave(0.08, fig["phase"]) * 1.6 - 0.3))
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.save()
+    cr.translate(hx, hy)
+    cr.scale(0.8, 1.0)
+    cr.arc(0, 0, head_r, 0, 2 * math.pi)
+    cr.restore()
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.8 * alpha)
+    cr.fill()
+    if turn > 0:
+        # The face: smooth, featureless, catching the light.
+        cr.save()
+        cr.translate(hx + (1 - turn) * 0.3 * head_r, hy)
+        cr.scale(0.55 * (0.3 + 0.7 * turn), 0.85)
+        g = cairo.RadialGradient(0, -0.2 * head_r, 0, 0, 0, head_r)
+        g.add_color_stop_rgba(0, *mix(rim, (1, 1, 1), 0.6), 0.7 * alpha * turn)
+        g.add_color_stop_rgba(1, *rim, 0.1 * alpha * turn)
+        cr.arc(0, 0, head_r, 0, 2 * math.pi)
+        cr.set_source(g)
+        cr.fill()
+        cr.restore()
+    cr.restore()
+    cr.save()
+    cr.translate(hx, hy)
+    cr.scale(0.8, 1.0)
+    cr.arc(0, 0, head_r, 0, 2 * math.pi)
+    cr.restore()
+    additive(cr)
+    cr.set_source_rgba(*rim, 0.45 * alpha)
+    cr.set_line_width(1.5 * u)
+    cr.stroke()
+
+
+def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
+    fog = float(params["fog"])
+    phantoms = float(params["phantoms"])
+    if fog <= 0.005 and phantoms <= 0.005:
+        return
+    colour = params["colour"]
+    if phantoms > 0.005:
+        flick = frame.rng("phantom-flicker")
+        for fig in built["figures"]:
+            a = phantoms * (0.75 + 0.25 * flick.random())
+            _figure(cr, frame, fig, a, colour)
+    if fog > 0.005:
+        additive(cr)
+        _mist(cr, frame, built, fog, colour)
+        # Light scattering in the vapor around the core.
+        cx, cy, r = frame.scene.layout.core
+        radial_glow(cr, cx, cy, 2.2 * r, colour, 0.1 * fog)
+
+
+LAYER = Layer(
+    name="vapor",
+    draw=draw,
+    build=build,
+    params={"fog": TrackRef("fog"), "phantoms": TrackRef("phantoms"), "colour": "glow"},
+    doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
+)

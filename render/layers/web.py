@@ -1,0 +1,181 @@
+"""The neural web on the overhead screen: glowing threads between nodes, carrying pulses.
+
+Topology and the order in which threads snap are built once from the seed;
+the `breaks` value (0..1, the fraction of threads broken) only reveals it, so
+any frame can be drawn alone. A thread snaps when `breaks` passes its rank:
+a spark at the break, then the two loose ends recoil toward their nodes and fade.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+import numpy as np
+
+from render.color import mix
+from render.draw import additive, neon_stroke, radial_glow
+from render.scene import Frame, Layer, Scene, TrackRef
+
+RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
+
+
+def build(scene: Scene) -> dict:
+    x0, y0, ww, wh = scene.layout.web
+    rng = scene.rng("web")
+    # Jittered grid of nodes, denser near the middle, thinned where the core sits.
+    cols = max(4, int(round(ww / wh * 6)))
+    rows = 6
+    nodes = []
+    for i in range(cols):
+        for j in range(rows):
+            x = x0 + (i + 0.5 + rng.uniform(-0.38, 0.38)) / cols * ww
+            y = y0 + (j + 0.5 + rng.uniform(-0.38, 0.38)) / rows * wh
+            nodes.append((x, y))
+    pts = np.array(nodes)
+    n = len(pts)
+    # Each node links to its nearest few: a plausible net without long crossings.
+    d = np.linalg.norm(pts[:, None] - pts[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    edges = set()
+    for a in range(n):
+        for b in np.argsort(d[a])[: 3 + int(rng.integers(0, 2))]:
+            edges.add((min(a, int(b)), max(a, int(b))))
+    edges = sorted(edges)
+    m = len(edges)
+    ranks = rng.permutation(m) / max(1, m - 1) * 0.97 + 0.015
+    threads = []
+    for k, (a, b) in enumerate(edges):
+        pa, pb = pts[a], pts[b]
+        mid = (pa + pb) / 2
+        normal = np.array([-(pb - pa)[1], (pb - pa)[0]])
+        normal /= np.linalg.norm(normal) + 1e-9
+        bow = normal * rng.normal(0, 0.08) * np.linalg.norm(pb - pa)
+        threads.append(
+            {
+                "a": a,
+                "b": b,
+                "ctrl": tuple(mid + bow),
+                "rank": float(ranks[k]),
+                "cut": float(rng.uniform(0.3, 0.7)),
+                "speed": float(rng.uniform(0.25, 0.6)) * (1 if rng.random() < 0.5 else -1),
+                "phase": float(rng.random()),
+                "curl": float(rng.normal(0, 1)),
+            }
+        )
+    return {
+        "nodes": [tuple(p) for p in pts],
+        "threads": threads,
+        "degree": np.bincount(np.array(edges).ravel(), minlength=n),
+    }
+
+
+def _bezier(p0, c, p1, s):
+    u = 1 - s
+    return (
+        u * u * p0[0] + 2 * u * s * c[0] + s * s * p1[0],
+        u * u * p0[1] + 2 * u * s * c[1] + s * s * p1[1],
+    )
+
+
+def _curve(cr, p0, c, p1, s0, s1, steps=8, curl=(0.0, 0.0)):
+    """Path along the quadratic thread from s0 to s1, optionally curled at the loose end."""
+    for i in range(steps + 1):
+        s = s0 + (s1 - s0) * i / steps
+        x, y = _bezier(p0, c, p1, s)
+        f = (i / steps) ** 2
+        x, y = x + curl[0] * f, y + curl[1] * f
+        if i == 0:
+            cr.move_to(x, y)
+        else:
+            cr.line_to(x, y)
+
+
+def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
+    scene = frame.scene
+    u = scene.unit
+    x0, y0, ww, wh = scene.layout.web
+    breaks = float(params["breaks"])
+    intensity = float(params["intensity"])
+    colour, pulse_colour = params["colour"], params["pulse"]
+    spark = frame.colour("hot")
+    additive(cr)
+    # The screen itself: a faint frame with corner brackets, like a holographic display.
+    cr.set_line_width(1.4 * u)
+    cr.set_source_rgba(*colour, 0.12 * intensity)
+    cr.rectangle(x0, y0, ww, wh)
+    cr.stroke()
+    bracket = 0.04 * wh
+    for bx, by, sx, sy in (
+        (x0, y0, 1, 1),
+        (x0 + ww, y0, -1, 1),
+        (x0, y0 + wh, 1, -1),
+        (x0 + ww, y0 + wh, -1, -1),
+    ):
+        cr.move_to(bx + sx * bracket, by)
+        cr.line_to(bx, by)
+        cr.line_to(bx, by + sy * bracket)
+    neon_stroke(cr, colour, 2.0 * u, alpha=0.5 * intensity)
+
+    nodes, threads = web["nodes"], web["threads"]
+    alive = np.zeros(len(nodes))
+    width = 1.9 * u
+    dying = min(1.0, breaks * 1.4)
+    flick = frame.rng("web-flicker")
+    for th in threads:
+        p0, p1, c = nodes[th["a"]], nodes[th["b"]], th["ctrl"]
+        since = (breaks - th["rank"]) / RECOIL
+        if since < 0:
+            # Intact: a steady thread that flickers more as the web sickens.
+            alive[th["a"]] += 1
+            alive[th["b"]] += 1
+            a = 0.55 * intensity * (1 - 0.6 * dying * flick.random())
+            _curve(cr, p0, c, p1, 0.0, 1.0)
+            neon_stroke(cr, colour, width, alpha=a, heat=0.2)
+            # A pulse of light travelling along the thread.
+            s = (frame.cycles(abs(th["speed"])) + th["phase"]) % 1.0
+            s = s if th["speed"] > 0 else 1 - s
+            lo, hi = max(0.0, s - 0.12), min(1.0, s + 0.02)
+            _curve(cr, p0, c, p1, lo, hi, steps=4)
+            neon_stroke(cr, pulse_colour, width * 1.6, alpha=0.9 * intensity, heat=0.6)
+        elif since < 1:
+            # Snapped: each loose end recoils toward its node, curling, and fades.
+            k = 1 - (1 - since) ** 3
+            fade = (1 - since) ** 1.5
+            cut = th["cut"]
+            curl = th["curl"] * 0.05 * ww * k
+            _curve(cr, p0, c, p1, 0.0, cut * (1 - 0.8 * k), curl=(curl * 0.3, curl))
+            neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity)
+            _curve(cr, p1, c, p0, 0.0, (1 - cut) * (1 - 0.8 * k), curl=(-curl * 0.3, -curl))
+            neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity)
+            if since < 0.45:
+                bx, by = _bezier(p0, c, p1, cut)
+                flash = 1 - since / 0.45
+                radial_glow(cr, bx, by, 26 * u * (0.5 + flash), spark, 0.9 * flash * intensity)
+                rng = np.random.default_rng(int(th["rank"] * 1e6))
+                cr.set_line_width(1.2 * u)
+                for _ in range(7):
+                    ang = rng.uniform(0, 2 * math.pi)
+                    ln = rng.uniform(8, 30) * u * (0.3 + since * 2)
+                    cr.move_to(bx + math.cos(ang) * ln * 0.4, by + math.sin(ang) * ln * 0.4)
+                    cr.line_to(bx + math.cos(ang) * ln, by + math.sin(ang) * ln)
+                cr.set_source_rgba(*spark, flash * intensity)
+                cr.stroke()
+    # Nodes: bright where connected, ember-dim where every thread has gone.
+    degree = web["degree"]
+    for i, (x, y) in enumerate(nodes):
+        life = alive[i] / max(1, degree[i])
+        node_colour = mix(frame.colour("alert"), pulse_colour, life)
+        radial_glow(cr, x, y, 9 * u, node_colour, (0.25 + 0.6 * life) * intensity)
+        cr.arc(x, y, 2.2 * u, 0, 2 * math.pi)
+        cr.set_source_rgba(*mix(node_colour, (1, 1, 1), 0.6), (0.3 + 0.7 * life) * intensity)
+        cr.fill()
+
+
+LAYER = Layer(
+    name="web",
+    draw=draw,
+    build=build,
+    params={"breaks": TrackRef("breaks"), "intensity": 1.0, "colour": "primary", "pulse": "glow"},
+    doc="Neural web: threads carrying pulses that snap with sparks as breaks rises.",
+)

@@ -1,0 +1,67 @@
+"""Static bursts from forgotten speakers, carrying the whispers."""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+
+from render.draw import additive, neon_stroke
+from render.glyphs import text_path, text_width
+from render.scene import Frame, Layer, TrackRef
+from render.story import smoothstep
+
+WHISPERS = ("You missed a step.", "It's already too late.", "Join us.")
+
+
+def which(frame: Frame) -> tuple[int, float]:
+    """The whisper heard now and how far through it we are (0..1)."""
+    e = float(frame["escalation"])
+    if 0.47 <= e <= 0.6:
+        p = (e - 0.47) / 0.13 * len(WHISPERS)
+    else:
+        p = frame.t / 2.5  # driven by its own track: cycle every 2.5 s
+    k = int(p) % len(WHISPERS)
+    return k, p % 1.0
+
+
+def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
+    level = float(params["whisper"])
+    if level <= 0.01:
+        return
+    w, h, u = frame.scene.width, frame.scene.height, frame.unit
+    k, p = which(frame)
+    rng = frame.rng("static")
+    burst = level * (smoothstep(0.0, 0.1, p) * (1 - smoothstep(0.8, 1.0, p)))
+    additive(cr)
+    # Static: bands of scratchy horizontal noise.
+    for _ in range(int(40 * level)):
+        y = rng.uniform(0, h)
+        x0 = rng.uniform(-0.2, 1.0) * w
+        ln = rng.uniform(0.05, 0.5) * w
+        cr.move_to(x0, y)
+        cr.line_to(x0 + ln, y)
+        cr.set_line_width(rng.uniform(0.5, 3.0) * u)
+        g = rng.uniform(0.3, 1.0)
+        cr.set_source_rgba(g, g, g, 0.25 * level * rng.random())
+        cr.stroke()
+    # The whisper itself, shivering.
+    text = WHISPERS[k]
+    size = 0.045 * min(w, h)
+    x = (w - text_width(text, size)) / 2
+    y = 0.83 * h if not frame.scene.layout.portrait else 0.62 * h
+    for ghost, off in ((0.3, -3.0), (0.3, 3.0), (1.0, 0.0)):
+        jx = off * u + rng.normal(0, 1.5) * u * (1 + 2 * (1 - burst))
+        text_path(cr, text, x + jx, y + math.sin(frame.t * 37) * u, size)
+        colour = params["colour"] if ghost == 1.0 else frame.colour("alert")
+        neon_stroke(
+            cr, colour, 0.08 * size, alpha=burst * ghost * (0.7 + 0.3 * rng.random()), heat=0.4
+        )
+
+
+LAYER = Layer(
+    name="whispers",
+    draw=draw,
+    params={"whisper": TrackRef("whisper"), "colour": "text"},
+    doc="Static bursts and the whispers: You missed a step. It's already too late. Join us.",
+)

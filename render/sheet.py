@@ -1,0 +1,69 @@
+"""Contact sheets: a grid of evenly spaced frames, each labelled with its time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import cairo
+import numpy as np
+
+from render.frame import argb_to_rgb
+from render.glyphs import text_path
+from render.pipeline import render_frames
+from render.sequence import Sequence
+from render.story import beat_of
+
+
+def sheet_indices(sequence: Sequence, count: int) -> list[int]:
+    n = sequence.frames
+    if count <= 1:
+        return [0]
+    return sorted({round(k * (n - 1) / (count - 1)) for k in range(count)})
+
+
+def contact_sheet(
+    sequence: Sequence,
+    count: int = 12,
+    columns: int = 4,
+    thumb_width: int = 480,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Render `count` evenly spaced frames at thumbnail size and lay them out in a grid."""
+    w, h = sequence.size
+    tw = min(thumb_width, w)
+    th = max(2, round(tw * h / w))
+    thumb_seq = sequence.replace(size=(tw, th))
+    indices = sheet_indices(sequence, count)
+    frames = list(render_frames(thumb_seq, indices, workers=workers, progress=progress))
+    columns = max(1, min(columns, len(frames)))
+    rows = math.ceil(len(frames) / columns)
+    gap, label_h = max(4, tw // 60), max(14, tw // 18)
+    W = columns * tw + (columns + 1) * gap
+    H = rows * (th + label_h) + (rows + 1) * gap
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, W, H)
+    cr = cairo.Context(surface)
+    cr.set_source_rgb(0.06, 0.06, 0.07)
+    cr.paint()
+    for k, (index, rgb) in enumerate(zip(indices, frames, strict=True)):
+        x = gap + (k % columns) * (tw + gap)
+        y = gap + (k // columns) * (th + label_h + gap)
+        bgra = np.empty((th, tw, 4), np.uint8)
+        bgra[..., :3] = rgb[..., ::-1]
+        bgra[..., 3] = 255
+        img = cairo.ImageSurface.create_for_data(
+            memoryview(bgra), cairo.FORMAT_ARGB32, tw, th, tw * 4
+        )
+        cr.set_source_surface(img, x, y)
+        cr.paint()
+        t = sequence.time_of(index)
+        label = f"{t:6.2f}s  #{index}"
+        if "escalation" in sequence.tracks:
+            label += "  " + beat_of(float(sequence.sample(t)["escalation"]))
+        text_path(cr, label, x + 2, y + th + label_h * 0.25, label_h * 0.5)
+        cr.set_source_rgb(0.85, 0.85, 0.85)
+        cr.set_line_width(max(1.0, label_h * 0.06))
+        cr.set_line_cap(cairo.LINE_CAP_ROUND)
+        cr.stroke()
+    return argb_to_rgb(surface).copy()

@@ -1,0 +1,219 @@
+"""The CLI end to end with click's CliRunner, and the files it writes decoded back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from render.cli import cli
+from render.sequence import load_sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+DREAM = str(ROOT / "sequences" / "dream.toml")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_help_on_every_command():
+    for cmd in ([], ["animate"], ["still"], ["check"], ["sheet"], ["palettes"]):
+        result = run(*cmd, "--help")
+        assert result.exit_code == 0, cmd
+        assert "Usage:" in result.output
+
+
+def test_check_json_summary():
+    result = run("check", DREAM, "--json")
+    assert result.exit_code == 0
+    info = json.loads(result.output)
+    seq = load_sequence(DREAM)
+    assert info["duration"] == seq.duration and info["fps"] == seq.fps
+    assert info["size"] == list(seq.size) and info["frames"] == seq.frames
+    assert info["seed"] == seq.seed
+    assert "escalation" in info["tracks"]
+
+
+def test_check_prints_a_timeline():
+    result = run("check", DREAM)
+    assert result.exit_code == 0
+    assert "escalation" in result.output and "in-out-sine" in result.output
+
+
+def test_mp4_decodes_with_the_right_codec_size_fps_and_count(tmp_path):
+    out = tmp_path / "clip.mp4"
+    result = run(
+        "animate",
+        DREAM,
+        "-o",
+        str(out),
+        "--size",
+        "96x54",
+        "--fps",
+        "12",
+        "--start",
+        "50%",
+        "--end",
+        "13.5",
+        "--workers",
+        "1",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    reader = imageio_ffmpeg.read_frames(str(out))
+    meta = next(reader)
+    frames = list(reader)
+    assert meta["codec"] == "h264"
+    assert tuple(meta["size"]) == (96, 54)
+    assert meta["fps"] == pytest.approx(12)
+    assert len(frames) == 6  # 13.0 s to 13.5 s at 12 fps
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_gif_loops_forever_with_delays_matching_fps(tmp_path):
+    out = tmp_path / "clip.gif"
+    result = run(
+        "animate",
+        DREAM,
+        "-o",
+        str(out),
+        "--size",
+        "80x46",
+        "--fps",
+        "10",
+        "--start",
+        "0",
+        "--end",
+        "1",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.n_frames == 10
+        assert im.info["loop"] == 0
+        delays = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            delays.append(im.info["duration"])
+        assert np.mean(delays) == pytest.approx(100, abs=5)
+        assert im.size == (80, 46)
+
+
+def test_png_folder_and_still_match_the_animation_frame(tmp_path):
+    folder = tmp_path / "frames"
+    result = run(
+        "animate",
+        DREAM,
+        "-o",
+        str(folder),
+        "--size",
+        "64x36",
+        "--start",
+        "10",
+        "--end",
+        "10.1",
+        "--workers",
+        "2",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(folder.glob("frame_*.png"))
+    assert len(files) == 3  # frames 300, 301, 302 at 30 fps
+    still = tmp_path / "still.png"
+    result = run("still", DREAM, "--at", "10.04", "--size", "64x36", "-o", str(still), "-q")
+    assert result.exit_code == 0, result.output
+    animated = np.asarray(Image.open(files[1]).convert("RGB"))
+    alone = np.asarray(Image.open(still).convert("RGB"))
+    assert np.array_equal(alone, animated)
+    assert not np.array_equal(alone, np.asarray(Image.open(files[0]).convert("RGB")))
+
+
+def test_still_carries_provenance(tmp_path):
+    out = tmp_path / "still.png"
+    assert (
+        run(
+            "still", DREAM, "--at", "50%", "--size", "64x36", "--seed", "9", "-o", str(out), "-q"
+        ).exit_code
+        == 0
+    )
+    info = Image.open(out).text
+    assert info["Seed"] == "9"
+    assert len(info["SequenceSHA256"]) == 64
+
+
+def test_sheet_writes_a_grid(tmp_path):
+    out = tmp_path / "sheet.png"
+    result = run(
+        "sheet",
+        DREAM,
+        "-o",
+        str(out),
+        "--count",
+        "6",
+        "--columns",
+        "3",
+        "--thumb",
+        "64",
+        "--workers",
+        "1",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    w, h = Image.open(out).size
+    assert w > 3 * 64 and h > 2 * 36
+
+
+def test_palettes_lists_the_default():
+    result = run("palettes")
+    assert result.exit_code == 0
+    assert "neon" in result.output and "amber" in result.output
+
+
+BAD = [
+    ("[sequence]\nduration = 2\nfps = 0\n", "sequence.fps"),
+    ("[sequence]\nduration = -1\n", "sequence.duration"),
+    ("[sequence\n", "not valid TOML"),
+    ("[sequence]\nduration = 2\npalette = 'neonn'\n", 'did you mean "neon"'),
+    ("[sequence]\nduration = 2\n[tracks]\nx = [[0, 1, 'bonce']]\n", "tracks.x[0].ease"),
+    ("[sequence]\nduration = 2\ncolour = 1\n", "sequence.colour"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), BAD)
+@pytest.mark.parametrize("command", ["animate", "still", "check"])
+def test_bad_sequence_is_one_line_exit_2_no_output(tmp_path, text, fragment, command):
+    src = tmp_path / "bad.toml"
+    src.write_text(text)
+    out = tmp_path / ("x.mp4" if command == "animate" else "x.png")
+    args = {"animate": ["-o", str(out)], "still": ["--at", "0", "-o", str(out)], "check": []}[
+        command
+    ]
+    result = CliRunner().invoke(cli, [command, str(src), *args])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "bad.toml" in lines[0] and fragment in lines[0]
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_failed_render_leaves_previous_output_untouched(tmp_path):
+    out = tmp_path / "keep.mp4"
+    out.write_bytes(b"previous")
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(out), "--size", "97x54"])
+    assert result.exit_code != 0
+    assert "even" in result.output
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.mp4"]
+
+
+def test_bad_size_option_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["still", DREAM, "--at", "0", "-o", "x.png", "--size", "huge"])
+    assert result.exit_code == 2
+    assert "WIDTHxHEIGHT" in result.output
