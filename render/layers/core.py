@@ -44,14 +44,15 @@ def build(scene: Scene) -> dict:
         heading = 2 * math.pi * (k + rng.uniform(-0.3, 0.3)) / n_main
         queue.append((impact[0], impact[1], heading, 0.0, 0, k))
     while queue:
-        x, y, heading, birth, depth, main_id = queue.pop()
-        step = 0.045 / (1 + 0.35 * depth)
-        max_steps = int(60 / (1 + depth))
+        x, y, course, birth, depth, main_id = queue.pop()
+        step = 0.04 / (1 + 0.3 * depth)
+        max_steps = int(50 / (1 + 1.5 * depth))
         trace = [(x, y, birth)] if depth == 0 else None
         for i in range(max_steps):
-            heading += 0.9 * noise.noise2(x * 2.5 + 11 * main_id, y * 2.5) * step * 12 + rng.normal(
-                0, 0.12
-            )
+            # Glass cracks run nearly straight: noise bends the course slowly, jitter makes
+            # the jags. Neither accumulates, so a crack never curls back on itself.
+            wander = 0.45 * noise.noise2(i * 0.12, 7.3 * main_id + 3.1 * depth)
+            heading = course + wander + rng.normal(0, 0.22)
             nx, ny = x + math.cos(heading) * step, y + math.sin(heading) * step
             if nx * nx + ny * ny > 0.97:
                 break
@@ -59,9 +60,9 @@ def build(scene: Scene) -> dict:
             segs.append((x, y, nx, ny, birth, depth))
             if trace is not None:
                 trace.append((nx, ny, nb))
-            if depth < 3 and i > 2 and rng.random() < 0.16 - 0.03 * depth:
-                turn = rng.choice((-1, 1)) * rng.uniform(0.5, 1.1)
-                queue.append((nx, ny, heading + turn, nb + 0.02, depth + 1, main_id))
+            if depth < 2 and i > 3 and rng.random() < 0.07 - 0.025 * depth:
+                turn = rng.choice((-1, 1)) * rng.uniform(0.35, 0.8)
+                queue.append((nx, ny, course + turn, nb + 0.02, depth + 1, main_id))
             x, y, birth = nx, ny, nb
         if trace is not None:
             mains.append(trace)
@@ -120,20 +121,23 @@ def build(scene: Scene) -> dict:
 def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse) -> None:
     """The sphere with its surface lines and cracks, drawn around (cx, cy)."""
     u = frame.unit
+    # Heat whitens the light (rim, cracks, seeping glow); the shell itself stays dark so
+    # the cracks read against it, only warming toward the alert colour.
     primary = mix(params["colour"], frame.colour("hot"), 0.6 * heat)
     glow = mix(frame.colour("glow"), frame.colour("hot"), heat)
     bg = frame.colour("background")
+    shell = mix(params["colour"], frame.colour("alert"), 0.7 * heat)
     # Solid dark globe, lit from within and from the rim.
     cr.set_operator(cairo.OPERATOR_OVER)
     g = cairo.RadialGradient(cx - 0.25 * r, cy - 0.3 * r, 0.05 * r, cx, cy, r)
-    g.add_color_stop_rgb(0, *mix(bg, primary, 0.28 + 0.1 * pulse))
-    g.add_color_stop_rgb(0.7, *mix(bg, primary, 0.1))
-    g.add_color_stop_rgb(1, *mix(bg, primary, 0.32))
+    g.add_color_stop_rgb(0, *mix(bg, shell, 0.26 + 0.08 * pulse))
+    g.add_color_stop_rgb(0.7, *mix(bg, shell, 0.09))
+    g.add_color_stop_rgb(1, *mix(bg, shell, 0.3))
     cr.arc(cx, cy, r, 0, 2 * math.pi)
     cr.set_source(g)
     cr.fill()
     additive(cr)
-    radial_glow(cr, cx, cy, r * 0.85, glow, 0.12 + 0.18 * pulse + 0.35 * heat)
+    radial_glow(cr, cx, cy, r * 0.85, mix(glow, shell, 0.5), 0.1 + 0.12 * pulse + 0.08 * heat)
     # Holographic latitude and longitude lines, turning slowly.
     cr.save()
     cr.arc(cx, cy, r, 0, 2 * math.pi)
@@ -171,7 +175,7 @@ def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, 
     if n == 0:
         return
     shown = segs[:n]
-    crack_col = mix(glow, WHITE, 0.25 + 0.5 * heat)
+    crack_col = mix(glow, WHITE, 0.2 + 0.35 * heat)
     cr.save()
     cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
     cr.clip()
@@ -184,13 +188,13 @@ def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, 
             cr.move_to(cx + x0 * r, cy + y0 * r)
             cr.line_to(cx + x1 * r, cy + y1 * r)
         if depth == 0:
-            cr.set_source_rgba(*glow, 0.12 + 0.2 * heat)
+            cr.set_source_rgba(*glow, 0.08 + 0.08 * heat)
             cr.set_line_width(width * 7 * u)
             cr.stroke_preserve()
-        neon_stroke(cr, crack_col, width * u * (1 + heat), alpha=0.95, heat=0.5 + 0.5 * heat)
+        neon_stroke(cr, crack_col, width * u * (1 + 0.5 * heat), alpha=0.95, heat=0.5 + 0.5 * heat)
     # Liquid light seeping out of the cracks and running down the surface.
     ix, iy = core["impact"]
-    radial_glow(cr, cx + ix * r, cy + iy * r, r * 0.5 * cracks, crack_col, 0.5 * cracks)
+    radial_glow(cr, cx + ix * r, cy + iy * r, r * 0.3 * cracks, crack_col, 0.3 * cracks)
     for dx, dy, birth, length in core["drips"]:
         age = cracks - birth
         if age <= 0:
@@ -212,7 +216,7 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float) -> None:
     if opening <= 0.01:
         return
     u = frame.unit
-    ew, eh = 0.42 * r, 0.2 * r * opening
+    ew, eh = 0.5 * r, 0.26 * r * opening
     hot, alert = frame.colour("hot"), frame.colour("alert")
     look = 0.04 * r * math.sin(frame.cycles(0.7)) * (1 - opening * 0.5)
     cr.save()
@@ -221,10 +225,11 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float) -> None:
     cr.curve_to(cx + ew * 0.4, cy + eh * 1.3, cx - ew * 0.4, cy + eh * 1.3, cx - ew, cy)
     cr.close_path()
     cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_source_rgba(*mix(hot, WHITE, 0.3), 0.95)
+    # A dark eyeball: only the iris burns, so bloom cannot wash the stare away.
+    cr.set_source_rgba(*mix(alert, (0.0, 0.0, 0.0), 0.8), 1.0)
     cr.fill_preserve()
     cr.clip_preserve()
-    iris_r = 0.15 * r
+    iris_r = 0.2 * r
     g = cairo.RadialGradient(cx + look, cy, 0, cx + look, cy, iris_r)
     g.add_color_stop_rgb(0, *mix(alert, hot, 0.7))
     g.add_color_stop_rgb(0.55, *alert)
@@ -268,15 +273,15 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr,
         cx,
         cy,
-        r * (1.6 + 0.15 * pulse + 0.6 * heat),
+        r * (1.6 + 0.15 * pulse + 0.4 * heat),
         halo,
-        (0.18 + 0.12 * pulse + 0.4 * heat) * params["intensity"],
+        (0.15 + 0.1 * pulse + 0.12 * heat) * params["intensity"],
     )
     if split <= 0.001:
         _body(cr, frame, params, core, cx, cy, r, heat, pulse)
         return
     # Split: two halves pull apart along a jagged seam; light floods out between them.
-    gap = split * 0.55 * r
+    gap = split * 0.75 * r
     seam = [(cx + jx * r, cy + jy * r) for jx, jy in core["split"]]
     for side in (-1, 1):
         cr.save()
@@ -294,23 +299,30 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         _body(cr, frame, params, core, cx, cy, r, heat, pulse)
         cr.restore()
     hot = frame.colour("hot")
-    additive(cr)
+    # The opening: darkness inside, its molten lips blazing, light spilling outward.
+    cr.save()
+    cr.arc(cx, cy, r * 1.01, 0, 2 * math.pi)
+    cr.clip()
     cr.move_to(seam[0][0] - gap / 2, seam[0][1])
     for x, y in seam[1:]:
         cr.line_to(x - gap / 2, y)
     for x, y in reversed(seam):
         cr.line_to(x + gap / 2, y)
     cr.close_path()
-    cr.save()
-    cr.clip()
-    cr.arc(cx, cy, r * 1.02, 0, 2 * math.pi)
+    cr.set_operator(cairo.OPERATOR_OVER)
     g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
-    g.add_color_stop_rgba(0, *mix(hot, WHITE, 0.5), 0.95 * split)
-    g.add_color_stop_rgba(1, *hot, 0.5 * split)
+    g.add_color_stop_rgb(0, *mix(frame.colour("alert"), (0, 0, 0), 0.55))
+    g.add_color_stop_rgb(1, *mix(frame.colour("alert"), (0, 0, 0), 0.92))
     cr.set_source(g)
     cr.fill()
+    additive(cr)
+    for side in (-1, 1):
+        cr.move_to(seam[0][0] + side * gap / 2, seam[0][1])
+        for x, y in seam[1:]:
+            cr.line_to(x + side * gap / 2, y)
+        neon_stroke(cr, hot, 5 * frame.unit * (0.5 + split), alpha=min(1.0, 2 * split), heat=1.0)
     cr.restore()
-    radial_glow(cr, cx, cy, r * 1.2 * split, hot, 0.5 * split)
+    radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split)
     _eye(cr, frame, cx, cy, r, float(params["eye"]))
 
 

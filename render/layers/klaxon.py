@@ -32,14 +32,17 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         radial_glow(cr, x, y, 0.09 * min(w, h), colour, 0.8 * flash * (0.4 + 0.6 * pulse))
         reach = 1.3 * max(w, h)
         spread = 0.22
-        beam = cairo.RadialGradient(x, y, 0, x, y, reach)
-        beam.add_color_stop_rgba(0, *colour, 0.3 * flash)
-        beam.add_color_stop_rgba(1, *colour, 0.0)
-        cr.move_to(x, y)
-        cr.arc(x, y, reach, ang - spread, ang + spread)
-        cr.close_path()
-        cr.set_source(beam)
-        cr.fill()
+        # Nested wedges, widest faintest: a beam with soft edges.
+        for k in range(4):
+            beam = cairo.RadialGradient(x, y, 0, x, y, reach)
+            beam.add_color_stop_rgba(0, *colour, 0.09 * flash)
+            beam.add_color_stop_rgba(1, *colour, 0.0)
+            half = spread * (0.35 + 0.3 * k)
+            cr.move_to(x, y)
+            cr.arc(x, y, reach, ang - half, ang + half)
+            cr.close_path()
+            cr.set_source(beam)
+            cr.fill()
 
 
 LAYER = Layer(

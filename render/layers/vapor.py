@@ -29,11 +29,11 @@ def build(scene: Scene) -> dict:
     figures = []
     slots = [0.14, 0.27, 0.73, 0.86] if not scene.layout.portrait else [0.15, 0.38, 0.62, 0.85]
     for k, sx in enumerate(slots):
-        scale = float(rng.uniform(0.85, 1.1)) * (0.3 * h if not scene.layout.portrait else 0.22 * h)
+        scale = float(rng.uniform(0.85, 1.1)) * (0.42 * h if not scene.layout.portrait else 0.25 * h)
         figures.append(
             {
                 "x": sx * w + float(rng.normal(0, 0.015 * w)),
-                "y": 0.93 * h,
+                "y": 0.98 * h,
                 "height": scale,
                 "turner": k == 1,
                 "phase": float(rng.random()),
@@ -74,8 +74,8 @@ def _mist(cr: cairo.Context, frame: Frame, built: dict, fog: float, colour) -> N
     dist = np.hypot((xx - bx) * 0.8, (yy - by) * 1.4)
     spread = np.clip(1.0 - dist / max(reach, 1e-6), 0.0, 1.0) ** 0.7
     floor = np.clip((yy / h - 0.35) / 0.65, 0.0, 1.0) ** 0.8
-    a = density**1.6 * spread * (0.35 + 0.65 * floor) * fog
-    a = np.clip(a * 0.55, 0.0, 1.0)
+    a = density**1.4 * spread * (0.5 + 0.5 * floor) * fog
+    a = np.clip(a * 1.1, 0.0, 1.0)
     # Premultiplied BGRA for cairo.
     img = np.empty((gh, gw, 4), np.uint8)
     for i, c in enumerate((colour[2], colour[1], colour[0])):
