@@ -29,7 +29,8 @@ def build(scene: Scene) -> dict:
     figures = []
     slots = [0.14, 0.27, 0.73, 0.86] if not scene.layout.portrait else [0.15, 0.38, 0.62, 0.85]
     for k, sx in enumerate(slots):
-        scale = float(rng.uniform(0.85, 1.1)) * (0.42 * h if not scene.layout.portrait else 0.25 * h)
+        tall = 0.42 * h if not scene.layout.portrait else 0.25 * h
+        scale = float(rng.uniform(0.85, 1.1)) * tall
         figures.append(
             {
                 "x": sx * w + float(rng.normal(0, 0.015 * w)),
