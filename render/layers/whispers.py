@@ -20,7 +20,7 @@ def which(frame: Frame) -> tuple[int, float]:
     if 0.47 <= e <= 0.6:
         p = (e - 0.47) / 0.13 * len(WHISPERS)
     else:
-        p = frame.t / 2.5  # driven by its own track: cycle every 2.5 s
+        p = frame.cycles(0.4)  # driven by its own track: a new whisper every 2.5 s
     k = int(p) % len(WHISPERS)
     return k, p % 1.0
 
@@ -52,7 +52,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     y = 0.83 * h if not frame.scene.layout.portrait else 0.62 * h
     for ghost, off in ((0.3, -3.0), (0.3, 3.0), (1.0, 0.0)):
         jx = off * u + rng.normal(0, 1.5) * u * (1 + 2 * (1 - burst))
-        text_path(cr, text, x + jx, y + math.sin(frame.t * 37) * u, size)
+        text_path(cr, text, x + jx, y + math.sin(2 * math.pi * frame.cycles(6.0)) * u, size)
         colour = params["colour"] if ghost == 1.0 else frame.colour("alert")
         neon_stroke(
             cr, colour, 0.08 * size, alpha=burst * ghost * (0.7 + 0.3 * rng.random()), heat=0.4
