@@ -27,11 +27,7 @@ FAILURES = Path(__file__).parent / "_failures"
 SIZE = (160, 90)
 WHEN = (0.1, 0.5, 0.9)
 
-CASES = [
-    (path, when)
-    for path in sorted((ROOT / "sequences").glob("*.toml"))
-    for when in WHEN
-]
+CASES = [(path, when) for path in sorted((ROOT / "sequences").glob("*.toml")) for when in WHEN]
 
 
 def _render(path: Path, when: float) -> np.ndarray:
@@ -57,7 +53,8 @@ def test_golden_still(path: Path, when: float):
         amplified = np.clip(diff * 4, 0, 255).astype(np.uint8)
         side = np.concatenate([expected, actual, amplified], axis=1)
         out = FAILURES / f"{golden.stem}-diff.png"
-        Image.fromarray(side).resize((side.shape[1] * 3, side.shape[0] * 3), Image.NEAREST).save(out)
+        big = (side.shape[1] * 3, side.shape[0] * 3)
+        Image.fromarray(side).resize(big, Image.NEAREST).save(out)
         pytest.fail(
             f"{golden.name} differs (mean {mean:.2f}, 99th percentile {p99:.0f}); "
             f"expected | actual | diff x4 written to {out}"
