@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
 from render import __version__
 from render.color import to_hex
 from render.errors import RenderError
 from render.palette import available_palettes
+from render.seam import frame_difference, seam_score_from
 from render.sequence import Sequence, load_sequence
 from render.units import parse_size, parse_time
 
@@ -225,11 +225,11 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
             for frame in render_frames(seq, indices, workers=workers, progress=progress):
                 writer.write(frame)
                 if seq.loop:
-                    small = frame[::4, ::4].astype(np.int16)
+                    small = frame[::4, ::4].copy()
                     if first_frame is None:
                         first_frame = small
                     if prev is not None:
-                        diffs.append(float(np.abs(small - prev).mean()))
+                        diffs.append(frame_difference(small, prev))
                     prev = last_frame = small
     finally:
         progress.close()
@@ -241,9 +241,7 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
             err=True,
         )
         if seq.loop and diffs and first_frame is not None:
-            seam = float(np.abs(first_frame - last_frame).mean()) / max(
-                1e-9, float(np.median(diffs))
-            )
+            seam = seam_score_from(first_frame, last_frame, diffs)
             click.echo(f"loop seam score {seam:.2f} (1.0 is perfect)", err=True)
 
 

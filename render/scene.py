@@ -88,6 +88,13 @@ class Frame:
             return whole * self.t / self.scene.duration
         return rate * self.t
 
+    def period_cycles(self, rate: float) -> int | None:
+        """Whole cycles of `rate` per loop, or None when the sequence does not loop. Anything
+        that counts cycles (lines scrolled, messages shown) wraps its count modulo this."""
+        if not self.scene.loop:
+            return None
+        return max(1, round(rate * self.scene.duration))
+
     def wave(self, rate: float, offset: float = 0.0) -> float:
         """A sine in 0..1 at `rate` Hz, periodic over a loop."""
         return 0.5 + 0.5 * math.sin(2 * math.pi * (self.cycles(rate) + offset))

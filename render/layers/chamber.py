@@ -15,9 +15,12 @@ from render.scene import Frame, Layer, Scene
 
 
 def heartbeat(phase: float) -> float:
-    """Lub-dub: a strong beat and a softer echo, in 0..1, periodic in `phase`."""
+    """Lub-dub: a strong beat and a softer echo, in 0..1, periodic in `phase`.
+
+    The beat sits mid-cycle so that a loop, which wraps at phase 0, wraps in the quiet
+    between beats and not on the jolt of one."""
     p = phase % 1.0
-    return math.exp(-(((p - 0.08) / 0.05) ** 2)) + 0.6 * math.exp(-(((p - 0.26) / 0.06) ** 2))
+    return math.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * math.exp(-(((p - 0.6) / 0.06) ** 2))
 
 
 def burst_point(scene: Scene) -> tuple[float, float]:
@@ -33,7 +36,7 @@ def build(scene: Scene) -> list[dict]:
     # Vertical runs hugging each wall, bending into the floor: arteries of the machine.
     for side in (-1, 1):
         for k in range(3):
-            inset = (0.012 + 0.016 * k) * w if not scene.layout.portrait else (0.02 + 0.025 * k) * w
+            inset = (0.012 + 0.02 * k) * w if not scene.layout.portrait else (0.025 + 0.035 * k) * w
             x = inset if side < 0 else w - inset
             top = (0.02 + 0.1 * k + 0.05 * rng.random()) * h
             floor = h * (0.985 - 0.012 * k)
@@ -47,7 +50,7 @@ def build(scene: Scene) -> list[dict]:
             pipes.append(
                 {
                     "points": pts,
-                    "width": (7 + 3 * (2 - k)) * u,
+                    "width": (13 + 6 * (2 - k)) * u,
                     "phase": float(rng.random()),
                     "burst": side < 0 and k == 0,
                 }
@@ -111,16 +114,20 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
         pw = pipe["width"]
         # The dark body of the pipe, then a lit rim.
         cr.set_operator(cairo.OPERATOR_OVER)
-        length = _polyline(cr, pts)
-        cr.set_line_width(pw)
-        cr.set_line_join(cairo.LINE_JOIN_ROUND)
-        cr.set_source_rgba(*mix(bg, colour, 0.12), 1.0)
-        cr.stroke()
-        additive(cr)
+        # Each heartbeat swells the artery a little, and its lit core throbs.
         beat = heartbeat(frame.cycles(params["rate"]) + pipe["phase"] * 0.15)
+        swell = 1 + 0.12 * beat
+        cr.set_line_join(cairo.LINE_JOIN_ROUND)
+        cr.set_line_cap(cairo.LINE_CAP_BUTT)
+        for width, shade in ((1.0, 0.14), (0.55, 0.26)):  # shading that makes a tube round
+            length = _polyline(cr, pts)
+            cr.set_line_width(pw * width * swell)
+            cr.set_source_rgba(*mix(bg, colour, shade), 1.0)
+            cr.stroke()
+        additive(cr)
         _polyline(cr, pts)
         neon_stroke(
-            cr, colour, pw * 0.22, alpha=(0.25 + 0.35 * beat) * params["intensity"], heat=0.15
+            cr, colour, pw * 0.28 * swell, alpha=(0.4 + 0.5 * beat) * params["intensity"], heat=0.2
         )
         # Pulses of energy travel along the artery, one per heartbeat.
         phase = frame.cycles(params["rate"]) + pipe["phase"]

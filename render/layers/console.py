@@ -238,8 +238,11 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         cr.rectangle(x, top - line_h * 0.2, w, bottom - top + line_h * 0.2)
         cr.clip()
         frac = scroll % 1.0
+        lines_per_loop = frame.period_cycles(0.9)
         for k in range(rows + 1):
             idx = int(scroll) + k
+            if lines_per_loop:  # a loop shows the same lines again when it wraps
+                idx %= lines_per_loop
             ly = top + (k - frac) * line_h
             from_bottom = rows - k
             if from_bottom < n_err:
