@@ -76,7 +76,7 @@ def _mist(cr: cairo.Context, frame: Frame, built: dict, fog: float, colour) -> N
     spread = np.clip(1.0 - dist / max(reach, 1e-6), 0.0, 1.0) ** 0.7
     floor = np.clip((yy / h - 0.35) / 0.65, 0.0, 1.0) ** 0.8
     a = density**1.4 * spread * (0.5 + 0.5 * floor) * fog
-    a = np.clip(a * 1.1, 0.0, 1.0)
+    a = np.clip(a * 0.9, 0.0, 0.7)
     # Premultiplied BGRA for cairo.
     img = np.empty((gh, gw, 4), np.uint8)
     for i, c in enumerate((colour[2], colour[1], colour[0])):
