@@ -17,6 +17,7 @@ import numpy as np
 from render.color import mix
 from render.draw import additive, radial_glow
 from render.layers.chamber import burst_point
+from render.noise import warped_noise
 from render.scene import Frame, Layer, Scene, TrackRef
 
 GRID = 72  # cells along the shorter side
@@ -44,25 +45,18 @@ def build(scene: Scene) -> dict:
 
 
 def mist_field(frame: Frame, built: dict, gw: int, gh: int) -> np.ndarray:
-    """Mist density in 0..1 on a gw x gh grid."""
-    scale = 3.0 / max(gw, gh)
+    """Mist density in 0..1 on a gw x gh grid: domain-warped noise, so it curls."""
+    scale = 7.0 / max(gw, gh)
     xs = np.arange(gw) * scale
     ys = np.arange(gh) * scale
-    tz, tw = frame.time_point(0.12)
-    warp = built["warp"].noise4array(xs * 0.7, ys * 0.7, np.array([tz]), np.array([tw]))[0, 0]
-    # Domain warp: offset the sample by another field so the mist curls like fingers.
-    noise = built["noise"]
-    tz2, tw2 = frame.time_point(0.2)
-    base = noise.noise4array(xs * 1.6, ys * 1.6, np.array([tz2]), np.array([tw2]))[0, 0]
-    detail = noise.noise4array(
-        xs * 4.1 + 7.0, ys * 4.1, np.array([tz2 * 1.7]), np.array([tw2 * 1.7])
-    )[0, 0]
-    curl = np.roll(base, int(round(2 * (1 + np.mean(warp)))), axis=1)
-    field = 0.55 * base + 0.3 * curl * warp + 0.25 * detail
-    return np.clip(0.5 + 0.9 * field, 0.0, 1.0)
+    field = warped_noise(built["noise"], built["warp"], xs, ys, frame.time_point(0.12), warp=1.1)
+    return np.clip(0.45 + 1.2 * field, 0.0, 1.0) ** 1.5
 
 
-def _mist(cr: cairo.Context, frame: Frame, built: dict, fog: float, colour) -> None:
+def _mist(
+    cr: cairo.Context, frame: Frame, built: dict, fog: float, colour
+) -> tuple[cairo.Pattern, np.ndarray]:
+    """The mist as a cairo pattern in frame coordinates (a coarse grid, smoothly scaled)."""
     scene = frame.scene
     w, h = scene.width, scene.height
     cell = min(w, h) / GRID
@@ -83,34 +77,38 @@ def _mist(cr: cairo.Context, frame: Frame, built: dict, fog: float, colour) -> N
         img[..., i] = (a * c * 255).astype(np.uint8)
     img[..., 3] = (a * 255).astype(np.uint8)
     surf = cairo.ImageSurface.create_for_data(memoryview(img), cairo.FORMAT_ARGB32, gw, gh, gw * 4)
-    cr.save()
-    cr.scale(cell, cell)
     pat = cairo.SurfacePattern(surf)
     pat.set_filter(cairo.FILTER_GOOD)
     pat.set_extend(cairo.EXTEND_PAD)
-    cr.set_source(pat)
-    cr.paint()
-    cr.restore()
-    surf.finish()
+    pat.set_matrix(cairo.Matrix(xx=1 / cell, yy=1 / cell))
+    return pat, img  # the caller holds the pixels while cairo reads them
 
 
 def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> None:
     """A standing figure in a uniform like the dreamer's; a smooth blank oval for a face."""
     x, base, H = fig["x"], fig["y"], fig["height"]
-    head_r = 0.075 * H
+    head_r = 0.07 * H
     top = base - H
     u = frame.unit
     sway = 0.01 * H * math.sin(2 * math.pi * (frame.cycles(0.15) + fig["phase"]))
     x += sway
     cr.save()
     cr.set_operator(cairo.OPERATOR_OVER)
-    # Body: shoulders and a long coat, no detail, dark against the mist.
-    cr.move_to(x - 0.16 * H, base)
+    # Body: squared shoulders, a neck, a long uniform coat; no detail, dark against the mist.
+    cr.move_to(x - 0.15 * H, base)
+    cr.line_to(x - 0.175 * H, top + 0.55 * H)
     cr.curve_to(
-        x - 0.17 * H, top + 0.45 * H, x - 0.2 * H, top + 0.2 * H, x - 0.08 * H, top + 0.17 * H
+        x - 0.2 * H, top + 0.3 * H, x - 0.215 * H, top + 0.22 * H, x - 0.12 * H, top + 0.2 * H
     )
-    cr.line_to(x + 0.08 * H, top + 0.17 * H)
-    cr.curve_to(x + 0.2 * H, top + 0.2 * H, x + 0.17 * H, top + 0.45 * H, x + 0.16 * H, base)
+    cr.line_to(x - 0.045 * H, top + 0.19 * H)
+    cr.line_to(x - 0.04 * H, top + 0.14 * H)
+    cr.line_to(x + 0.04 * H, top + 0.14 * H)
+    cr.line_to(x + 0.045 * H, top + 0.19 * H)
+    cr.line_to(x + 0.12 * H, top + 0.2 * H)
+    cr.curve_to(
+        x + 0.215 * H, top + 0.22 * H, x + 0.2 * H, top + 0.3 * H, x + 0.175 * H, top + 0.55 * H
+    )
+    cr.line_to(x + 0.15 * H, base)
     cr.close_path()
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.75 * alpha)
     cr.fill_preserve()
@@ -119,7 +117,7 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> No
     cr.set_line_width(1.5 * u)
     cr.stroke()
     # Head; the one that turns shows its blank face.
-    hx, hy = x, top + 0.09 * H
+    hx, hy = x, top + 0.08 * H
     turn = 0.0
     if fig["turner"]:
         turn = min(1.0, max(0.0, frame.wave(0.08, fig["phase"]) * 1.6 - 0.3))
@@ -161,14 +159,21 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     if fog <= 0.005 and phantoms <= 0.005:
         return
     colour = params["colour"]
+    # Mist behind the figures silhouettes them; a thinner veil in front sets them in it.
+    mist, _pixels = _mist(cr, frame, built, fog, colour) if fog > 0.005 else (None, None)
+    if mist is not None:
+        additive(cr)
+        cr.set_source(mist)
+        cr.paint_with_alpha(0.8)
     if phantoms > 0.005:
         flick = frame.rng("phantom-flicker")
         for fig in built["figures"]:
             a = phantoms * (0.75 + 0.25 * flick.random())
             _figure(cr, frame, fig, a, colour)
-    if fog > 0.005:
+    if mist is not None:
         additive(cr)
-        _mist(cr, frame, built, fog, colour)
+        cr.set_source(mist)
+        cr.paint_with_alpha(0.3)
         # Light scattering in the vapor around the core.
         cx, cy, r = frame.scene.layout.core
         radial_glow(cr, cx, cy, 2.2 * r, colour, 0.1 * fog)

@@ -50,6 +50,20 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     size = 0.045 * min(w, h)
     x = (w - text_width(text, size)) / 2
     y = 0.83 * h if not frame.scene.layout.portrait else 0.62 * h
+    # A shadow behind the words so bright vapor cannot swallow them.
+    tw = text_width(text, size)
+    shade = cairo.RadialGradient(w / 2, y + size / 2, 0, w / 2, y + size / 2, 0.7 * tw)
+    shade.add_color_stop_rgba(0, 0, 0, 0, 0.6 * burst)
+    shade.add_color_stop_rgba(1, 0, 0, 0, 0)
+    cr.save()
+    cr.translate(w / 2, y + size / 2)
+    cr.scale(1.0, 0.25)
+    cr.translate(-w / 2, -(y + size / 2))
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source(shade)
+    cr.paint()
+    cr.restore()
+    additive(cr)
     for ghost, off in ((0.3, -3.0), (0.3, 3.0), (1.0, 0.0)):
         jx = off * u + rng.normal(0, 1.5) * u * (1 + 2 * (1 - burst))
         text_path(cr, text, x + jx, y + math.sin(2 * math.pi * frame.cycles(6.0)) * u, size)
