@@ -7,6 +7,7 @@ import math
 import cairo
 
 from render.color import RGB, mix
+from render.softlight import SoftLight
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 
@@ -17,21 +18,37 @@ def additive(cr: cairo.Context) -> None:
 
 
 def neon_stroke(
-    cr: cairo.Context, colour: RGB, width: float, alpha: float = 1.0, heat: float = 0.35
+    cr: cairo.Context,
+    colour: RGB,
+    width: float,
+    alpha: float = 1.0,
+    heat: float = 0.35,
+    light: SoftLight | None = None,
 ) -> None:
     """Stroke the current path as a neon tube: a soft coloured halo, the tube, a white-hot core.
 
     Bloom (a post effect) spreads the light further; these strokes give it a
-    coloured body and a bright centre to spread.
+    coloured body and a bright centre to spread. With `light` (the frame's soft-light
+    buffer) the halo is drawn there at low resolution: the same light, spread a
+    little wider, for a fraction of the cost of a wide stroke at full resolution.
     """
     if alpha <= 0.003 or width <= 0:
         cr.new_path()
         return
     cr.set_line_cap(cairo.LINE_CAP_ROUND)
     cr.set_line_join(cairo.LINE_JOIN_ROUND)
-    cr.set_source_rgba(*colour, 0.16 * alpha)
-    cr.set_line_width(width * 3.2)
-    cr.stroke_preserve()
+    if light is not None:
+        path = cr.copy_path()
+        soft = light.context(cr)
+        soft.append_path(path)
+        soft.set_source_rgba(*colour, 0.16 * alpha)
+        soft.set_line_width(width * 3.2)
+        soft.set_line_cap(cairo.LINE_CAP_ROUND)
+        soft.stroke()
+    else:
+        cr.set_source_rgba(*colour, 0.16 * alpha)
+        cr.set_line_width(width * 3.2)
+        cr.stroke_preserve()
     cr.set_source_rgba(*colour, 0.85 * alpha)
     cr.set_line_width(width)
     cr.stroke_preserve()
@@ -41,11 +58,23 @@ def neon_stroke(
 
 
 def radial_glow(
-    cr: cairo.Context, x: float, y: float, radius: float, colour: RGB, alpha: float
+    cr: cairo.Context,
+    x: float,
+    y: float,
+    radius: float,
+    colour: RGB,
+    alpha: float,
+    light: SoftLight | None = None,
 ) -> None:
-    """A soft disc of light falling off to nothing at `radius`."""
+    """A soft disc of light falling off to nothing at `radius`.
+
+    With `light` (the frame's soft-light buffer) a large glow is drawn there, cheaply,
+    instead of on `cr`; small ones stay on `cr` where their shape needs the pixels.
+    """
     if alpha <= 0.003 or radius <= 0:
         return
+    if light is not None and light.accepts(radius):
+        cr = light.context(cr)
     g = cairo.RadialGradient(x, y, 0, x, y, radius)
     g.add_color_stop_rgba(0.0, *colour, alpha)
     g.add_color_stop_rgba(0.35, *colour, alpha * 0.35)

@@ -8,10 +8,12 @@ agree to the last bit.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 import cairo
+import cv2
 import numpy as np
 
 from render.color import RGB
@@ -20,6 +22,7 @@ from render.layers import LAYERS
 from render.palette import ROLES
 from render.scene import Frame, Scene
 from render.sequence import ElementSpec, Sequence, TrackRef
+from render.softlight import SoftLight
 
 
 def argb_to_rgb(surface: cairo.ImageSurface) -> np.ndarray:
@@ -28,7 +31,9 @@ def argb_to_rgb(surface: cairo.ImageSurface) -> np.ndarray:
     surface.flush()
     w, h, stride = surface.get_width(), surface.get_height(), surface.get_stride()
     buf = np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())
-    return buf[:, :w, [2, 1, 0]]
+    # A new C-contiguous array. (buf[..., [2, 1, 0]] gives a planar, non-contiguous array
+    # that the first effect then copies again: 2.4 + 21 ms at 1080p against 0.7 ms here.)
+    return cv2.cvtColor(buf[:, :w], cv2.COLOR_BGRA2RGB)
 
 
 class Renderer:
@@ -78,6 +83,8 @@ class Renderer:
             cr.translate(w / 2, h / 2)
             cr.scale(s, s)
             cr.translate(-w / 2, -h / 2)
+        light = SoftLight(cr.get_target(), w, h)
+        frame = dataclasses.replace(frame, light=light)
         for spec in self.sequence.layers:
             if not spec.enabled:
                 continue
@@ -87,6 +94,7 @@ class Renderer:
                 cr, frame, self.params(spec, dict(layer.params), frame), self.built(spec.type)
             )
             cr.restore()
+            light.flush()  # after each layer, so soft light keeps the layer order
         cr.restore()
         return frame
 

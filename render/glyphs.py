@@ -9,8 +9,9 @@ cap-height 1 and cached; drawing a string is then only path building.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
+import cairo
 from HersheyFonts import HersheyFonts
 
 CELL = 0.92  # advance per character, in cap heights
@@ -48,11 +49,34 @@ def text_width(text: str, size: float) -> float:
     return len(text) * CELL * size
 
 
+_scratch = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 1, 1))
+
+
+@lru_cache(maxsize=8192)
+def _string_path(text: str, size: float) -> cairo.Path:
+    """The path of a whole string at the origin, built once: scrolling console lines reuse it."""
+    _scratch.new_path()
+    _build(_scratch, text, 0.0, 0.0, size, None)
+    path = _scratch.copy_path()
+    _scratch.new_path()
+    return path
+
+
 def text_path(cr, text: str, x: float, y: float, size: float, warp: Warp | None = None) -> float:
     """Append `text` to cr's path with its cap line at y; returns the advance width.
 
     `warp` maps each point (in pixels) to a new point: used for melting glyphs.
     """
+    if warp is None:
+        cr.save()
+        cr.translate(x, y)
+        cr.append_path(_string_path(text, size))
+        cr.restore()  # the path stays; only the transform is undone
+        return len(text) * CELL * size
+    return _build(cr, text, x, y, size, warp)
+
+
+def _build(cr, text: str, x: float, y: float, size: float, warp: Warp | None) -> float:
     cx = x
     for ch in text:
         for (ax, ay), (bx, by) in glyph(ch):

@@ -66,6 +66,7 @@ class Frame:
     index: int
     t: float
     values: Mapping[str, Any] = field(default_factory=dict)
+    light: Any = None  # the SoftLight buffer while drawing (render.softlight)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]

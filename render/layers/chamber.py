@@ -89,9 +89,10 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
     breath = heartbeat(frame.cycles(params["rate"]))
     g = cairo.RadialGradient(cx, cy, r * 0.5, cx, cy, max(w, h) * 0.75)
     g.add_color_stop_rgba(0, *ambient, 0.16 + 0.05 * breath + 0.15 * heat)
-    g.add_color_stop_rgba(1, *bg, 0.0)
-    cr.set_source(g)
-    cr.paint()
+    g.add_color_stop_rgba(1, *ambient, 0.0)
+    soft = frame.light.context(cr) if frame.light is not None else cr
+    soft.set_source(g)
+    soft.paint()
     # Floor line and a faint grid of the chamber's panelling.
     additive(cr)
     grid = frame.colour("secondary")
@@ -127,18 +128,33 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
         additive(cr)
         _polyline(cr, pts)
         neon_stroke(
-            cr, colour, pw * 0.28 * swell, alpha=(0.4 + 0.5 * beat) * params["intensity"], heat=0.2
+            cr,
+            colour,
+            pw * 0.28 * swell,
+            alpha=(0.4 + 0.5 * beat) * params["intensity"],
+            heat=0.2,
+            light=frame.light,
         )
         # Pulses of energy travel along the artery, one per heartbeat.
         phase = frame.cycles(params["rate"]) + pipe["phase"]
         for k in range(3):
             s = ((phase + k / 3) % 1.0) * length
             px, py = _point_along(pts, s)
-            radial_glow(cr, px, py, pw * 2.2, colour, 0.35 * params["intensity"] * (0.5 + beat))
+            radial_glow(
+                cr, px, py, pw * 2.2, colour, 0.35 * params["intensity"] * (0.5 + beat), frame.light
+            )
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
             # A ragged gash in the pipe, glowing hot, venting.
-            radial_glow(cr, bx, by, pw * (3 + 5 * fog), frame.colour("glow"), 0.6 * min(1, fog * 3))
+            radial_glow(
+                cr,
+                bx,
+                by,
+                pw * (3 + 5 * fog),
+                frame.colour("glow"),
+                0.6 * min(1, fog * 3),
+                frame.light,
+            )
             rng = frame.rng("burst")
             cr.set_source_rgba(*frame.colour("hot"), 0.8 * min(1, fog * 3))
             cr.set_line_width(1.5 * u)

@@ -134,7 +134,7 @@ class Writer:
         if self.glitch > 0.1 and self.rng.random() < 0.25 * self.glitch:
             x += self.rng.normal(0, 14 * self.glitch) * u  # a slice jumps sideways
         text_path(cr, s, x, y, size, warp)
-        neon_stroke(cr, colour, lw, alpha=a, heat=0.45)
+        neon_stroke(cr, colour, lw, alpha=a, heat=0.45, light=self.frame.light)
 
 
 def _panel_frame(cr, frame: Frame, rect, colour, alpha) -> None:
@@ -152,28 +152,39 @@ def _panel_frame(cr, frame: Frame, rect, colour, alpha) -> None:
     cr.close_path()
     cr.set_source_rgba(*colour, 0.035 * alpha)
     cr.fill_preserve()
-    neon_stroke(cr, colour, 1.6 * u, alpha=0.55 * alpha, heat=0.3)
+    neon_stroke(cr, colour, 1.6 * u, alpha=0.55 * alpha, heat=0.3, light=frame.light)
 
 
 def _gauge(cr, frame: Frame, x, y, r, value, colour, alert, alpha) -> None:
     u = frame.unit
     start, span = math.pi * 0.75, math.pi * 1.5
     cr.arc(x, y, r, start, start + span)
-    neon_stroke(cr, colour, 1.4 * u, alpha=0.45 * alpha)
+    neon_stroke(cr, colour, 1.4 * u, alpha=0.45 * alpha, light=frame.light)
     v = min(max(value, 0.0), 1.0)
     cr.arc(x, y, r * 0.82, start, start + span * v)
-    neon_stroke(cr, mix(colour, alert, max(0.0, (value - 0.75) * 4)), 3.2 * u, alpha=0.9 * alpha)
+    neon_stroke(
+        cr,
+        mix(colour, alert, max(0.0, (value - 0.75) * 4)),
+        3.2 * u,
+        alpha=0.9 * alpha,
+        light=frame.light,
+    )
     ang = start + span * (value % 1.0 if value > 1 else v)
     cr.move_to(x, y)
     cr.line_to(x + math.cos(ang) * r * 0.95, y + math.sin(ang) * r * 0.95)
     neon_stroke(
-        cr, mix(colour, alert, max(0.0, (value - 0.75) * 4)), 1.8 * u, alpha=alpha, heat=0.7
+        cr,
+        mix(colour, alert, max(0.0, (value - 0.75) * 4)),
+        1.8 * u,
+        alpha=alpha,
+        heat=0.7,
+        light=frame.light,
     )
     for k in range(11):
         a = start + span * k / 10
         cr.move_to(x + math.cos(a) * r * 1.08, y + math.sin(a) * r * 1.08)
         cr.line_to(x + math.cos(a) * r * 1.18, y + math.sin(a) * r * 1.18)
-    neon_stroke(cr, colour, 1.0 * u, alpha=0.5 * alpha)
+    neon_stroke(cr, colour, 1.0 * u, alpha=0.5 * alpha, light=frame.light)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
@@ -227,7 +238,7 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
                 lit = on != blink
                 cr.rectangle(x + pad + k * sw + 0.15 * sw, sy + row * sw * 0.8, 0.7 * sw, 0.45 * sw)
                 c = alert if (blink and errors > 0.3) else colour
-                neon_stroke(cr, c, 1.1 * u, alpha=(0.85 if lit else 0.2) * alpha)
+                neon_stroke(cr, c, 1.1 * u, alpha=(0.85 if lit else 0.2) * alpha, light=frame.light)
         # Scrolling status lines, replaced from the bottom by cascading errors.
         top = sy + 2 * sw * 0.8 + 0.02 * h
         bottom = y + h - pad
@@ -275,7 +286,7 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         tw = text_width(HEADLINE, size)
         blink = 0.55 + 0.45 * (frame.wave(1.2) > 0.3)
         cr.rectangle(hx + (hw - tw) / 2 - size * 0.6, hy - size * 0.45, tw + size * 1.2, size * 1.9)
-        neon_stroke(cr, alert, 2.2 * u, alpha=0.7 * headline * blink * alpha)
+        neon_stroke(cr, alert, 2.2 * u, alpha=0.7 * headline * blink * alpha, light=frame.light)
         writer.text(
             HEADLINE, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink, width=size * 0.11
         )

@@ -118,8 +118,13 @@ def build(scene: Scene) -> dict:
     }
 
 
-def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse) -> None:
-    """The sphere with its surface lines and cracks, drawn around (cx, cy)."""
+def _body(
+    cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse, light
+) -> None:
+    """The sphere with its surface lines and cracks, drawn around (cx, cy).
+
+    `light` is the soft-light buffer, or None when the halves of a split sphere are
+    drawn: soft light is not clipped, and the opening between them must stay dark."""
     u = frame.unit
     # Heat whitens the light (rim, cracks, seeping glow); the shell itself stays dark so
     # the cracks read against it, only warming toward the alert colour.
@@ -161,11 +166,18 @@ def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, 
         cr.scale(1, tilt * 0.5)
         cr.arc(0, 0, rx, 0, 2 * math.pi)
         cr.restore()
-    neon_stroke(cr, primary, 1.2 * u, alpha=0.22 * params["intensity"], heat=0.1)
+    neon_stroke(cr, primary, 1.2 * u, alpha=0.22 * params["intensity"], heat=0.1, light=light)
     cr.restore()
     # Rim light.
     cr.arc(cx, cy, r, 0, 2 * math.pi)
-    neon_stroke(cr, primary, 3.5 * u, alpha=(0.6 + 0.4 * pulse) * params["intensity"], heat=0.4)
+    neon_stroke(
+        cr,
+        primary,
+        3.5 * u,
+        alpha=(0.6 + 0.4 * pulse) * params["intensity"],
+        heat=0.4,
+        light=light,
+    )
     # Cracks: revealed up to `cracks`, thicker near the trunk, glowing hot.
     cracks = float(params["cracks"])
     if cracks <= 0:
@@ -191,10 +203,17 @@ def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, 
             cr.set_source_rgba(*glow, 0.08 + 0.08 * heat)
             cr.set_line_width(width * 7 * u)
             cr.stroke_preserve()
-        neon_stroke(cr, crack_col, width * u * (1 + 0.5 * heat), alpha=0.95, heat=0.5 + 0.5 * heat)
+        neon_stroke(
+            cr,
+            crack_col,
+            width * u * (1 + 0.5 * heat),
+            alpha=0.8,
+            heat=0.5 + 0.5 * heat,
+            light=light,
+        )
     # Liquid light seeping out of the cracks and running down the surface.
     ix, iy = core["impact"]
-    radial_glow(cr, cx + ix * r, cy + iy * r, r * 0.3 * cracks, crack_col, 0.3 * cracks)
+    radial_glow(cr, cx + ix * r, cy + iy * r, r * 0.3 * cracks, crack_col, 0.3 * cracks, light)
     for dx, dy, birth, length in core["drips"]:
         age = cracks - birth
         if age <= 0:
@@ -204,7 +223,7 @@ def _body(cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, 
         cr.move_to(x, y)
         wob = 0.05 * ln * math.sin(7 * dx + frame.cycles(0.3))
         cr.curve_to(x + wob, y + ln * 0.3, x - wob, y + ln * 0.7, x, y + ln)
-        neon_stroke(cr, crack_col, 2.4 * u, alpha=0.8, heat=0.6)
+        neon_stroke(cr, crack_col, 2.4 * u, alpha=0.8, heat=0.6, light=light)
         radial_glow(
             cr, x, y + ln, 6 * u * (1 + 0.3 * math.sin(frame.cycles(1.5) + dx * 9)), crack_col, 0.8
         )
@@ -251,7 +270,7 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float) -> None:
     cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
     cr.curve_to(cx + ew * 0.4, cy + eh * 1.3, cx - ew * 0.4, cy + eh * 1.3, cx - ew, cy)
     additive(cr)
-    neon_stroke(cr, alert, 3 * u, alpha=0.9, heat=0.7)
+    neon_stroke(cr, alert, 3 * u, alpha=0.9, heat=0.7, light=frame.light)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
@@ -276,9 +295,10 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         r * (1.6 + 0.15 * pulse + 0.4 * heat),
         halo,
         (0.15 + 0.1 * pulse + 0.12 * heat) * params["intensity"],
+        frame.light,
     )
     if split <= 0.001:
-        _body(cr, frame, params, core, cx, cy, r, heat, pulse)
+        _body(cr, frame, params, core, cx, cy, r, heat, pulse, frame.light)
         return
     # Split: two halves pull apart along a jagged seam; light floods out between them.
     gap = split * 0.75 * r
@@ -296,8 +316,10 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.clip()
         cr.translate(0, 0)
         cr.rotate(0)
-        _body(cr, frame, params, core, cx, cy, r, heat, pulse)
+        _body(cr, frame, params, core, cx, cy, r, heat, pulse, None)
         cr.restore()
+    if frame.light is not None:
+        frame.light.flush()  # the halo goes under the opening, not over the eye
     hot = frame.colour("hot")
     # The opening: darkness inside, its molten lips blazing, light spilling outward.
     cr.save()
@@ -320,9 +342,16 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.move_to(seam[0][0] + side * gap / 2, seam[0][1])
         for x, y in seam[1:]:
             cr.line_to(x + side * gap / 2, y)
-        neon_stroke(cr, hot, 5 * frame.unit * (0.5 + split), alpha=min(1.0, 2 * split), heat=1.0)
+        neon_stroke(
+            cr,
+            hot,
+            5 * frame.unit * (0.5 + split),
+            alpha=min(1.0, 2 * split),
+            heat=1.0,
+            light=frame.light,
+        )
     cr.restore()
-    radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split)
+    radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
     _eye(cr, frame, cx, cy, r, float(params["eye"]))
 
 

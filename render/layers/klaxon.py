@@ -20,6 +20,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     phase = frame.cycles(params["rate"]) % 1.0
     pulse = math.exp(-phase * 5.0)
     additive(cr)
+    if frame.light is not None:  # all of it is soft light: draw it at low resolution
+        cr = frame.light.context(cr)
     g = cairo.RadialGradient(w / 2, h / 2, 0.2 * min(w, h), w / 2, h / 2, 0.75 * max(w, h))
     g.add_color_stop_rgba(0, *colour, 0.05 * flash * pulse)
     g.add_color_stop_rgba(1, *colour, 0.38 * flash * pulse)

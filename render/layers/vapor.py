@@ -161,22 +161,26 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     colour = params["colour"]
     # Mist behind the figures silhouettes them; a thinner veil in front sets them in it.
     mist, _pixels = _mist(cr, frame, built, fog, colour) if fog > 0.005 else (None, None)
+    soft = frame.light.context(cr) if frame.light is not None else cr
     if mist is not None:
-        additive(cr)
-        cr.set_source(mist)
-        cr.paint_with_alpha(0.8)
+        additive(soft)
+        soft.set_source(mist)
+        soft.paint_with_alpha(0.8)
+        if frame.light is not None:
+            frame.light.flush()  # the mist must lie behind the figures
     if phantoms > 0.005:
         flick = frame.rng("phantom-flicker")
         for fig in built["figures"]:
             a = phantoms * (0.75 + 0.25 * flick.random())
             _figure(cr, frame, fig, a, colour)
     if mist is not None:
-        additive(cr)
-        cr.set_source(mist)
-        cr.paint_with_alpha(0.3)
+        soft = frame.light.context(cr) if frame.light is not None else cr
+        additive(soft)
+        soft.set_source(mist)
+        soft.paint_with_alpha(0.3)
         # Light scattering in the vapor around the core.
         cx, cy, r = frame.scene.layout.core
-        radial_glow(cr, cx, cy, 2.2 * r, colour, 0.1 * fog)
+        radial_glow(cr, cx, cy, 2.2 * r, colour, 0.1 * fog, frame.light)
 
 
 LAYER = Layer(

@@ -16,6 +16,8 @@ import numpy as np
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
 from render.scene import Frame, Layer, Scene, TrackRef
+from render.softlight import FACTOR as SOFT_FACTOR
+from render.softlight import SoftLight
 
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
@@ -91,6 +93,40 @@ def _curve(cr, p0, c, p1, s0, s1, steps=8, curl=(0.0, 0.0)):
             cr.line_to(x, y)
 
 
+def _calm_threads(scene: Scene, web: dict, colour, width: float):
+    """Every thread intact at full intensity, as (frame-sized surface, soft-light surface);
+    memoised in the per-render structure, so it is built once per colour."""
+    cache = web.setdefault("calm", {})
+    if colour not in cache:
+        main = cairo.ImageSurface(cairo.FORMAT_ARGB32, scene.width, scene.height)
+        cr = cairo.Context(main)
+        additive(cr)
+        light = SoftLight(None, scene.width, scene.height)
+        nodes = web["nodes"]
+        for th in web["threads"]:
+            _curve(cr, nodes[th["a"]], th["ctrl"], nodes[th["b"]], 0.0, 1.0)
+            neon_stroke(cr, colour, width, alpha=0.55, heat=0.2, light=light)
+        main.flush()
+        light.surface.flush()
+        cache[colour] = (main, light.surface)
+    return cache[colour]
+
+
+def _paint_cached(cr: cairo.Context, frame: Frame, surfaces, alpha: float) -> None:
+    main, soft_surface = surfaces
+    cr.save()
+    cr.set_source_surface(main, 0, 0)
+    cr.paint_with_alpha(alpha)
+    cr.restore()
+    if frame.light is not None:
+        soft = frame.light.context(cr)
+        soft.save()
+        soft.scale(SOFT_FACTOR, SOFT_FACTOR)
+        soft.set_source_surface(soft_surface, 0, 0)
+        soft.paint_with_alpha(alpha)
+        soft.restore()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     scene = frame.scene
     u = scene.unit
@@ -115,13 +151,18 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
         cr.move_to(bx + sx * bracket, by)
         cr.line_to(bx, by)
         cr.line_to(bx, by + sy * bracket)
-    neon_stroke(cr, colour, 2.0 * u, alpha=0.5 * intensity)
+    neon_stroke(cr, colour, 2.0 * u, alpha=0.5 * intensity, light=frame.light)
 
     nodes, threads = web["nodes"], web["threads"]
     alive = np.zeros(len(nodes))
     width = 1.9 * u
     dying = min(1.0, breaks * 1.4)
     flick = frame.rng("web-flicker")
+    # While nothing has broken the threads look the same every frame: draw them once per
+    # render and reuse the picture (only the pulses and nodes move).
+    calm = breaks <= 0
+    if calm:
+        _paint_cached(cr, frame, _calm_threads(scene, web, colour, width), intensity)
     for th in threads:
         p0, p1, c = nodes[th["a"]], nodes[th["b"]], th["ctrl"]
         since = (breaks - th["rank"]) / RECOIL
@@ -129,15 +170,18 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             # Intact: a steady thread that flickers more as the web sickens.
             alive[th["a"]] += 1
             alive[th["b"]] += 1
-            a = 0.55 * intensity * (1 - 0.6 * dying * flick.random())
-            _curve(cr, p0, c, p1, 0.0, 1.0)
-            neon_stroke(cr, colour, width, alpha=a, heat=0.2)
+            if not calm:
+                a = 0.55 * intensity * (1 - 0.6 * dying * flick.random())
+                _curve(cr, p0, c, p1, 0.0, 1.0)
+                neon_stroke(cr, colour, width, alpha=a, heat=0.2, light=frame.light)
             # A pulse of light travelling along the thread.
             s = (frame.cycles(abs(th["speed"])) + th["phase"]) % 1.0
             s = s if th["speed"] > 0 else 1 - s
             lo, hi = max(0.0, s - 0.12), min(1.0, s + 0.02)
             _curve(cr, p0, c, p1, lo, hi, steps=4)
-            neon_stroke(cr, pulse_colour, width * 1.6, alpha=0.9 * intensity, heat=0.6)
+            neon_stroke(
+                cr, pulse_colour, width * 1.6, alpha=0.9 * intensity, heat=0.6, light=frame.light
+            )
         elif since < 1:
             # Snapped: each loose end recoils toward its node, curling, and fades.
             k = 1 - (1 - since) ** 3
@@ -145,9 +189,9 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             cut = th["cut"]
             curl = th["curl"] * 0.05 * ww * k
             _curve(cr, p0, c, p1, 0.0, cut * (1 - 0.8 * k), curl=(curl * 0.3, curl))
-            neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity)
+            neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity, light=frame.light)
             _curve(cr, p1, c, p0, 0.0, (1 - cut) * (1 - 0.8 * k), curl=(-curl * 0.3, -curl))
-            neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity)
+            neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity, light=frame.light)
             if since < 0.45:
                 bx, by = _bezier(p0, c, p1, cut)
                 flash = 1 - since / 0.45
