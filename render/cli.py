@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -21,8 +22,20 @@ from render.color import to_hex
 from render.errors import RenderError
 from render.palette import available_palettes
 from render.seam import frame_difference, seam_score_from
-from render.sequence import Sequence, load_sequence
-from render.units import parse_size, parse_time
+from render.sequence import Sequence, load_sequence, one_line
+from render.units import (
+    MAX_SIDE,
+    PAPER,
+    LimitError,
+    SizeLimitError,
+    check_frame_count,
+    check_frame_rate,
+    check_memory,
+    is_physical_size,
+    parse_physical_size,
+    parse_size,
+    parse_time,
+)
 
 
 class SizeType(click.ParamType):
@@ -33,6 +46,8 @@ class SizeType(click.ParamType):
             return value
         try:
             return parse_size(value)
+        except SizeLimitError as exc:
+            return exc.size  # well-formed but too big: refused on one line by _load
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -53,37 +68,61 @@ class TimeType(click.ParamType):
 SIZE, TIME = SizeType(), TimeType()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwinding like Ctrl-C (so temporaries are removed) but exiting 143."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
 def friendly(fn):
-    """Turn RenderErrors and Ctrl-C into one line and an exit status."""
+    """Turn RenderErrors, OS errors and Ctrl-C/SIGTERM into one line and an exit status."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except RenderError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted; nothing was written", err=True)
-            sys.exit(130)
+            message, code = f"error: {exc}", exc.exit_code
+        except KeyboardInterrupt as exc:
+            message = str(exc) or "interrupted; nothing was written"
+            code = getattr(exc, "exit_code", 128 + signal.SIGINT)
+        except OSError as exc:  # I/O outside the writers: still one line, never a traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            message, code = f"error: {where}{exc.strerror or exc}", 1
+        except MemoryError:
+            message, code = "error: out of memory; try fewer --workers or a smaller --size", 1
+        click.echo(one_line(message), err=True)
+        sys.exit(code)
 
     return wrapper
 
 
-def _load(path: str, size=None, fps=None, seed=None, loop=None) -> Sequence:
+def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> Sequence:
+    """The sequence with the command line's overrides, refused (LimitError) when it is
+    beyond a limit: checked here, before any work starts, whatever the file said.
+    `memory`: check that one frame of this size fits (not for sheets: thumbnails)."""
     seq = load_sequence(path)
     changes = {}
     if size is not None:
+        if max(size) > MAX_SIDE:
+            raise LimitError(
+                f"--size: sides above {MAX_SIDE} pixels are not supported, got {size[0]}x{size[1]}"
+            )
         changes["size"] = size
     if fps is not None:
-        if not 0 < fps <= 240:
-            raise RenderError(f"--fps: expected a frame rate above 0 and at most 240, got {fps:g}")
+        check_frame_rate(fps, "--fps")
         changes["fps"] = float(fps)
     if seed is not None:
         changes["seed"] = seed
     if loop is not None:
         changes["loop"] = loop
-    return seq.replace(**changes) if changes else seq
+    seq = seq.replace(**changes) if changes else seq
+    check_frame_count(
+        seq.duration * seq.fps, f"{seq.duration:g} s at {seq.fps:g} fps"
+    )  # --fps may raise it past the limit the file respected
+    if memory:
+        check_memory(seq.width, seq.height, 1)
+    return seq
 
 
 def _time(seq: Sequence, value: str | None, option: str, default: float) -> float:
@@ -96,18 +135,27 @@ def _time(seq: Sequence, value: str | None, option: str, default: float) -> floa
 
 
 def provenance(seq: Sequence, command: str) -> dict[str, str]:
-    """What an output needs to be made again: written into every file's metadata."""
-    record = {
-        "Software": f"neon-dream-render {__version__}",
-        "Title": seq.title,
-        "Seed": str(seq.seed),
-        "Sequence": str(seq.source) if seq.source else "",
-        "SequenceSHA256": seq.source_hash,
-        "Size": f"{seq.width}x{seq.height}",
-        "Command": command,
-    }
-    # MP4 keeps only the keys its muxer knows, so the whole record also rides in "comment".
-    return {**record, "comment": json.dumps(record, sort_keys=True), "title": seq.title}
+    """What an output needs to be made again: written into every file's metadata.
+
+    The arguments are the ones this command line was invoked with (captured by the group,
+    so they are right under CliRunner too); `command` is only the fallback outside click.
+    """
+    from render.provenance import make_record, metadata_for
+
+    ctx = click.get_current_context(silent=True)
+    argv = ctx.meta.get(_ARGV) if ctx is not None else None
+    return metadata_for(make_record(seq, argv if argv is not None else command.split()))
+
+
+_ARGV = "render.argv"
+
+
+class _Group(click.Group):
+    """The `render` group; remembers the raw arguments for the provenance record."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_ARGV] = list(args)
+        return super().parse_args(ctx, args)
 
 
 class Progress:
@@ -142,7 +190,7 @@ class Progress:
             self.bar.__exit__(None, None, None)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="render")
 def cli() -> None:
     """Render the neon dream: sequence files (TOML) to MP4, GIF, WebM, PNG and contact sheets."""
@@ -190,9 +238,15 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     show_default=True,
     help="Quality for MP4 (lower is better).",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="PNG folders: write frames one by one and keep them if interrupted; run again "
+    "with --resume to render only the missing ones.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @friendly
-def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, quiet):
+def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, resume, quiet):
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
     from render.encode import check_size, format_for, open_writer
     from render.pipeline import default_workers, render_frames
@@ -212,17 +266,32 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
     if t1 <= t0:
         raise RenderError(f"--end ({t1:g} s) must come after --start ({t0:g} s)")
     indices = range(first, last)
-    workers = workers or default_workers()
+    if resume and fmt != "png":
+        raise LimitError(f"--resume: only a PNG folder output can be resumed, not {out_path}")
+    if workers is None:
+        workers = _fitting_workers(seq, default_workers())
+    check_memory(seq.width, seq.height, workers)
     meta = provenance(seq, "animate " + " ".join(sys.argv[2:]))
-    progress = Progress(len(indices), f"{out_path.name}", quiet)
+    manifest = _manifest(seq, meta, first, last) if fmt == "png" else None
+    progress = None
+    writer = None
     try:
         with open_writer(
-            out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf
+            out_path,
+            seq.size,
+            seq.fps,
+            metadata=meta,
+            preset=preset,
+            crf=crf,
+            manifest=manifest,
+            resume_frames=len(indices) if resume else None,
         ) as writer:
+            todo = [first + n for n in writer.todo] if resume else indices
+            progress = Progress(len(todo), f"{out_path.name}", quiet)
             first_frame = last_frame = None
             diffs = []
             prev = None
-            for frame in render_frames(seq, indices, workers=workers, progress=progress):
+            for frame in render_frames(seq, todo, workers=workers, progress=progress):
                 writer.write(frame)
                 if seq.loop:
                     small = frame[::4, ::4].copy()
@@ -231,42 +300,126 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
                     if prev is not None:
                         diffs.append(frame_difference(small, prev))
                     prev = last_frame = small
+    except KeyboardInterrupt as exc:
+        if resume and writer is not None:
+            done = writer.kept + writer.frames_written
+            raise type(exc)(
+                f"interrupted; {done} of {len(indices)} frames are in {out_path} -- run the "
+                "same command with --resume to render the rest"
+            ) from None
+        raise
+    except OSError as exc:  # writing frames failed (full disk ...): say where
+        raise RenderError(f"{out_path}: can't write output: {exc.strerror or exc}") from exc
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
     if not quiet:
         secs = time.perf_counter() - progress.start
+        made = len(todo)
+        kept = f", {len(indices) - made} kept from before" if made < len(indices) else ""
         click.echo(
-            f"wrote {out_path} ({len(indices)} frames, {seq.width}x{seq.height}, "
-            f"{seq.fps:g} fps) in {secs:.1f} s, {len(indices) / secs:.1f} frames/s",
+            f"wrote {out_path} ({made} frames{kept}, {seq.width}x{seq.height}, "
+            f"{seq.fps:g} fps) in {secs:.1f} s, {made / max(secs, 1e-9):.1f} frames/s",
             err=True,
         )
-        if seq.loop and diffs and first_frame is not None:
+        if seq.loop and diffs and first_frame is not None and made == len(indices):
             seam = seam_score_from(first_frame, last_frame, diffs)
             click.echo(f"loop seam score {seam:.2f} (1.0 is perfect)", err=True)
+
+
+def _fitting_workers(seq: Sequence, wanted: int) -> int:
+    """The default worker count, lowered to what memory holds (check_memory refuses if
+    not even one fits)."""
+    from render.units import available_memory, estimate_frame_bytes
+
+    room = available_memory()
+    if room is None:
+        return wanted
+    return max(1, min(wanted, room // estimate_frame_bytes(seq.width, seq.height)))
+
+
+def _manifest(seq: Sequence, meta: dict[str, str], first: int, last: int) -> dict:
+    """A PNG folder's manifest: its provenance record and, under "identity", everything
+    the frames' pixels depend on -- what --resume requires to be unchanged."""
+    record = json.loads(meta["comment"])
+    return {
+        "identity": {
+            "sequence_sha256": seq.source_hash,
+            "palette_sha256": record.get("PaletteSHA256", ""),
+            "seed": seq.seed,
+            "size": [seq.width, seq.height],
+            "fps": seq.fps,
+            "loop": seq.loop,
+            "start_frame": first,
+            "end_frame": last,
+            "version": __version__,
+        },
+        "frames": last - first,
+        "record": record,
+    }
+
+
+class StillSizeType(SizeType):
+    """A pixel size or preset, or a physical size for print: 30x20cm, 12x8in, 420x297mm."""
+
+    name = "WxH|preset|WxH{mm,cm,in}"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and is_physical_size(value):
+            try:
+                return parse_physical_size(value)
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
 
 
 @cli.command()
 @sequence_arg
 @click.option("--at", "at", type=TIME, required=True, help="Time of the still (seconds or %).")
-@click.option("-o", "--output", "out", required=True, type=click.Path(), help="Output PNG.")
-@common_size
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(), help="Output: .png, .pdf or .svg."
+)
+@click.option(
+    "--size",
+    type=StillSizeType(),
+    default=None,
+    help="Pixels WxH or a preset (720p ... 4k), or a print size like 30x20cm, 12x8in, 420x297mm.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice([p if p[0] != "a" else p.upper() for p in PAPER], case_sensitive=False),
+    default=None,
+    help="Print on this paper, landscape unless --portrait.",
+)
+@click.option("--portrait", is_flag=True, help="Portrait instead of landscape paper.")
+@click.option(
+    "--dpi",
+    type=click.FloatRange(min=1, max=4800),
+    default=None,
+    help="Print resolution (default 300 for print output); PNGs carry it in pHYs.",
+)
 @common_seed
 @click.option("-q", "--quiet", is_flag=True)
 @friendly
-def still(sequence, at, out, size, seed, quiet):
-    """Render one frame of SEQUENCE at time T to a PNG."""
-    from render.encode import write_png
-    from render.frame import Renderer
+def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
+    """Render one frame of SEQUENCE at time T to a PNG, or for print to a PDF or SVG page."""
+    from render import printing
 
-    seq = _load(sequence, size, None, seed)
     out_path = Path(out)
-    if out_path.suffix.lower() != ".png":
-        raise RenderError(f"{out_path}: stills are written as .png")
+    printing.still_format(out_path)
+    pixels = size if size is not None and len(size) == 2 else None
+    seq = _load(sequence, pixels, None, seed)
+    job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
+    seq = seq.replace(size=job.pixels) if job.pixels != seq.size else seq
+    if job.is_print:
+        warning = printing.gamut_warning(seq.palette)
+        if warning:
+            click.echo(warning, err=True)
     index = seq.index_at(_time(seq, at, "--at", 0.0))
-    rgb = Renderer(seq).render(index)
-    write_png(out_path, rgb, metadata=provenance(seq, "still " + " ".join(sys.argv[2:])))
+    meta = provenance(seq, "still " + " ".join(sys.argv[2:]))
+    printing.write_still(out_path, job, seq, index, meta)
     if not quiet:
-        click.echo(f"wrote {out_path} (frame {index}, {seq.width}x{seq.height})", err=True)
+        click.echo(f"wrote {out_path} (frame {index}, {job.describe()})", err=True)
 
 
 @cli.command()
@@ -343,7 +496,7 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     from render.pipeline import default_workers
     from render.sheet import contact_sheet
 
-    seq = _load(sequence, None, None, seed)
+    seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
     if out_path.suffix.lower() != ".png":
         raise RenderError(f"{out_path}: contact sheets are written as .png")
@@ -372,9 +525,45 @@ def palettes():
         click.echo(f"{'':<10} {roles}")
 
 
+@cli.command()
+@click.argument("output", type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    "other",
+    type=click.Path(),
+    default=None,
+    help="Write the reproduction here instead of over OUTPUT.",
+)
+@friendly
+def reproduce(output, other):
+    """Make OUTPUT again from the record it carries (seed, sequence hash, arguments).
+
+    Refuses, saying what changed, when the sequence or palette file is gone or differs
+    from the one OUTPUT was rendered from.
+    """
+    from render.provenance import check_inputs, read_record, replay
+
+    record = read_record(output)
+    check_inputs(record, output)
+    cwd, args = replay(record, output, other)
+    click.echo(f"reproducing {output}: render {record.get('Command', '')}", err=True)
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        cli.main(args=args, prog_name="render", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    finally:
+        os.chdir(here)
+    sys.exit(code)
+
+
 def _terminate(signum, _frame):
     # SIGTERM unwinds like Ctrl-C so temporary outputs are removed on the way out.
-    raise KeyboardInterrupt
+    raise Terminated("terminated (SIGTERM); nothing was written")
 
 
 def main() -> None:

@@ -17,13 +17,16 @@ pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control t
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -40,6 +43,10 @@ FORMATS = ("mp4", "gif", "webm", "png")
 _SUFFIX_FORMATS = {".mp4": "mp4", ".gif": "gif", ".webm": "webm"}
 _FRAME_NAME = "frame_{:06d}.png"
 _FRAME_RE = re.compile(r"frame_\d+\.png")
+# A PNG folder's record of the render that made it: provenance, and what --resume compares.
+MANIFEST = ".render.json"
+# Our own temporaries inside a folder (a frame being written by a resumable render).
+_OWN_TEMP_RE = re.compile(r"\.(frame_\d+|render)\.[0-9a-f]{8}\.part(\.png|\.json)?")
 
 # Browsers play GIF delays below 2 centiseconds as 10 cs, so anything over 50 fps would
 # silently run at 10 fps; refuse instead.
@@ -386,7 +393,10 @@ class FrameWriter:
                 f"frame must be uint8 of shape ({self.height}, {self.width}, 3); "
                 f"got {arr.dtype} {arr.shape}"
             )
-        self._write(np.ascontiguousarray(arr))
+        try:
+            self._write(np.ascontiguousarray(arr))
+        except OSError as exc:  # our own I/O: a full disk, a vanished folder
+            raise RenderError(f"{self.path}: can't write output: {exc.strerror or exc}") from exc
         self.frames_written += 1
 
     def _write(self, frame: np.ndarray) -> None:
@@ -429,6 +439,7 @@ class _FfmpegWriter(FrameWriter):
         super().__init__(path, fmt, width, height, fps)
         self._temps: list[Path] = []
         self._ffmpeg: _Ffmpeg | None = None
+        self._comment = metadata.get("comment", "")
         try:
             self._tmp = self._temp(path.suffix)
             inp = _raw_input_args(width, height, fps)
@@ -447,7 +458,7 @@ class _FfmpegWriter(FrameWriter):
                 what = "WebM"
             else:
                 # GIF metadata: ffmpeg's GIF muxer writes no comment extension (only
-                # loop/final_delay options), so metadata is skipped for GIF.
+                # loop/final_delay options); the comment is inserted afterwards in _finish.
                 self._stage = self._temp(".mkv")
                 args = [*inp, *_lossless_stage_args(), "-f", "matroska", str(self._stage)]
                 what = "GIF frames"
@@ -469,12 +480,16 @@ class _FfmpegWriter(FrameWriter):
         assert self._ffmpeg is not None
         self._require_frames()
         self._ffmpeg.finish()
+        final = self._tmp
         if self.format == "gif":
             self._make_gif()
-        os.replace(self._tmp, self.path)
+            if self._comment:
+                final = self._temp(".gif")
+                insert_gif_comment(self._tmp, final, self._comment)
+        os.replace(final, self.path)
         self._closed = True
         for tmp in self._temps:
-            if tmp != self._tmp:
+            if tmp != final:
                 _remove(tmp)
 
     def _make_gif(self) -> None:
@@ -513,12 +528,24 @@ class _PngSequenceWriter(FrameWriter):
     """Numbered PNGs in a temp folder beside the target, swapped in on success."""
 
     def __init__(
-        self, path: Path, width: int, height: int, fps: Fraction, metadata: dict[str, str]
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: Fraction,
+        metadata: dict[str, str],
+        manifest: Mapping | None = None,
     ) -> None:
         super().__init__(path, "png", width, height, fps)
         _check_replaceable_folder(path)  # fail before rendering, not after
         self._pnginfo = _pnginfo(metadata)
         self._tmpdir: Path | None = _temp_sibling(path, "part", make_dir=True)
+        if manifest is not None:
+            try:
+                _write_manifest(self._tmpdir, manifest)
+            except BaseException:
+                self._abort()
+                raise
 
     def _write(self, frame: np.ndarray) -> None:
         assert self._tmpdir is not None
@@ -528,7 +555,9 @@ class _PngSequenceWriter(FrameWriter):
                 name, "PNG", pnginfo=self._pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
             )
         except OSError as exc:
-            raise RenderError(f"{name}: could not write frame: {exc.strerror or exc}") from exc
+            raise RenderError(
+                f"{self.path}: could not write {name.name}: {exc.strerror or exc}"
+            ) from exc
 
     def _finish(self) -> None:
         assert self._tmpdir is not None
@@ -565,18 +594,131 @@ class _PngSequenceWriter(FrameWriter):
 
 
 def _check_replaceable_folder(path: Path) -> None:
-    """A PNG target may be new, or a folder of nothing but frame_*.png from a past render."""
+    """A PNG target may be new, or a folder of nothing but frame_*.png from a past render
+    (with its manifest, and temporaries a killed render could not remove)."""
     if not path.exists():
         return
     if not path.is_dir():
         raise RenderError(f"{path}: exists and is not a folder; can't write PNG frames there")
-    others = sorted(p.name for p in path.iterdir() if not _FRAME_RE.fullmatch(p.name))
+    others = sorted(p.name for p in path.iterdir() if not _is_ours(p.name))
     if others:
         more = f" and {len(others) - 1} more" if len(others) > 1 else ""
         raise RenderError(
             f"{path}: folder holds files that are not frame_*.png ({others[0]!r}{more}); "
             "refusing to replace it -- choose an empty or new folder"
         )
+
+
+def _is_ours(name: str) -> bool:
+    return bool(_FRAME_RE.fullmatch(name) or name == MANIFEST or _OWN_TEMP_RE.fullmatch(name))
+
+
+def _write_manifest(folder: Path, manifest: Mapping) -> None:
+    """Write MANIFEST into *folder* atomically (temp file + rename)."""
+    tmp = folder / f".render.{secrets.token_hex(4)}.part"
+    try:
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, folder / MANIFEST)
+        tmp = None
+    finally:
+        _remove(tmp)
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
+    """The MANIFEST of a PNG folder, or None when it has none (or an unreadable one)."""
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class _ResumablePngWriter(FrameWriter):
+    """Numbered PNGs written straight into the target folder, each one atomically (temp file
+    + rename), so an interrupted render keeps its finished frames and a later run with the
+    same manifest renders only the missing ones: `todo` lists their numbers, in order, and
+    `write` fills them one after the other.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: Fraction,
+        metadata: dict[str, str],
+        manifest: Mapping,
+        total: int,
+    ) -> None:
+        super().__init__(path, "png", width, height, fps)
+        self._pnginfo = _pnginfo(metadata)
+        self._part: Path | None = None
+        if path.exists() and not path.is_dir():
+            raise RenderError(f"{path}: exists and is not a folder; can't write PNG frames there")
+        old = read_manifest(path) if path.is_dir() else None
+        if old is None:
+            _check_replaceable_folder(path)
+            if path.is_dir() and any(_FRAME_RE.fullmatch(p.name) for p in path.iterdir()):
+                raise RenderError(
+                    f"{path}: holds frames but no {MANIFEST}, so there is no telling which "
+                    "render they belong to; can't resume -- use a new folder, or render "
+                    "without --resume to replace them"
+                )
+            path.mkdir(parents=True, exist_ok=True)
+            _write_manifest(path, manifest)
+        else:
+            _check_same_render(path, old, manifest)
+        for p in path.iterdir():  # temporaries of a render that was killed outright
+            if _OWN_TEMP_RE.fullmatch(p.name):
+                _remove(p)
+        self.todo = [n for n in range(total) if not (path / _FRAME_NAME.format(n)).is_file()]
+        self.kept = total - len(self.todo)
+
+    def _write(self, frame: np.ndarray) -> None:
+        if self.frames_written >= len(self.todo):
+            raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
+        name = _FRAME_NAME.format(self.todo[self.frames_written])
+        self._part = self.path / f".{name[:-4]}.{secrets.token_hex(4)}.part.png"
+        Image.fromarray(frame, "RGB").save(
+            self._part, "PNG", pnginfo=self._pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
+        )
+        os.replace(self._part, self.path / name)
+        self._part = None
+
+    def _finish(self) -> None:
+        if self.frames_written != len(self.todo):
+            raise RenderError(
+                f"{self.path}: {len(self.todo) - self.frames_written} frames were not rendered"
+            )
+        self._closed = True
+
+    def _abort(self) -> None:
+        self._closed = True
+        _remove(self._part)
+        self._part = None
+
+
+def _check_same_render(path: Path, old: Mapping, new: Mapping) -> None:
+    was, now = old.get("identity"), new.get("identity")
+    if not isinstance(was, dict) or not isinstance(now, dict):
+        raise RenderError(f"{path}: {MANIFEST} is not a render manifest; can't resume")
+    changed = [
+        f"{key} {_short(was.get(key))} != {_short(now.get(key))}"
+        for key in sorted(set(was) | set(now))
+        if was.get(key) != now.get(key)
+    ]
+    if changed:
+        err = RenderError(
+            f"{path}: can't resume: its frames belong to a different render "
+            f"({'; '.join(changed)}); render to a new folder, or without --resume"
+        )
+        err.exit_code = 2
+        raise err
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value)
+    return text[:12] + "…" if isinstance(value, str) and len(value) > 16 else text
 
 
 def _pnginfo(metadata: Mapping[str, str]) -> PngInfo | None:
@@ -597,6 +739,8 @@ def open_writer(
     metadata: Mapping[str, str] | None = None,
     preset: str = "medium",
     crf: int = 18,
+    manifest: Mapping | None = None,
+    resume_frames: int | None = None,
 ) -> Iterator[FrameWriter]:
     """Open an atomic frame sink for *path*; format from :func:`format_for`.
 
@@ -604,9 +748,15 @@ def open_writer(
     are x264 settings and apply to MP4 only (WebM uses its own constant-quality settings).
     *metadata* becomes container tags: MP4 keeps only the keys its muxer knows (title,
     comment, artist, date, description, ...); WebM keeps any key; PNG frames get tEXt
-    chunks; GIF gets none (see _FfmpegWriter).
+    chunks; GIF gets the "comment" value as a GIF comment extension.
 
     The file or folder appears at *path* only when the with-block ends without an exception.
+
+    PNG folders also get *manifest* (JSON) as MANIFEST. With *resume_frames* (PNG folders
+    only; needs a *manifest* with an "identity"), the render of that many frames is
+    resumable instead: frames go straight into the folder one by one, each atomically, and
+    are kept on failure; a folder whose manifest identity matches keeps its finished frames
+    and the writer's ``todo`` lists the frame numbers still to write, in order.
     """
     path = Path(path)
     fmt = format_for(path)
@@ -616,8 +766,16 @@ def open_writer(
     meta = _check_metadata(metadata)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "png":
-            writer: FrameWriter = _PngSequenceWriter(path, width, height, fraction, meta)
+        if fmt == "png" and resume_frames is not None:
+            if manifest is None:
+                raise ValueError("a resumable PNG folder needs a manifest")
+            writer: FrameWriter = _ResumablePngWriter(
+                path, width, height, fraction, meta, manifest, resume_frames
+            )
+        elif resume_frames is not None:
+            raise RenderError(f"{path}: only a PNG folder can be resumed; got {fmt.upper()}")
+        elif fmt == "png":
+            writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest)
         else:
             writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf)
     except OSError as exc:
@@ -625,16 +783,113 @@ def open_writer(
     try:
         yield writer
     except BaseException:  # includes KeyboardInterrupt: nothing half-written survives
-        writer._abort()
+        with _signals_deferred():
+            writer._abort()
         raise
     try:
         writer._finish()
     except OSError as exc:  # only our own I/O; OSErrors from the with-block pass untouched
-        writer._abort()
+        with _signals_deferred():
+            writer._abort()
         raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
     except BaseException:
-        writer._abort()
+        with _signals_deferred():
+            writer._abort()
         raise
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while cleaning up, so a second Ctrl-C can't strand temporaries;
+    a signal that arrived meanwhile goes to its handler (which may raise) when the block
+    ends. Python handlers run in the main thread only, so elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        old[sig] = signal.signal(sig, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        if caught:
+            handler = old[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(caught[0])
+
+
+# --------------------------------------------------------------------------- GIF comments
+
+
+def _gif_blocks_start(head: bytes) -> int:
+    """Offset just past the header, logical screen descriptor and global colour table."""
+    if len(head) < 13 or head[:3] != b"GIF":
+        raise ValueError("not a GIF file")
+    packed = head[10]
+    return 13 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)
+
+
+def _gif_sub_blocks(data: bytes) -> bytes:
+    out = bytearray()
+    for i in range(0, len(data), 255):
+        chunk = data[i : i + 255]
+        out += bytes([len(chunk)]) + chunk
+    return bytes(out + b"\x00")
+
+
+def insert_gif_comment(src: Path, dst: Path, text: str) -> None:
+    """Copy GIF *src* to *dst* with a Comment Extension (0x21 0xFE) holding *text* (UTF-8),
+    placed after the global colour table and any application extensions (the NETSCAPE2.0
+    loop block, which some players want first). ffmpeg's GIF muxer can't write comments."""
+    with open(src, "rb") as f, open(dst, "wb") as out:
+        f.seek(_gif_blocks_start(f.read(13)))
+        while (two := f.read(2)) == b"\x21\xff":  # an application extension: skip it
+            while (n := f.read(1)) and n[0]:
+                f.seek(n[0], os.SEEK_CUR)
+        at = f.tell() - len(two)
+        f.seek(0)
+        prefix = f.read(at)
+        if prefix[:6] == b"GIF87a":  # extensions are GIF89a
+            prefix = b"GIF89a" + prefix[6:]
+        out.write(prefix)
+        out.write(b"\x21\xfe" + _gif_sub_blocks(text.encode("utf-8")))
+        shutil.copyfileobj(f, out, 1 << 20)
+
+
+def read_gif_comments(path: str | os.PathLike[str]) -> list[str]:
+    """The text of every Comment Extension in a GIF file, in order."""
+    comments: list[str] = []
+    with open(path, "rb") as f:
+        f.seek(_gif_blocks_start(f.read(13)))
+
+        def sub_blocks() -> bytes:
+            data = bytearray()
+            while (n := f.read(1)) and n[0]:
+                data += f.read(n[0])
+            return bytes(data)
+
+        while (kind := f.read(1)) and kind != b"\x3b":  # 0x3B: trailer
+            if kind == b"\x21":
+                label = f.read(1)
+                body = sub_blocks()
+                if label == b"\xfe":
+                    comments.append(body.decode("utf-8", "replace"))
+            elif kind == b"\x2c":  # image: descriptor, local colour table, LZW data
+                desc = f.read(9)
+                if len(desc) < 9:
+                    break
+                if desc[8] & 0x80:
+                    f.seek(3 * 2 ** ((desc[8] & 7) + 1), os.SEEK_CUR)
+                f.read(1)  # LZW minimum code size
+                sub_blocks()
+            else:
+                break  # not a GIF block: stop rather than guess
+    return comments
 
 
 def write_png(

@@ -7,8 +7,10 @@ line, so the rest of the renderer only ever sees clean data.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
+import json
 import math
 import re
 import tomllib
@@ -25,11 +27,12 @@ from render.palette import ROLES, Palette, find_palette
 from render.scene import TrackRef
 from render.story import DERIVED
 from render.tracks import Keyframe, Track
-from render.units import MAX_SIDE, parse_size, parse_time
+from render.units import MAX_FPS, MAX_FRAMES, MAX_SIDE, parse_size, parse_time
 
-MAX_FPS = 240
-MAX_FRAMES = 100_000
 MAX_DURATION = 3600.0
+# Track values and numeric parameters: far beyond any useful setting, and small enough that
+# no layer spends minutes drawing (a core of size 1e308 never finishes).
+MAX_VALUE = 1e6
 
 HEADER_KEYS = ("title", "duration", "fps", "size", "seed", "palette", "loop", "description")
 TOP_KEYS = ("sequence", "tracks", "layers", "effects")
@@ -115,38 +118,126 @@ def load_sequence(path: str | Path) -> Sequence:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(path, "", "no such file") from None
+        raise _one_line_error(ConfigError(path, "", "no such file")) from None
     except IsADirectoryError:
-        raise ConfigError(path, "", "is a folder, expected a .toml sequence file") from None
+        raise _one_line_error(
+            ConfigError(path, "", "is a folder, expected a .toml sequence file")
+        ) from None
     except OSError as exc:
-        raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
+        raise _one_line_error(ConfigError(path, "", f"cannot read: {exc.strerror}")) from None
+    except ValueError:  # a NUL in the path
+        raise _one_line_error(ConfigError(path, "", "not a valid file name")) from None
     return parse_sequence(data, source=path)
 
 
 def parse_sequence(data: bytes | str, source: Path | None = None) -> Sequence:
-    raw = data.encode() if isinstance(data, str) else data
+    try:
+        return _parse(data, source)
+    except ConfigError as exc:
+        clean = _one_line_error(exc)
+        if clean is exc:
+            raise
+        raise clean from None
+
+
+def _one_line_error(exc: ConfigError) -> ConfigError:
+    """The same error on one line: user text (keys, easing names, paths) may hold newlines."""
+    clean = ConfigError(
+        one_line(exc.file) if exc.file is not None else None,
+        one_line(exc.key),
+        one_line(exc.message),
+        line=exc.line,
+    )
+    return exc if str(clean) == str(exc) else clean
+
+
+def _parse(data: bytes | str, source: Path | None) -> Sequence:
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(source, "", f"not UTF-8 text (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(source, "", f"not UTF-8 text (byte {exc.start})", line=line) from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        if line is None and "(at end of document)" in msg:
+            line = max(1, len(text.rstrip("\n").split("\n")))
+        msg = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", msg)
         raise ConfigError(source, "", f"not valid TOML: {msg}", line=line) from None
+    except RecursionError:
+        raise ConfigError(source, "", "not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # an integer with more digits than Python will convert
+        what = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise ConfigError(source, "", f"not valid TOML: {what}") from None
     return _Loader(doc, text, source, hashlib.sha256(raw).hexdigest()).build()
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters shown as escapes."""
+    return str(text).translate(_CONTROL)
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A short repr of a user value for an error message (never thousands of digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        return f"a whole number of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return type_name(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _key(name: str) -> str:
+    """A key as it would be written in TOML: bare when it can be, quoted otherwise."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+
+
+_HEADER = re.compile(r"[ \t]*(\[\[?)[ \t]*([A-Za-z0-9_\-.\"' \t]+?)[ \t]*\]\]?[ \t]*(#.*)?\r?$")
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?(\"(?:[^\"\\]|\\.)*\"|[^.\[\]]+)")
 
 
 class _Loader:
     def __init__(self, doc: dict, text: str, source: Path | None, digest: str) -> None:
         self.doc = doc
         self.text = text
-        self.lines = text.splitlines()
+        # Lines as TOML counts them: only "\n" ends a line (str.splitlines also splits on
+        # form feeds, U+2028 and friends, which would put every later line number off).
+        self.lines = text.split("\n")
         self.source = source
         self.digest = digest
+        self._line_starts = [0]
+        for ln in self.lines[:-1]:
+            self._line_starts.append(self._line_starts[-1] + len(ln) + 1)
+        self._tables: dict[tuple[str, ...], int] = {}  # [a.b] -> its line index
+        self._arrays: dict[tuple[str, ...], list[int]] = {}  # [[a]] -> their line indices
+        self._heads: list[int] = []
+        for i, ln in enumerate(self.lines):
+            m = _HEADER.match(ln)
+            if not m:
+                continue
+            names = tuple(n.strip().strip("\"'") for n in m.group(2).split("."))
+            self._heads.append(i)
+            if m.group(1) == "[[":
+                self._arrays.setdefault(names, []).append(i)
+            else:
+                self._tables.setdefault(names, i)
+        self._items: dict[int, list[int]] = {}
 
     # -- errors -----------------------------------------------------------------------
 
@@ -157,45 +248,103 @@ class _Loader:
         """Best-effort line of a key path (tomllib keeps none), for editors that jump to file:line.
 
         Finds the table that owns the key ([a.b], or the nth [[a]] for an indexed array of
-        tables), then the first `leaf =` after it.
+        tables), then walks the rest of the path through the text: `name =` for a key, the
+        nth item of an array for an index (so each keyframe written on its own line, inline
+        table or [at, value] pair, has its own line).
         """
-        names = re.findall(r"[^.\[\]]+", key)
-        index = re.match(r"^[^.\[]+\[(\d+)\]", key)
-        if not names:
+        parts: list[str | int] = []
+        for m in _PATH_PART.finditer(key):
+            if m.group(1) is not None:
+                parts.append(int(m.group(1)))
+            else:
+                name = m.group(2)
+                try:
+                    parts.append(json.loads(name) if name.startswith('"') else name)
+                except ValueError:
+                    parts.append(name)
+        if not parts:
             return None
-        start = -1
-        if index and names[0] in ("layers", "effects"):
-            heads = [
-                i
-                for i, ln in enumerate(self.lines)
-                if re.match(rf"\s*\[\[\s*{names[0]}\s*\]\]", ln)
-            ]
-            if int(index.group(1)) < len(heads):
-                start = heads[int(index.group(1))]
-            names = names[2:]
-        else:
-            for depth in range(len(names), 0, -1):
-                head = r"\s*\.\s*".join(re.escape(n) for n in names[:depth])
-                hit = next(
-                    (i for i, ln in enumerate(self.lines) if re.match(rf"\s*\[\s*{head}\s*\]", ln)),
-                    None,
-                )
-                if hit is not None:
-                    start, names = hit, names[depth:]
+        head = -1
+        if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], int):
+            heads = self._arrays.get((parts[0],), [])
+            if parts[1] < len(heads):
+                head, parts = heads[parts[1]], parts[2:]
+        if head < 0:
+            for depth in range(len(parts), 0, -1):
+                names = parts[:depth]
+                if all(isinstance(n, str) for n in names) and tuple(names) in self._tables:
+                    head, parts = self._tables[tuple(names)], parts[depth:]  # type: ignore[arg-type]
                     break
-        leaf = next((n for n in reversed(names) if not n.isdigit()), None)
-        if leaf is not None:
-            for i in range(start + 1, len(self.lines)):
-                if start >= 0 and re.match(r"\[", self.lines[i]):  # the next table
-                    break
-                if re.search(rf"(^|[{{,\s]){re.escape(leaf)}\s*=", self.lines[i]):
-                    return i + 1
-        return start + 1 if start >= 0 else None
+        lo = self._line_starts[head + 1] if head + 1 < len(self.lines) else len(self.text)
+        later = [h for h in self._heads if h > head]
+        hi = self._line_starts[later[0]] if later else len(self.text)
+        found = None
+        pos: int | None = lo
+        for k, part in enumerate(parts):
+            if pos is None or (k and isinstance(parts[k - 1], int) and isinstance(part, str)):
+                break  # a key inside an array item: the item's line says it best
+            if isinstance(part, int):
+                items = self._array_items(pos, hi)
+                pos = items[part] if part < len(items) else None
+            else:
+                hit = re.compile(
+                    rf"(?:^|[{{,.\s])(?:{re.escape(part)}|\"{re.escape(part)}\"|'{re.escape(part)}')"
+                    r"[ \t]*=[ \t]*",
+                    re.M,
+                ).search(self.text, pos, hi)
+                pos = hit.end() if hit else None
+            if pos is not None:
+                found = pos
+        if found is not None:
+            return bisect.bisect_right(self._line_starts, min(found, len(self.text) - 1))
+        return head + 1 if head >= 0 else None
+
+    def _array_items(self, pos: int, hi: int) -> list[int]:
+        """Offsets where each item of the array value starting at `pos` begins."""
+        if pos in self._items:
+            return self._items[pos]
+        text, n = self.text, min(hi, len(self.text))
+        i = pos
+        while i < n and text[i] in " \t":
+            i += 1
+        starts: list[int] = []
+        depth, expect = 0, True
+        if i < n and text[i] == "[":
+            while i < n:
+                c = text[i]
+                opens_item = depth == 1 and expect and not c.isspace() and c not in ",]#"
+                if opens_item:
+                    starts.append(i)
+                    expect = False
+                if c == "#":
+                    nl = text.find("\n", i)
+                    i = n if nl < 0 else nl
+                    continue
+                if c in "\"'":
+                    quote = c * 3 if text.startswith(c * 3, i) else c
+                    j = i + len(quote)
+                    while j < n and not text.startswith(quote, j):
+                        if len(quote) == 1 and text[j] == "\n":
+                            break
+                        j += 2 if c == '"' and text[j] == "\\" else 1
+                    i = j + len(quote)
+                    continue
+                if c in "[{":
+                    depth += 1
+                elif c in "]}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                elif c == "," and depth == 1:
+                    expect = True
+                i += 1
+        self._items[pos] = starts
+        return starts
 
     def check_keys(self, table: Mapping, allowed: tuple[str, ...], prefix: str) -> None:
         for key in table:
             if key not in allowed:
-                path = f"{prefix}.{key}" if prefix else key
+                path = f"{prefix}.{_key(key)}" if prefix else _key(key)
                 raise self.fail(
                     path,
                     f"unknown key{did_you_mean(key, allowed)}; "
@@ -245,14 +394,14 @@ class _Loader:
         seed = head.get("seed", 0)
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
             raise self.fail(
-                "sequence.seed", f"expected a whole number from 0 to 2^63-1, got {seed!r}"
+                "sequence.seed", f"expected a whole number from 0 to 2^63-1, got {show(seed)}"
             )
         loop = head.get("loop", False)
         if not isinstance(loop, bool):
-            raise self.fail("sequence.loop", f"expected true or false, got {loop!r}")
+            raise self.fail("sequence.loop", f"expected true or false, got {show(loop)}")
         pal_name = self.string(head.get("palette", "neon"), "sequence.palette")
         near = self.source.parent if self.source else None
-        palette = find_palette(pal_name, near, file=self.source, key="sequence.palette")
+        palette = self.palette(pal_name, near)
 
         tracks = self.tracks(doc.get("tracks", {}), duration, palette)
         from render.layers import LAYERS
@@ -284,6 +433,18 @@ class _Loader:
             text=self.text,
         )
 
+    def palette(self, name: str, near: Path | None) -> Palette:
+        """The palette named by the header; a palette file's own error names both files."""
+        key = "sequence.palette"
+        try:
+            return find_palette(name, near, file=self.source, key=key)
+        except ConfigError as exc:
+            if exc.key == key and exc.file == (str(self.source) if self.source else None):
+                raise self.fail(key, exc.message) from None  # the lookup's own error
+            raise self.fail(key, str(exc)) from None
+        except (OSError, RuntimeError, ValueError) as exc:  # e.g. "~nobody/x.toml"
+            raise self.fail(key, f"can't use palette {show(name)}: {exc}") from None
+
     # -- scalars ------------------------------------------------------------------------
 
     def string(self, value: Any, key: str) -> str:
@@ -295,9 +456,11 @@ class _Loader:
         if value is None:
             raise self.fail(key, f"missing: expected a number ({what})")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"expected a number ({what}), got {type_name(value)} {value!r}")
-        if not math.isfinite(value):
-            raise self.fail(key, f"expected a finite number ({what}), got {value!r}")
+            raise self.fail(
+                key, f"expected a number ({what}), got {type_name(value)} {show(value)}"
+            )
+        if not _finite(value):
+            raise self.fail(key, f"expected a finite number ({what}), got {show(value)}")
         return float(value)
 
     # -- tracks -------------------------------------------------------------------------
@@ -306,7 +469,7 @@ class _Loader:
         raw = self.table(raw, "tracks")
         out: dict[str, Track] = {}
         for name, body in raw.items():
-            key = f"tracks.{name}"
+            key = f"tracks.{_key(name)}"
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
                 raise self.fail(key, "track names are letters, digits, _ and -")
             if isinstance(body, list):
@@ -325,6 +488,10 @@ class _Loader:
                 self.keyframe(k, f"{kpath}[{i}]", duration, palette) for i, k in enumerate(keys_raw)
             ]
             colour = isinstance(keys[0].value, tuple)
+            if colour and (name == "escalation" or name in DERIVED):
+                raise self.fail(
+                    f"{kpath}[0].value", f"the story track {name} holds numbers, not colours"
+                )
             for i, k in enumerate(keys):
                 if isinstance(k.value, tuple) != colour:
                     raise self.fail(
@@ -335,11 +502,13 @@ class _Loader:
                     raise self.fail(
                         f"{kpath}[{i}].at",
                         f"keyframes must be in time order: {keys[i].time:g} s comes after "
-                        f"{keys[i - 1].time:g} s",
+                        f"{keys[i - 1].time:g} s (keyframe {i - 1}{_on_line(keys[i - 1])})",
                     )
                 if keys[i].time == keys[i - 1].time:
                     raise self.fail(
-                        f"{kpath}[{i}].at", f"two keyframes at the same time ({keys[i].time:g} s)"
+                        f"{kpath}[{i}].at",
+                        f"two keyframes at the same time ({keys[i].time:g} s): this one and "
+                        f"keyframe {i - 1}{_on_line(keys[i - 1])}",
                     )
             out[name] = Track(name, tuple(keys), is_colour=colour)
         return out
@@ -377,8 +546,8 @@ class _Loader:
         if isinstance(raw, bool):
             return 1.0 if raw else 0.0
         if isinstance(raw, int | float):
-            if not math.isfinite(raw):
-                raise self.fail(key, f"expected a finite number, got {raw!r}")
+            if not _finite(raw) or abs(raw) > MAX_VALUE:
+                raise self.fail(key, f"expected a number within ±{MAX_VALUE:g}, got {show(raw)}")
             return float(raw)
         if isinstance(raw, str):
             if raw in ROLES:
@@ -389,7 +558,7 @@ class _Loader:
                 raise self.fail(
                     key,
                     f'expected a number, a colour like "#ff3355" or a palette role '
-                    f"({', '.join(ROLES)}), got {raw!r}{did_you_mean(raw, ROLES)}",
+                    f"({', '.join(ROLES)}), got {show(raw)}{did_you_mean(raw, ROLES)}",
                 ) from None
         raise self.fail(key, f"expected a number or a colour, got {type_name(raw)}")
 
@@ -423,12 +592,12 @@ class _Loader:
             defaults = registry[kind]
             enabled = entry.get("enabled", True)
             if not isinstance(enabled, bool):
-                raise self.fail(f"{key}.enabled", f"expected true or false, got {enabled!r}")
+                raise self.fail(f"{key}.enabled", f"expected true or false, got {show(enabled)}")
             params: dict[str, Any] = {}
             for pname, pval in entry.items():
                 if pname in ("type", "enabled"):
                     continue
-                ppath = f"{key}.{pname}"
+                ppath = f"{key}.{_key(pname)}"
                 if pname not in defaults:
                     allowed = sorted(defaults)
                     raise self.fail(
@@ -444,19 +613,27 @@ class _Loader:
         self, raw: Any, default: Any, key: str, tracks: Mapping[str, Track], palette: Palette
     ) -> Any:
         if isinstance(raw, str) and (raw in tracks or raw in DERIVED or raw == "escalation"):
+            holds_colour = raw in tracks and tracks[raw].is_colour
+            if isinstance(default, str) and (default in ROLES or default.startswith("#")):
+                if not holds_colour:
+                    raise self.fail(key, f"expected a colour, but track {raw!r} holds numbers")
+            elif isinstance(default, TrackRef | int | float) and holds_colour:
+                raise self.fail(key, f"expected a number, but track {raw!r} holds colours")
             return TrackRef(raw)
         if isinstance(default, TrackRef):
             default = 0.0
         if isinstance(default, bool):
             if not isinstance(raw, bool):
-                raise self.fail(key, f"expected true or false, got {raw!r}")
+                raise self.fail(key, f"expected true or false, got {show(raw)}")
             return raw
         if isinstance(default, int | float):
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 hint = did_you_mean(raw, tracks) if isinstance(raw, str) else ""
-                raise self.fail(key, f"expected a number or the name of a track, got {raw!r}{hint}")
-            if not math.isfinite(raw):
-                raise self.fail(key, f"expected a finite number, got {raw!r}")
+                raise self.fail(
+                    key, f"expected a number or the name of a track, got {show(raw)}{hint}"
+                )
+            if not _finite(raw) or abs(raw) > MAX_VALUE:
+                raise self.fail(key, f"expected a number within ±{MAX_VALUE:g}, got {show(raw)}")
             return float(raw)
         if isinstance(default, str):
             if not isinstance(raw, str):
@@ -465,6 +642,10 @@ class _Loader:
                 return self.value(raw, key, palette)
             return raw
         return raw
+
+
+def _on_line(key: Keyframe) -> str:
+    return f" on line {key.line}" if key.line is not None else ""
 
 
 def type_name(value: Any) -> str:

@@ -1,0 +1,517 @@
+"""Interruptions end cleanly: Ctrl-C, SIGTERM, a worker that dies, a full disk and a failing
+encoder each give one clear line, a non-zero exit, the previous output untouched, no
+temporary files and no stray processes. And an interrupted PNG-folder render resumes.
+
+The signal tests run `python -m render animate` as a real process (in its own session, so
+signalling its group can't reach pytest); the rest go through click's CliRunner.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import render.sheet  # noqa: F401 -- binds the real render_frames before tests patch it
+from render import encode, pipeline
+from render.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DREAM = str(ROOT / "sequences" / "dream.toml")
+SHM = Path("/dev/shm")
+PREVIOUS = b"previous output, must survive\n"
+HANG_SECONDS = 120
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+
+
+# --------------------------------------------------------------------------- process helpers
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a process, or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[1]), fields[0]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def descendants(pid: int) -> dict[int, bytes]:
+    """Every live descendant of `pid` (children, grandchildren...) -> its command line."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = _stat(int(entry))
+            if st is not None and st[1] != "Z":
+                parents[int(entry)] = st[0]
+    found: dict[int, bytes] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found[child] = _cmdline(child)
+                frontier.append(child)
+    return found
+
+
+def still_running(procs: dict[int, bytes]) -> dict[int, bytes]:
+    """Those of `procs` that are still alive (same pid and command line, not a zombie)."""
+    alive = {}
+    for pid, cmd in procs.items():
+        st = _stat(pid)
+        if st is not None and st[1] != "Z" and _cmdline(pid) == cmd:
+            alive[pid] = cmd
+    return alive
+
+
+def workers_of(pid: int) -> list[int]:
+    """Render worker processes: python descendants that have no children of their own
+    (the fork server has children; ffmpeg and the resource tracker aren't workers)."""
+    procs = descendants(pid)
+    return [
+        p
+        for p, cmd in procs.items()
+        if b"python" in cmd.split(b"\0")[0]
+        and b"ffmpeg" not in cmd.split(b"\0")[0]
+        and b"resource_tracker" not in cmd
+        and not any(_stat(c) and _stat(c)[0] == p for c in procs)
+    ]
+
+
+def spawn(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "render", *args],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: killpg reaches it, not pytest
+        env={**os.environ, **(env or {})},
+    )
+
+
+def wait_until(proc: subprocess.Popen, predicate, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"render exited ({proc.returncode}) before {what}: {err.decode()}")
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def finish(proc: subprocess.Popen, timeout: float = HANG_SECONDS) -> str:
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"render hung: still running {timeout} s after the interruption")
+    return err.decode("utf-8", "replace")
+
+
+def writing(folder: Path) -> bool:
+    """True once the hidden temporary holds bytes, or has existed for a moment (frames are
+    flowing into the encoder, which may buffer a few seconds before its file grows)."""
+    temps = list(folder.glob(".*.part*"))
+    if not temps:
+        return False
+    return temp_bytes(folder) > 0 or time.time() - min(p.stat().st_mtime for p in temps) > 0.8
+
+
+def temp_bytes(folder: Path) -> int:
+    """Bytes in the hidden temporaries (.NAME.*.part*) beside or inside the output."""
+    total = 0
+    for p in folder.rglob(".*.part*"):
+        if p.is_file():
+            total += p.stat().st_size
+        elif p.is_dir():
+            total += sum(f.stat().st_size for f in p.iterdir() if f.is_file())
+    return total
+
+
+def leftovers(folder: Path, keep: set[str]) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name not in keep)
+
+
+def shm_of(pid: int) -> list[str]:
+    prefix = getattr(pipeline, "SHM_PREFIX", "neon-render-")
+    return sorted(p.name for p in SHM.glob(f"{prefix}{pid}-*")) if SHM.is_dir() else []
+
+
+def assert_clean_exit(tmp_path, out: Path, procs: dict[int, bytes], pid: int) -> None:
+    """The previous output is byte-identical, nothing else is left, and no process lives on."""
+    assert (
+        out.read_bytes() == PREVIOUS
+        if out.is_file()
+        else sorted(p.name for p in out.iterdir()) == ["frame_000000.png"]
+    )
+    assert leftovers(tmp_path, {out.name, "frame_000000.png"}) == []
+    deadline = time.monotonic() + 5
+    while still_running(procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert still_running(procs) == {}, "processes left behind"
+    assert shm_of(pid) == [], "shared memory left behind"
+
+
+def previous_output(tmp_path: Path, name: str) -> Path:
+    out = tmp_path / name
+    if out.suffix:
+        out.write_bytes(PREVIOUS)
+    else:
+        out.mkdir()
+        Image.new("RGB", (4, 4)).save(out / "frame_000000.png")
+    return out
+
+
+SMALL = ["--size", "160x90", "-q"]
+
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- signals
+
+
+@pytest.mark.parametrize(
+    ("sig", "name", "code"),
+    [
+        (signal.SIGINT, "clip.mp4", 130),
+        (signal.SIGINT, "clip.gif", 130),
+        (signal.SIGINT, "frames", 130),
+        (signal.SIGTERM, "clip.mp4", 143),
+    ],
+    ids=["sigint-mp4", "sigint-gif", "sigint-folder", "sigterm-mp4"],
+)
+def test_a_signal_while_writing_keeps_the_previous_output(tmp_path, sig, name, code):
+    out = previous_output(tmp_path, name)
+    proc = spawn(tmp_path, "animate", DREAM, "-o", name, *SMALL, "--workers", "1")
+    wait_until(proc, lambda: writing(tmp_path), "the output started")
+    procs = descendants(proc.pid)
+    assert any(b"ffmpeg" in c for c in procs.values()) or name == "frames"
+    proc.send_signal(sig)
+    err = finish(proc)
+    assert proc.returncode == code, err
+    line = one_line(err)
+    assert ("interrupted" if sig == signal.SIGINT else "terminated") in line
+    assert_clean_exit(tmp_path, out, procs, proc.pid)
+
+
+def test_ctrl_c_reaching_the_whole_process_group_with_workers(tmp_path):
+    """A terminal's Ctrl-C signals every process in the group: render, its workers, the
+    fork server. Still one clean exit."""
+    out = previous_output(tmp_path, "clip.mp4")
+    proc = spawn(tmp_path, "animate", DREAM, "-o", "clip.mp4", *SMALL, "--workers", "2")
+    wait_until(proc, lambda: writing(tmp_path) and len(workers_of(proc.pid)) >= 2,
+               "the workers started writing")  # fmt: skip
+    procs = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    err = finish(proc)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert_clean_exit(tmp_path, out, procs, proc.pid)
+    _one_line_unless_resource_tracker_noise(err)
+
+
+def _one_line_unless_resource_tracker_noise(err: str) -> None:
+    lines = err.strip().splitlines()
+    noise = [ln for ln in lines if "resource_tracker" in ln or "warnings.warn(" in ln]
+    if len(lines) > 1 and len(lines) - len(noise) == 1:
+        pytest.xfail(
+            "pipeline: workers stopped with SIGTERM skip their finalizers, so the "
+            "multiprocessing resource tracker warns about numba's leaked semaphores"
+        )
+    one_line(err)
+
+
+def test_a_worker_killed_mid_render_is_one_line_not_a_hang(tmp_path):
+    out = previous_output(tmp_path, "clip.mp4")
+    proc = spawn(tmp_path, "animate", DREAM, "-o", "clip.mp4", *SMALL, "--workers", "2")
+    wait_until(proc, lambda: writing(tmp_path) and len(workers_of(proc.pid)) >= 2,
+               "the workers started writing")  # fmt: skip
+    procs = descendants(proc.pid)
+    victim = workers_of(proc.pid)[0]
+    os.kill(victim, signal.SIGKILL)
+    err = finish(proc)  # fails the test if render hangs
+    assert proc.returncode not in (0, None), err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[0]
+    assert last.startswith("error: ") and "worker" in last and str(victim) in last, err
+    assert_clean_exit(tmp_path, out, procs, proc.pid)
+    _one_line_unless_resource_tracker_noise(err)
+
+
+# --------------------------------------------------------------------------- a failing encoder
+
+
+@pytest.fixture
+def fake_ffmpeg(tmp_path, monkeypatch):
+    """Point render at a fake ffmpeg script (as IMAGEIO_FFMPEG_EXE would)."""
+    import imageio_ffmpeg
+
+    def install(body: str) -> Path:
+        exe = tmp_path / "bin" / "ffmpeg"
+        exe.parent.mkdir(exist_ok=True)
+        exe.write_text("#!/bin/sh\n" + body)
+        exe.chmod(0o755)
+        monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", lambda: str(exe))
+        encode._ffmpeg_exe.cache_clear()
+        encode._encoders.cache_clear()
+        return exe
+
+    yield install
+    encode._ffmpeg_exe.cache_clear()
+    encode._encoders.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        'head -c 60000 >/dev/null\necho "fake-ffmpeg: encoder exploded" >&2\nexit 1\n',
+        'echo "fake-ffmpeg: encoder exploded" >&2\nexit 1\n',
+        'cat >/dev/null\necho "fake-ffmpeg: encoder exploded at the end" >&2\nexit 1\n',
+    ],
+    ids=["after-a-little", "at-once", "at-the-end"],
+)
+def test_an_encoder_that_fails_is_one_line_and_leaves_nothing(tmp_path, fake_ffmpeg, script):
+    fake_ffmpeg(script)
+    out = previous_output(tmp_path, "clip.mp4")
+    result = CliRunner().invoke(
+        cli, ["animate", DREAM, "-o", str(out), "--size", "64x36", "--end", "0.5", "-q",
+              "--workers", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"error: {out}") and "encoder exploded" in line
+    assert out.read_bytes() == PREVIOUS
+    assert leftovers(tmp_path, {"clip.mp4", "bin", "ffmpeg"}) == []
+
+
+# --------------------------------------------------------------------------- a full disk
+
+
+def _no_space(*_a, **_k):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [
+        ("frames", "PIL.Image.Image.save"),  # each PNG frame fails to save
+        ("clip.mp4", "render.encode._FfmpegWriter._write"),  # the pipe to ffmpeg fails
+        ("clip.mp4", "render.encode.FrameWriter.write"),  # the writer's public write fails
+        ("clip.gif", "render.encode.insert_gif_comment"),  # the last step before the rename
+    ],
+    ids=["png-folder", "mp4-pipe", "mp4-writer", "gif-finish"],
+)
+def test_a_full_disk_is_one_line_and_leaves_the_previous_output(
+    tmp_path, monkeypatch, name, target
+):
+    out = previous_output(tmp_path, name)
+    monkeypatch.setattr(target, _no_space)
+    result = CliRunner().invoke(
+        cli, ["animate", DREAM, "-o", str(out), "--size", "64x36", "--end", "0.3", "-q",
+              "--workers", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 1, (result.output, result.exception)
+    line = one_line(result.stderr)
+    assert "No space left on device" in line and str(out) in line, line
+    assert_clean_exit(tmp_path, out, {}, os.getpid())
+
+
+def test_a_full_disk_while_writing_a_still(tmp_path, monkeypatch):
+    out = previous_output(tmp_path, "still.png")
+    monkeypatch.setattr("PIL.Image.Image.save", _no_space)
+    result = CliRunner().invoke(
+        cli, ["still", DREAM, "--at", "50%", "--size", "64x36", "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert "No space left on device" in one_line(result.stderr)
+    assert out.read_bytes() == PREVIOUS and leftovers(tmp_path, {"still.png"}) == []
+
+
+# --------------------------------------------------------------------------- resume
+
+
+REAL_RENDER_FRAMES = pipeline.render_frames
+
+
+class Counting:
+    """Wraps pipeline.render_frames: records every index rendered; optionally raises
+    KeyboardInterrupt (like Ctrl-C) after `stop_after` frames were handed over."""
+
+    def __init__(self, monkeypatch, stop_after: int | None = None) -> None:
+        self.rendered: list[int] = []
+        self.stop_after = stop_after
+        real = REAL_RENDER_FRAMES
+
+        def render_frames(seq, indices, workers=1, progress=None, **kw):
+            indices = list(indices)
+            self.rendered += indices[: self.stop_after] if self.stop_after else indices
+            for k, frame in enumerate(real(seq, indices, workers=workers, **kw)):
+                if self.stop_after is not None and k == self.stop_after:
+                    raise KeyboardInterrupt
+                if progress:
+                    progress(1)
+                yield frame
+
+        monkeypatch.setattr(pipeline, "render_frames", render_frames)
+
+
+def frames_of(folder: Path) -> dict[str, np.ndarray]:
+    return {
+        p.name: np.asarray(Image.open(p).convert("RGB")) for p in sorted(folder.glob("frame_*"))
+    }
+
+
+ARGS = ["--size", "48x28", "--start", "10", "--end", "10.5", "--workers", "1", "-q"]  # 15 frames
+
+
+def test_an_interrupted_folder_render_resumes_without_redoing_finished_frames(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "frames"
+    first = Counting(monkeypatch, stop_after=6)
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(folder), *ARGS, "--resume"])
+    assert result.exit_code == 130
+    line = one_line(result.stderr)
+    assert "6 of 15 frames" in line and "--resume" in line
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == [".render.json"] + [f"frame_{i:06d}.png" for i in range(6)]
+    assert first.rendered == list(range(300, 306))
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("frame_*")}
+    time.sleep(0.01)
+
+    second = Counting(monkeypatch)
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(folder), *ARGS, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert second.rendered == list(range(306, 315))  # only the missing frames
+    assert {p: folder.joinpath(p).stat().st_mtime_ns for p in stamps} == stamps
+
+    third = Counting(monkeypatch)  # once complete, a resume has nothing left to do
+    assert CliRunner().invoke(cli, ["animate", DREAM, "-o", str(folder), *ARGS, "--resume"]
+                              ).exit_code == 0  # fmt: skip
+    assert third.rendered == []
+
+    clean = tmp_path / "clean"
+    monkeypatch.undo()
+    assert CliRunner().invoke(cli, ["animate", DREAM, "-o", str(clean), *ARGS]).exit_code == 0
+    resumed, fresh = frames_of(folder), frames_of(clean)
+    assert list(resumed) == list(fresh) and len(fresh) == 15
+    for name in fresh:
+        assert np.array_equal(resumed[name], fresh[name]), name
+    manifest = json.loads((folder / ".render.json").read_text())
+    assert manifest == json.loads((clean / ".render.json").read_text()) | {
+        "record": manifest["record"]
+    }
+    assert manifest["identity"]["start_frame"] == 300 and manifest["frames"] == 15
+
+
+def test_resume_refuses_a_folder_from_a_different_render(tmp_path, monkeypatch):
+    folder = tmp_path / "frames"
+    Counting(monkeypatch, stop_after=3)
+    CliRunner().invoke(cli, ["animate", DREAM, "-o", str(folder), *ARGS, "--resume"])
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for change, named in (
+        (["--seed", "5"], "seed"),
+        (["--size", "50x28"], "size"),
+        (["--fps", "25"], "fps"),
+        (["--start", "10.1"], "start_frame"),
+    ):
+        result = CliRunner().invoke(
+            cli, ["animate", DREAM, "-o", str(folder), *ARGS, *change, "--resume"]
+        )
+        assert result.exit_code == 2, result.output
+        line = one_line(result.stderr)
+        assert "can't resume" in line and named in line, line
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_resume_refuses_frames_without_a_manifest_and_non_folder_outputs(tmp_path):
+    folder = previous_output(tmp_path, "frames")
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(folder), *ARGS, "--resume"])
+    assert result.exit_code != 0 and "no .render.json" in one_line(result.stderr)
+    assert sorted(p.name for p in folder.iterdir()) == ["frame_000000.png"]
+    result = CliRunner().invoke(
+        cli, ["animate", DREAM, "-o", str(tmp_path / "x.mp4"), *ARGS, "--resume"]
+    )
+    assert result.exit_code == 2 and "PNG folder" in one_line(result.stderr)
+
+
+def test_without_resume_an_interrupted_folder_render_leaves_nothing(tmp_path, monkeypatch):
+    folder = previous_output(tmp_path, "frames")
+    Counting(monkeypatch, stop_after=4)
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(folder), *ARGS])
+    assert result.exit_code == 130
+    assert one_line(result.stderr) == "interrupted; nothing was written"
+    assert sorted(p.name for p in folder.iterdir()) == ["frame_000000.png"]
+    assert leftovers(tmp_path, {"frames", "frame_000000.png"}) == []
+
+
+def test_a_folder_render_interrupted_by_sigint_resumes(tmp_path):
+    """The same, for real: SIGINT to a running process, then `--resume`."""
+    args = ["animate", DREAM, "-o", "frames", "--size", "96x54", "--start", "10", "--end",
+            "11", "--workers", "2", "--resume", "-q"]  # fmt: skip
+    folder = tmp_path / "frames"
+    proc = spawn(tmp_path, *args)
+    wait_until(proc, lambda: len(list(folder.glob("frame_*.png"))) >= 5, "five frames")
+    proc.send_signal(signal.SIGINT)
+    err = finish(proc)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    done = {p.name: p.stat().st_mtime_ns for p in folder.glob("frame_*.png")}
+    assert 5 <= len(done) < 30
+    assert not list(folder.glob(".*.part*"))  # no half-written frame
+    resumed = subprocess.run(
+        [sys.executable, "-m", "render", *args[:-1]], cwd=tmp_path, capture_output=True,
+        timeout=HANG_SECONDS,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert f"{30 - len(done)} frames, {len(done)} kept from before" in resumed.stderr.decode()
+    assert {n: folder.joinpath(n).stat().st_mtime_ns for n in done} == done
+    assert len(list(folder.glob("frame_*.png"))) == 30
+
+
+def test_a_second_ctrl_c_during_cleanup_cannot_strand_temporaries(tmp_path, monkeypatch):
+    real_abort = encode._FfmpegWriter._abort
+
+    def abort_interrupted(self):
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C again, mid-cleanup
+        time.sleep(0.05)
+        real_abort(self)
+
+    monkeypatch.setattr(encode._FfmpegWriter, "_abort", abort_interrupted)
+    out = previous_output(tmp_path, "clip.mp4")
+    with pytest.raises(KeyboardInterrupt):  # delivered once the cleanup is done
+        with encode.open_writer(out, (64, 36), 10) as writer:
+            writer.write(np.zeros((36, 64, 3), np.uint8))
+            raise RuntimeError("the render failed")
+    assert out.read_bytes() == PREVIOUS
+    assert leftovers(tmp_path, {"clip.mp4"}) == []
