@@ -134,3 +134,6 @@ class Layer:
     params: Mapping[str, Any] = field(default_factory=dict)
     build: BuildFn | None = None
     doc: str = ""
+    # Draws opaque shapes (OVER) that must cover the soft light of the layers below it;
+    # the renderer flushes soft light before such a layer and otherwise only at the end.
+    opaque: bool = False

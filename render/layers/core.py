@@ -371,4 +371,5 @@ LAYER = Layer(
         "size": 1.0,
     },
     doc="The core: breathing sphere, noise-driven spiderweb cracks, liquid light, split, the eye.",
+    opaque=True,
 )

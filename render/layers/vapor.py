@@ -189,4 +189,5 @@ LAYER = Layer(
     build=build,
     params={"fog": TrackRef("fog"), "phantoms": TrackRef("phantoms"), "colour": "glow"},
     doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
+    opaque=True,
 )

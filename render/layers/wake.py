@@ -48,4 +48,5 @@ LAYER = Layer(
     draw=draw,
     params={"wake": TrackRef("wake")},
     doc="'Then-' on black, a cut to white, 'I wake up.'",
+    opaque=True,
 )

@@ -79,4 +79,5 @@ LAYER = Layer(
     draw=draw,
     params={"whisper": TrackRef("whisper"), "colour": "text"},
     doc="Static bursts and the whispers: You missed a step. It's already too late. Join us.",
+    opaque=True,
 )
