@@ -230,7 +230,14 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     default=None,
     help="Worker processes (default: every core).",
 )
-@click.option("--preset", default="medium", show_default=True, help="x264 preset for MP4.")
+@click.option(
+    "--preset",
+    default="veryfast",
+    show_default=True,
+    # Measured on the dream at 1080p crf 18: veryfast spends half the CPU of medium for
+    # the same bit rate (114 vs 237 ms a frame, 24.9 vs 24.7 Mbit/s).
+    help="x264 preset for MP4 (slower presets rarely shrink these neon frames).",
+)
 @click.option(
     "--crf",
     type=click.IntRange(0, 51),
