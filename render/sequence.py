@@ -68,7 +68,20 @@ class Sequence:
     def __reduce__(self):
         # Easings are closures and tables are read-only proxies, neither picklable: a worker
         # process rebuilds the sequence from its text, then applies the same overrides.
-        overrides = {"size": self.size, "fps": self.fps, "seed": self.seed, "loop": self.loop}
+        # Everything a caller may have replaced travels as plain data; only the tracks come
+        # from the text.
+        pal = self.palette
+        overrides = {
+            "size": self.size,
+            "fps": self.fps,
+            "seed": self.seed,
+            "loop": self.loop,
+            "duration": self.duration,
+            "title": self.title,
+            "layers": [(e.type, dict(e.params), e.enabled) for e in self.layers],
+            "effects": [(e.type, dict(e.params), e.enabled) for e in self.effects],
+            "palette": (pal.name, dict(pal.colors), pal.description, pal.print_safe, pal.source),
+        }
         return (_rebuild, (self.text, self.source, overrides))
 
     @property
@@ -110,7 +123,15 @@ class Sequence:
 
 
 def _rebuild(text: str, source: Path | None, overrides: dict[str, Any]) -> Sequence:
-    return parse_sequence(text, source=source).replace(**overrides)
+    changes = dict(overrides)
+    for key in ("layers", "effects"):
+        changes[key] = tuple(
+            ElementSpec(kind, MappingProxyType(params), enabled)
+            for kind, params, enabled in changes[key]
+        )
+    name, colors, description, print_safe, pal_source = changes["palette"]
+    changes["palette"] = Palette(name, colors, description, print_safe, pal_source)
+    return parse_sequence(text, source=source).replace(**changes)
 
 
 def load_sequence(path: str | Path) -> Sequence:

@@ -116,3 +116,18 @@ def test_composition_and_look_hold_across_resolutions(small_dream):
     # difference is only fine detail (grain, glitch), not a different composition.
     assert abs(down.mean() - small_px.mean()) < 4
     assert np.abs(down - small_px).mean() < 10
+
+
+def test_workers_see_every_replaced_field(small_dream):
+    """Workers rebuild the sequence from its text: what a caller replaced must survive."""
+    from render.palette import find_palette
+
+    changed = small_dream.replace(
+        effects=(), palette=find_palette("amber"), layers=small_dream.layers[:3]
+    )
+    indices = [100, 500]
+    one = list(render_frames(changed, indices, workers=1))
+    two = list(render_frames(changed, indices, workers=2))
+    for a, b in zip(one, two, strict=True):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(one[0], Renderer(small_dream).render(100))
