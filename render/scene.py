@@ -13,7 +13,7 @@ import math
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,12 @@ def derive_seed(seed: int, *names: object) -> int:
         int(np.random.SeedSequence(words).generate_state(2, dtype=np.uint32).view(np.uint64)[0])
         >> 1
     )
+
+
+@lru_cache(maxsize=256)
+def _simplex(seed: int) -> OpenSimplex:
+    """Noise generators are immutable once seeded; layers ask for them every frame."""
+    return OpenSimplex(seed=seed)
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class Scene:
         return np.random.default_rng(derive_seed(self.seed, "structure", name))
 
     def noise(self, name: str) -> OpenSimplex:
-        return OpenSimplex(seed=derive_seed(self.seed, "noise", name) & 0x7FFFFFFF)
+        return _simplex(derive_seed(self.seed, "noise", name) & 0x7FFFFFFF)
 
 
 @dataclass(frozen=True)

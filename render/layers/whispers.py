@@ -61,7 +61,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.translate(-w / 2, -(y + size / 2))
     cr.set_operator(cairo.OPERATOR_OVER)
     cr.set_source(shade)
-    cr.rectangle(w / 2 - 0.7 * tw, y + size / 2 - 2.8 * tw, 1.4 * tw, 5.6 * tw)  # not the frame
+    cr.rectangle(w / 2 - 0.7 * tw, y + size / 2 - 0.7 * tw, 1.4 * tw, 1.4 * tw)  # the shade only
     cr.fill()
     cr.restore()
     additive(cr)
