@@ -43,6 +43,7 @@ _LMS_TO_LAB = np.array(
         [0.0259040371, 0.7827717662, -0.8086757660],
     ]
 )
+LMS_TO_OKLAB = _LMS_TO_LAB  # shared with the print gamut check, which starts from XYZ
 # The inverses are computed rather than copied so that a round trip is exact to
 # floating-point precision (the published inverses are rounded to 10 places).
 _LMS_TO_RGB = np.linalg.inv(_RGB_TO_LMS)

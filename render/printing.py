@@ -58,7 +58,7 @@ from xml.sax.saxutils import escape
 import cairo
 import numpy as np
 
-from render.color import srgb_to_oklab, to_hex
+from render.color import LMS_TO_OKLAB, srgb_to_oklab, to_hex
 from render.encode import _remove, _temp_sibling, write_png
 from render.errors import RenderError
 from render.palette import Palette
@@ -234,13 +234,6 @@ _XYZ_TO_LMS = np.array(
         [0.0482003018, 0.2643662691, 0.6338517070],
     ]
 )
-_LMS_TO_OKLAB = np.array(
-    [
-        [0.2104542553, 0.7936177850, -0.0040720468],
-        [1.9779984951, -2.4285922050, 0.4505937099],
-        [0.0259040371, 0.7827717662, -0.8086757660],
-    ]
-)
 _BRADFORD_D50_TO_D65 = np.array(
     [
         [0.9555766, -0.0230393, 0.0631636],
@@ -258,7 +251,7 @@ def lab_d50_to_oklab(lab: tuple[float, float, float]) -> tuple[float, float, flo
     eps, kappa = 216.0 / 24389.0, 24389.0 / 27.0
     xyz = np.where(f**3 > eps, f**3, (116.0 * f - 16.0) / kappa) * _D50
     lms = np.cbrt(_XYZ_TO_LMS @ (_BRADFORD_D50_TO_D65 @ xyz))
-    ok = _LMS_TO_OKLAB @ lms
+    ok = LMS_TO_OKLAB @ lms
     return float(ok[0]), float(ok[1]), float(ok[2])
 
 
