@@ -7,7 +7,8 @@ import math
 import cairo
 
 from render.color import RGB, mix
-from render.softlight import SoftLight
+from render.glyphs import Warp, snap, text_masks, text_path
+from render.softlight import FACTOR, SoftLight
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 
@@ -52,9 +53,68 @@ def neon_stroke(
     cr.set_source_rgba(*colour, 0.85 * alpha)
     cr.set_line_width(width)
     cr.stroke_preserve()
-    cr.set_source_rgba(*mix(colour, WHITE, 0.75), min(1.0, heat * 2.0) * alpha)
+    cr.set_source_rgba(*_hot(colour), min(1.0, heat * 2.0) * alpha)
     cr.set_line_width(width * 0.35)
     cr.stroke()
+
+
+def _hot(colour: RGB) -> RGB:
+    return mix(colour, WHITE, 0.75)
+
+
+def neon_text(
+    cr: cairo.Context,
+    text: str,
+    x: float,
+    y: float,
+    size: float,
+    colour: RGB,
+    width: float,
+    alpha: float = 1.0,
+    heat: float = 0.35,
+    light: SoftLight | None = None,
+    warp: Warp | None = None,
+) -> None:
+    """`text` with its cap line at y, as neon tubes: the same light as `text_path` followed
+    by `neon_stroke`, but painted from cached masks on raster frames (see glyphs.py).
+    Warped text and vector surfaces (print) are stroked as paths."""
+    raster = isinstance(cr.get_group_target(), cairo.ImageSurface)
+    if warp is not None or not raster or not text.strip():
+        text_path(cr, text, x, y, size, warp)
+        neon_stroke(cr, colour, width, alpha=alpha, heat=heat, light=light)
+        return
+    if alpha <= 0.003 or width <= 0:
+        return
+    cr.new_path()
+    hot = (_hot(colour), min(1.0, heat * 2.0) * alpha)
+    paints = [((colour, 0.85 * alpha), width), (hot, width * 0.35)]
+    if light is not None:  # the halo goes to the soft-light buffer, at its resolution
+        halo = text_masks(text, size, (width * 3.2,), factor=FACTOR)
+        soft = light.context(cr)
+        hx, hy = soft.user_to_device(x, y)
+        soft.save()
+        soft.identity_matrix()
+        soft.set_source_rgba(*colour, 0.16 * alpha)
+        soft.mask_surface(halo.masks[0], hx - halo.ox, hy - halo.oy)
+        soft.restore()
+    else:
+        paints.insert(0, ((colour, 0.16 * alpha), width * 3.2))
+    widths = tuple(w for _, w in paints)
+    m = cr.get_matrix()
+    cr.save()
+    if m.xx == 1.0 and m.yy == 1.0 and m.xy == 0.0 and m.yx == 0.0:
+        (ix, fx), (iy, fy) = (snap(v) for v in cr.user_to_device(x, y))
+        masks = text_masks(text, size, widths, fx, fy)
+        cr.identity_matrix()
+        px, py = ix - (masks.ox - fx), iy - (masks.oy - fy)
+    else:  # shaking: the transform resamples the phase-0 masks
+        masks = text_masks(text, size, widths)
+        cr.translate(x, y)
+        px, py = -masks.ox, -masks.oy
+    for ((rgb, a), _), mask in zip(paints, masks.masks, strict=True):
+        cr.set_source_rgba(*rgb, a)
+        cr.mask_surface(mask, px, py)
+    cr.restore()
 
 
 def radial_glow(

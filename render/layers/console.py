@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 
 import cairo
+import numpy as np
 
 from render.color import mix
-from render.draw import additive, neon_stroke
+from render.draw import additive, neon_stroke, neon_text
 from render.glyphs import CELL, text_path, text_width
 from render.scene import Frame, Layer, Scene, TrackRef
 
@@ -85,24 +86,41 @@ def _glitch(text: str, amount: float, rng) -> str:
 class Writer:
     """Draws strings in one colour, applying glitch, colour split and melting consistently."""
 
+    # Glitched characters hold for a tenth of a second: readable as glitches rather than
+    # noise, and the same strings come back for a few frames (text masks are reused).
+    GLITCH_HZ = 10.0
+
     def __init__(self, cr: cairo.Context, frame: Frame, glitch: float, melt: float, alpha: float):
         self.cr, self.frame, self.glitch, self.melt, self.alpha = cr, frame, glitch, melt, alpha
-        self.rng = frame.rng("console-glitch")
+        tick = math.floor(frame.t * self.GLITCH_HZ)
+        self.rng = frame.scene.rng(f"console-glitch:{tick}")
         self.noise = frame.scene.noise("melt")
+        self._sag = None
 
-    def warp(self, size: float):
+    def warp(self):
+        """This frame's melt as a vectorised warp, or None when the panel is solid.
+
+        Dripping depends on x alone and sideways drift on y alone, so each is one row of
+        noise sampled every two units and interpolated: a few hundred noise samples a
+        frame instead of two per glyph point."""
         if self.melt <= 0.01:
             return None
-        noise, melt, u = self.noise, self.melt, self.frame.unit
-        tx, _ = self.frame.time_point(0.05)
+        if self._sag is None:
+            noise, melt, u = self.noise, self.melt, self.frame.unit
+            tx, _ = self.frame.time_point(0.05)
+            scene = self.frame.scene
+            step = 2 * u
+            xs = np.arange(-0.5 * scene.width, 1.5 * scene.width + step, step)
+            ys = np.arange(-0.5 * scene.height, 1.5 * scene.height + step, step)
+            n = 0.5 + 0.5 * noise.noise2array(xs / (60 * u), np.array([tx]))[0]
+            drop = melt**1.5 * n * n * 70 * u  # drip downward where the panel is softest
+            drift = melt * 6 * u * noise.noise2array(ys / (40 * u), np.array([tx + 3]))[0]
 
-        def sag(x: float, y: float) -> tuple[float, float]:
-            # Drip downward, more where the noise says the panel is softest.
-            n = 0.5 + 0.5 * noise.noise2(x / (60 * u), tx)
-            drop = melt**1.5 * n * n * 70 * u
-            return x + melt * 6 * u * noise.noise2(y / (40 * u), tx + 3), y + drop
+            def sag(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return x + np.interp(y, ys, drift), y + np.interp(x, xs, drop)
 
-        return sag
+            self._sag = sag
+        return self._sag
 
     def text(
         self,
@@ -119,22 +137,20 @@ class Writer:
         s = _glitch(s, self.glitch, self.rng)
         a = alpha * self.alpha
         lw = width if width is not None else size * 0.09
-        warp = self.warp(size)
+        warp = self.warp()
         if self.glitch > 0.2 and self.rng.random() < self.glitch * 0.5:
             # Colour split: the red and cyan ghosts drift apart.
             off = (2 + 8 * self.glitch) * u * self.rng.uniform(0.5, 1.5)
-            text_path(cr, s, x - off, y, size, warp)
-            cr.set_source_rgba(1, 0.1, 0.2, 0.35 * a)
-            cr.set_line_width(lw)
-            cr.stroke()
-            text_path(cr, s, x + off, y, size, warp)
-            cr.set_source_rgba(0.1, 0.9, 1.0, 0.35 * a)
-            cr.set_line_width(lw)
-            cr.stroke()
+            for dx, ghost in ((-off, (1.0, 0.1, 0.2)), (off, (0.1, 0.9, 1.0))):
+                text_path(cr, s, x + dx, y, size, warp)
+                cr.set_source_rgba(*ghost, 0.35 * a)
+                cr.set_line_width(lw)
+                cr.stroke()
         if self.glitch > 0.1 and self.rng.random() < 0.25 * self.glitch:
             x += self.rng.normal(0, 14 * self.glitch) * u  # a slice jumps sideways
-        text_path(cr, s, x, y, size, warp)
-        neon_stroke(cr, colour, lw, alpha=a, heat=0.45, light=self.frame.light)
+        neon_text(
+            cr, s, x, y, size, colour, lw, alpha=a, heat=0.45, light=self.frame.light, warp=warp
+        )
 
 
 def _panel_frame(cr, frame: Frame, rect, colour, alpha) -> None:

@@ -6,8 +6,8 @@ import math
 
 import cairo
 
-from render.draw import additive, neon_stroke
-from render.glyphs import text_path, text_width
+from render.draw import additive, neon_text
+from render.glyphs import text_width
 from render.scene import Frame, Layer, TrackRef
 from render.story import smoothstep
 
@@ -67,11 +67,10 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     additive(cr)
     for ghost, off in ((0.3, -3.0), (0.3, 3.0), (1.0, 0.0)):
         jx = off * u + rng.normal(0, 1.5) * u * (1 + 2 * (1 - burst))
-        text_path(cr, text, x + jx, y + math.sin(2 * math.pi * frame.cycles(6.0)) * u, size)
+        ty = y + math.sin(2 * math.pi * frame.cycles(6.0)) * u
         colour = params["colour"] if ghost == 1.0 else frame.colour("alert")
-        neon_stroke(
-            cr, colour, 0.08 * size, alpha=burst * ghost * (0.7 + 0.3 * rng.random()), heat=0.4
-        )
+        a = burst * ghost * (0.7 + 0.3 * rng.random())
+        neon_text(cr, text, x + jx, ty, size, colour, 0.08 * size, alpha=a, heat=0.4)
 
 
 LAYER = Layer(

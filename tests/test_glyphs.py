@@ -1,0 +1,103 @@
+"""Neon lettering: text painted from cached masks must look like text stroked as paths."""
+
+from __future__ import annotations
+
+import cairo
+import numpy as np
+import pytest
+
+from render.draw import additive, neon_stroke, neon_text
+from render.glyphs import CELL, MASKS, snap, text_path
+
+TEXT = "ERR 4F FEEDBACK LOOP UNSTABLE"
+COLOUR = (0.1, 0.9, 1.0)
+
+
+def pixels(surface: cairo.ImageSurface) -> np.ndarray:
+    surface.flush()
+    h, stride = surface.get_height(), surface.get_stride()
+    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
+
+
+def draw(fn, x: float, y: float, matrix: cairo.Matrix | None = None) -> np.ndarray:
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 520, 80)
+    cr = cairo.Context(surface)
+    cr.set_source_rgb(0.02, 0.02, 0.05)
+    cr.paint()
+    if matrix is not None:
+        cr.set_matrix(matrix)
+    additive(cr)
+    fn(cr, x, y)
+    return pixels(surface).astype(np.int16)
+
+
+def stroked(cr, x, y):
+    text_path(cr, TEXT, x, y, 16.0)
+    neon_stroke(cr, COLOUR, 1.5, alpha=0.9, heat=0.45)
+
+
+def masked(cr, x, y):
+    neon_text(cr, TEXT, x, y, 16.0, COLOUR, 1.5, alpha=0.9, heat=0.45)
+
+
+@pytest.mark.parametrize("x, y", [(12.0, 20.0), (12.25, 20.5), (11.6, 19.13)])
+def test_masked_text_matches_stroked_text(x, y):
+    a, b = draw(stroked, x, y), draw(masked, x, y)
+    assert a.max() > 100  # something was drawn
+    diff = np.abs(a - b)
+    # Whole and quarter pixel positions paint the very same coverage; others are snapped to
+    # the nearest quarter pixel, which moves a tube edge by at most an eighth of a pixel.
+    limit = 0 if (x * 4).is_integer() and (y * 4).is_integer() else 90
+    assert diff.max() <= limit
+    assert diff.mean() < 1.0
+
+
+def test_masked_text_under_a_scaling_transform_stays_in_place():
+    shake = cairo.Matrix(xx=1.01, yy=1.01, x0=3.3, y0=-1.7)
+    a, b = draw(stroked, 12.0, 20.0, shake), draw(masked, 12.0, 20.0, shake)
+    lit_a, lit_b = a[..., :3].sum(2) > 150, b[..., :3].sum(2) > 150
+    assert lit_a.sum() > 500
+    # Resampled, not re-stroked: softer, but the same letters in the same places.
+    assert (lit_a & lit_b).sum() / lit_a.sum() > 0.85
+    assert abs(int(a.sum()) - int(b.sum())) / a.sum() < 0.05
+
+
+def test_masks_are_reused_for_the_same_string_and_phase():
+    draw(masked, 12.0, 20.0)
+    hits = MASKS.hits
+    draw(masked, 40.0, 30.0)  # same phase, another whole-pixel position
+    assert MASKS.hits == hits + 1
+
+
+def test_vector_surfaces_get_strokes_not_images(tmp_path):
+    out = tmp_path / "t.svg"
+    surface = cairo.SVGSurface(str(out), 520, 80)
+    cr = cairo.Context(surface)
+    masked(cr, 12.0, 20.0)
+    surface.finish()
+    svg = out.read_text()
+    assert "<image" not in svg and "<path" in svg
+
+
+def test_warp_moves_every_point_of_the_path():
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 10, 10)
+    cr = cairo.Context(surface)
+    text_path(cr, "AB", 10.0, 20.0, 10.0)
+    plain = cr.copy_path_flat()
+    cr.new_path()
+    text_path(cr, "AB", 10.0, 20.0, 10.0, warp=lambda xs, ys: (xs + 5.0, ys * 2.0))
+    warped = cr.copy_path_flat()
+    a = np.array([p for _, p in plain if p])
+    b = np.array([p for _, p in warped if p])
+    assert a.shape == b.shape and len(a) > 4
+    np.testing.assert_allclose(b[:, 0], a[:, 0] + 5.0, atol=0.01)  # cairo keeps 1/256 px
+    np.testing.assert_allclose(b[:, 1], a[:, 1] * 2.0, atol=0.01)
+    assert a[:, 0].max() <= 10.0 + 2 * CELL * 10.0
+
+
+@pytest.mark.parametrize(
+    "v, whole, phase",
+    [(3.0, 3, 0.0), (3.26, 3, 0.25), (3.9, 4, 0.0), (-0.1, 0, 0.0), (-0.3, -1, 0.75)],
+)
+def test_snap_to_quarter_pixels(v, whole, phase):
+    assert snap(v) == (whole, phase)
