@@ -23,6 +23,9 @@ FACTOR = 8
 MIN_RADIUS = 4.0  # in buffer pixels: below this a glow is drawn sharp, on the frame itself
 
 
+_upsampled: dict = {}  # one buffer per process (a render draws its frames one at a time)
+
+
 class SoftLight:
     def __init__(self, target: cairo.Surface, width: int, height: int) -> None:
         self.target = target if isinstance(target, cairo.ImageSurface) else None
@@ -44,26 +47,43 @@ class SoftLight:
         return radius / FACTOR >= MIN_RADIUS
 
     def flush(self) -> None:
-        """Add the buffer into the frame and clear it."""
+        """Add the buffer into the frame and clear it.
+
+        Only the rectangle the buffer lit (plus a pixel of its dark margin, so bilinear
+        upsampling sees the same neighbours) is upsampled and added: upsampling a crop by
+        a whole FACTOR lands on the same pixels as upsampling the whole buffer."""
         if not self.dirty:
             return
         self.dirty = False
         if self.target is not None:
             self.surface.flush()
-            small = np.ndarray(
-                (self.sh, self.surface.get_stride() // 4, 4), np.uint8, self.surface.get_data()
-            )[:, : self.sw]
-            up = cv2.resize(
-                small, (self.sw * FACTOR, self.sh * FACTOR), interpolation=cv2.INTER_LINEAR
-            )[: self.height, : self.width]
-            t = self.target
-            t.flush()
-            big = np.ndarray((t.get_height(), t.get_stride() // 4, 4), np.uint8, t.get_data())[
-                :, : self.width
-            ]
-            cv2.add(big, up, dst=big)
-            t.mark_dirty()
+            data, stride = self.surface.get_data(), self.surface.get_stride()
+            small = np.ndarray((self.sh, stride // 4, 4), np.uint8, data)[:, : self.sw]
+            lit = np.ndarray((self.sh, stride // 4), np.uint32, data)[:, : self.sw] != 0
+            rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
+            if len(rows):
+                y0, y1 = max(0, rows[0] - 1), min(self.sh, rows[-1] + 2)
+                x0, x1 = max(0, cols[0] - 1), min(self.sw, cols[-1] + 2)
+                self._add(small, x0, y0, x1, y1)
         self.cr.save()
         self.cr.set_operator(cairo.OPERATOR_CLEAR)
         self.cr.paint()
         self.cr.restore()
+
+    def _add(self, small: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> None:
+        # At the buffer's own edges cv2's replicated border matches the full resize's.
+        shape = ((y1 - y0) * FACTOR, (x1 - x0) * FACTOR, 4)
+        full = (self.sh * FACTOR, self.sw * FACTOR, 4)
+        if _upsampled.get("shape") != full:  # a fresh 8 MB array costs page faults each frame
+            _upsampled.update(shape=full, array=np.empty(full, np.uint8))
+        up = _upsampled["array"][: shape[0], : shape[1]]
+        cv2.resize(
+            small[y0:y1, x0:x1], (shape[1], shape[0]), dst=up, interpolation=cv2.INTER_LINEAR
+        )
+        t = self.target
+        t.flush()
+        big = np.ndarray((t.get_height(), t.get_stride() // 4, 4), np.uint8, t.get_data())
+        bx, by = x0 * FACTOR, y0 * FACTOR
+        region = big[by : min(by + shape[0], self.height), bx : min(bx + shape[1], self.width)]
+        cv2.add(region, up[: region.shape[0], : region.shape[1]], dst=region)
+        t.mark_dirty()

@@ -166,9 +166,9 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         additive(soft)
         soft.set_source(mist)
         soft.paint_with_alpha(0.8)
-        if frame.light is not None:
-            frame.light.flush()  # the mist must lie behind the figures
     if phantoms > 0.005:
+        if frame.light is not None:
+            frame.light.flush()  # the figures cover what lies behind them, mist included
         flick = frame.rng("phantom-flicker")
         for fig in built["figures"]:
             a = phantoms * (0.75 + 0.25 * flick.random())
@@ -189,5 +189,4 @@ LAYER = Layer(
     build=build,
     params={"fog": TrackRef("fog"), "phantoms": TrackRef("phantoms"), "colour": "glow"},
     doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
-    opaque=True,
 )

@@ -14,6 +14,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     wake = float(params["wake"])
     if wake <= 0.001:
         return
+    if frame.light is not None:
+        frame.light.flush()  # darkness, then white, fall over everything drawn so far
     w, h = frame.scene.width, frame.scene.height
     # Progress inside the wake beat: from escalation when it drives the story, else the track.
     e = float(frame["escalation"])
@@ -48,5 +50,4 @@ LAYER = Layer(
     draw=draw,
     params={"wake": TrackRef("wake")},
     doc="'Then-' on black, a cut to white, 'I wake up.'",
-    opaque=True,
 )

@@ -51,6 +51,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     x = (w - text_width(text, size)) / 2
     y = 0.83 * h if not frame.scene.layout.portrait else 0.62 * h
     # A shadow behind the words so bright vapor cannot swallow them.
+    if frame.light is not None:
+        frame.light.flush()  # the shadow covers the light beneath it
     tw = text_width(text, size)
     shade = cairo.RadialGradient(w / 2, y + size / 2, 0, w / 2, y + size / 2, 0.7 * tw)
     shade.add_color_stop_rgba(0, 0, 0, 0, 0.6 * burst)
@@ -78,5 +80,4 @@ LAYER = Layer(
     draw=draw,
     params={"whisper": TrackRef("whisper"), "colour": "text"},
     doc="Static bursts and the whispers: You missed a step. It's already too late. Join us.",
-    opaque=True,
 )

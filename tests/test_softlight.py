@@ -1,0 +1,53 @@
+"""Soft light: only the lit part of the buffer is upsampled, with the same result."""
+
+from __future__ import annotations
+
+import cairo
+import cv2
+import numpy as np
+import pytest
+
+from render.softlight import FACTOR, SoftLight
+
+
+def pixels(surface: cairo.ImageSurface) -> np.ndarray:
+    surface.flush()
+    h, stride = surface.get_height(), surface.get_stride()
+    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
+
+
+@pytest.mark.parametrize("where", [(30, 20), (0, 0), (317, 173), (160, 90)])
+def test_flush_adds_the_same_light_as_upsampling_the_whole_buffer(where):
+    w, h = 321, 177  # not multiples of FACTOR: the buffer overhangs the frame
+    frame = cairo.ImageSurface(cairo.FORMAT_ARGB32, w, h)
+    cr = cairo.Context(frame)
+    cr.set_source_rgb(0.05, 0.04, 0.1)
+    cr.paint()
+    before = pixels(frame).copy()
+    light = SoftLight(frame, w, h)
+    soft = light.context(cr)
+    g = cairo.RadialGradient(*where, 0, *where, 40)
+    g.add_color_stop_rgba(0, 1.0, 0.5, 0.2, 0.9)
+    g.add_color_stop_rgba(1, 1.0, 0.5, 0.2, 0.0)
+    soft.set_source(g)
+    soft.arc(*where, 40, 0, 2 * np.pi)
+    soft.fill()
+    small = pixels(light.surface).copy()
+    light.flush()
+    up = cv2.resize(small, (small.shape[1] * FACTOR, small.shape[0] * FACTOR))[:h, :w]
+    expected = cv2.add(before, up)
+    assert small.any()
+    np.testing.assert_array_equal(pixels(frame), expected)
+    assert not pixels(light.surface).any()  # cleared for the next layer
+
+
+def test_flush_of_an_empty_buffer_leaves_the_frame_alone():
+    frame = cairo.ImageSurface(cairo.FORMAT_ARGB32, 64, 48)
+    cr = cairo.Context(frame)
+    cr.set_source_rgb(0.2, 0.1, 0.3)
+    cr.paint()
+    before = pixels(frame).copy()
+    light = SoftLight(frame, 64, 48)
+    light.context(cr)  # asked for, nothing drawn
+    light.flush()
+    np.testing.assert_array_equal(pixels(frame), before)
