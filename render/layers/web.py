@@ -19,6 +19,7 @@ from render.scene import Frame, Layer, Scene, TrackRef
 from render.softlight import FACTOR as SOFT_FACTOR
 from render.softlight import SoftLight
 
+CALM_ALPHA = 0.55  # an intact thread's brightness
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
@@ -93,11 +94,22 @@ def _curve(cr, p0, c, p1, s0, s1, steps=8, curl=(0.0, 0.0)):
             cr.line_to(x, y)
 
 
+def _memo(web: dict, key: str, colour, make):
+    """Per-render pictures of the threads in one colour; only the latest colours are kept,
+    so a keyframed colour cannot grow the cache without bound."""
+    cache = web.setdefault(key, {})
+    if colour not in cache:
+        if len(cache) >= 2:
+            cache.clear()
+        cache[colour] = make()
+    return cache[colour]
+
+
 def _calm_threads(scene: Scene, web: dict, colour, width: float):
     """Every thread intact at full intensity, as (frame-sized surface, soft-light surface);
-    memoised in the per-render structure, so it is built once per colour."""
-    cache = web.setdefault("calm", {})
-    if colour not in cache:
+    built once per render and colour."""
+
+    def make():
         main = cairo.ImageSurface(cairo.FORMAT_ARGB32, scene.width, scene.height)
         cr = cairo.Context(main)
         additive(cr)
@@ -105,24 +117,53 @@ def _calm_threads(scene: Scene, web: dict, colour, width: float):
         nodes = web["nodes"]
         for th in web["threads"]:
             _curve(cr, nodes[th["a"]], th["ctrl"], nodes[th["b"]], 0.0, 1.0)
-            neon_stroke(cr, colour, width, alpha=0.55, heat=0.2, light=light)
+            neon_stroke(cr, colour, width, alpha=CALM_ALPHA, heat=0.2, light=light)
         main.flush()
         light.surface.flush()
-        cache[colour] = (main, light.surface)
-    return cache[colour]
+        return main, light.surface
+
+    return _memo(web, "calm", colour, make)
 
 
-def _paint_cached(cr: cairo.Context, frame: Frame, surfaces, alpha: float) -> None:
+def _each_thread(scene: Scene, web: dict, colour, width: float):
+    """Each thread alone, as (x, y, surface, soft surface) with x and y on the soft-light
+    grid, so both paint at whole-pixel offsets: while the web fails every intact thread
+    flickers on its own, and painting a cached thread costs far less than stroking it."""
+
+    def make():
+        nodes = web["nodes"]
+        pad = width * 3.2 / 2 + 2
+        out = []
+        for th in web["threads"]:
+            p0, c, p1 = nodes[th["a"]], th["ctrl"], nodes[th["b"]]
+            pts = np.array([_bezier(p0, c, p1, k / 8) for k in range(9)])
+            lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
+            x, y = (int(v // SOFT_FACTOR * SOFT_FACTOR) for v in lo)
+            w, h = (int(math.ceil(v)) for v in (hi[0] - x, hi[1] - y))
+            main = cairo.ImageSurface(cairo.FORMAT_ARGB32, w, h)
+            cr = cairo.Context(main)
+            additive(cr)
+            cr.translate(-x, -y)
+            light = SoftLight(None, w, h)
+            _curve(cr, p0, c, p1, 0.0, 1.0)
+            neon_stroke(cr, colour, width, alpha=CALM_ALPHA, heat=0.2, light=light)
+            main.flush()
+            light.surface.flush()
+            out.append((x, y, main, light.surface))
+        return out
+
+    return _memo(web, "each", colour, make)
+
+
+def _paint_cached(cr: cairo.Context, frame: Frame, surfaces, alpha: float, x=0, y=0) -> None:
     main, soft_surface = surfaces
-    cr.save()
-    cr.set_source_surface(main, 0, 0)
+    cr.set_source_surface(main, x, y)
     cr.paint_with_alpha(alpha)
-    cr.restore()
     if frame.light is not None:
         soft = frame.light.context(cr)
         soft.save()
         soft.scale(SOFT_FACTOR, SOFT_FACTOR)
-        soft.set_source_surface(soft_surface, 0, 0)
+        soft.set_source_surface(soft_surface, x / SOFT_FACTOR, y / SOFT_FACTOR)
         soft.paint_with_alpha(alpha)
         soft.restore()
 
@@ -158,12 +199,15 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     width = 1.9 * u
     dying = min(1.0, breaks * 1.4)
     flick = frame.rng("web-flicker")
+    pulses = []
     # While nothing has broken the threads look the same every frame: draw them once per
     # render and reuse the picture (only the pulses and nodes move).
     calm = breaks <= 0
     if calm:
         _paint_cached(cr, frame, _calm_threads(scene, web, colour, width), intensity)
-    for th in threads:
+    else:
+        each = _each_thread(scene, web, colour, width)
+    for k, th in enumerate(threads):
         p0, p1, c = nodes[th["a"]], nodes[th["b"]], th["ctrl"]
         since = (breaks - th["rank"]) / RECOIL
         if since < 0:
@@ -171,17 +215,13 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             alive[th["a"]] += 1
             alive[th["b"]] += 1
             if not calm:
-                a = 0.55 * intensity * (1 - 0.6 * dying * flick.random())
-                _curve(cr, p0, c, p1, 0.0, 1.0)
-                neon_stroke(cr, colour, width, alpha=a, heat=0.2, light=frame.light)
-            # A pulse of light travelling along the thread.
+                x, y, main, soft = each[k]
+                a = intensity * (1 - 0.6 * dying * flick.random())
+                _paint_cached(cr, frame, (main, soft), a, x, y)
+            # A pulse of light travelling along the thread (all stroked together below).
             s = (frame.cycles(abs(th["speed"])) + th["phase"]) % 1.0
             s = s if th["speed"] > 0 else 1 - s
-            lo, hi = max(0.0, s - 0.12), min(1.0, s + 0.02)
-            _curve(cr, p0, c, p1, lo, hi, steps=4)
-            neon_stroke(
-                cr, pulse_colour, width * 1.6, alpha=0.9 * intensity, heat=0.6, light=frame.light
-            )
+            pulses.append((p0, c, p1, max(0.0, s - 0.12), min(1.0, s + 0.02)))
         elif since < 1:
             # Snapped: each loose end recoils toward its node, curling, and fades.
             k = 1 - (1 - since) ** 3
@@ -205,6 +245,12 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                     cr.line_to(bx + math.cos(ang) * ln, by + math.sin(ang) * ln)
                 cr.set_source_rgba(*spark, flash * intensity)
                 cr.stroke()
+    # One stroke for every pulse instead of one each: the pulses are short and rarely
+    # meet, and cairo's per-stroke cost dominated (9 ms a 1080p frame for ~100 pulses).
+    cr.new_path()
+    for p0, c, p1, lo, hi in pulses:
+        _curve(cr, p0, c, p1, lo, hi, steps=4)
+    neon_stroke(cr, pulse_colour, width * 1.6, alpha=0.9 * intensity, heat=0.6, light=frame.light)
     # Nodes: bright where connected, ember-dim where every thread has gone.
     degree = web["degree"]
     for i, (x, y) in enumerate(nodes):
