@@ -86,8 +86,10 @@ def neon_text(
     if alpha <= 0.003 or width <= 0:
         return
     cr.new_path()
-    hot = (_hot(colour), min(1.0, heat * 2.0) * alpha)
-    paints = [((colour, 0.85 * alpha), width), (hot, width * 0.35)]
+    paints = [
+        ((*colour, 0.85 * alpha), width),
+        ((*_hot(colour), min(1.0, heat * 2.0) * alpha), width * 0.35),
+    ]
     if light is not None:  # the halo goes to the soft-light buffer, at its resolution
         halo = text_masks(text, size, (width * 3.2,), factor=FACTOR)
         soft = light.context(cr)
@@ -98,7 +100,35 @@ def neon_text(
         soft.mask_surface(halo.masks[0], hx - halo.ox, hy - halo.oy)
         soft.restore()
     else:
-        paints.insert(0, ((colour, 0.16 * alpha), width * 3.2))
+        paints.insert(0, ((*colour, 0.16 * alpha), width * 3.2))
+    _paint_masks(cr, text, x, y, size, paints)
+
+
+def text_stroke(
+    cr: cairo.Context,
+    text: str,
+    x: float,
+    y: float,
+    size: float,
+    rgba: tuple[float, float, float, float],
+    width: float,
+    warp: Warp | None = None,
+) -> None:
+    """`text` stroked once in one colour (round caps and joins), from a cached mask on
+    raster frames; warped text and vector surfaces are stroked as paths."""
+    if warp is not None or not isinstance(cr.get_group_target(), cairo.ImageSurface):
+        text_path(cr, text, x, y, size, warp)
+        cr.set_line_cap(cairo.LINE_CAP_ROUND)
+        cr.set_line_join(cairo.LINE_JOIN_ROUND)
+        cr.set_source_rgba(*rgba)
+        cr.set_line_width(width)
+        cr.stroke()
+    elif text.strip() and rgba[3] > 0.003 and width > 0:
+        _paint_masks(cr, text, x, y, size, [(rgba, width)])
+
+
+def _paint_masks(cr: cairo.Context, text: str, x: float, y: float, size: float, paints) -> None:
+    """Paint `text` from its masks, one (rgba, stroke width) after another."""
     widths = tuple(w for _, w in paints)
     m = cr.get_matrix()
     cr.save()
@@ -111,8 +141,8 @@ def neon_text(
         masks = text_masks(text, size, widths)
         cr.translate(x, y)
         px, py = -masks.ox, -masks.oy
-    for ((rgb, a), _), mask in zip(paints, masks.masks, strict=True):
-        cr.set_source_rgba(*rgb, a)
+    for (rgba, _), mask in zip(paints, masks.masks, strict=True):
+        cr.set_source_rgba(*rgba)
         cr.mask_surface(mask, px, py)
     cr.restore()
 

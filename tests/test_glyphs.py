@@ -6,7 +6,7 @@ import cairo
 import numpy as np
 import pytest
 
-from render.draw import additive, neon_stroke, neon_text
+from render.draw import additive, neon_stroke, neon_text, text_stroke
 from render.glyphs import CELL, MASKS, snap, text_path
 
 TEXT = "ERR 4F FEEDBACK LOOP UNSTABLE"
@@ -50,6 +50,23 @@ def test_masked_text_matches_stroked_text(x, y):
     limit = 0 if (x * 4).is_integer() and (y * 4).is_integer() else 90
     assert diff.max() <= limit
     assert diff.mean() < 1.0
+
+
+def test_one_colour_text_from_a_mask_matches_its_stroke():
+    def path(cr, x, y):
+        text_path(cr, TEXT, x, y, 16.0)
+        cr.set_line_cap(cairo.LINE_CAP_ROUND)
+        cr.set_line_join(cairo.LINE_JOIN_ROUND)
+        cr.set_source_rgba(1.0, 0.1, 0.2, 0.35)
+        cr.set_line_width(1.5)
+        cr.stroke()
+
+    def mask(cr, x, y):
+        text_stroke(cr, TEXT, x, y, 16.0, (1.0, 0.1, 0.2, 0.35), 1.5)
+
+    a, b = draw(path, 30.5, 21.25), draw(mask, 30.5, 21.25)
+    assert a[..., 2].max() > 60
+    np.testing.assert_array_equal(a, b)
 
 
 def test_masked_text_under_a_scaling_transform_stays_in_place():

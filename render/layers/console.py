@@ -14,8 +14,8 @@ import cairo
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, neon_stroke, neon_text
-from render.glyphs import CELL, text_path, text_width
+from render.draw import additive, neon_stroke, neon_text, text_stroke
+from render.glyphs import CELL, text_width
 from render.scene import Frame, Layer, Scene, TrackRef
 
 HEADLINE = "SYSTEM INTEGRITY COMPROMISED"
@@ -142,10 +142,7 @@ class Writer:
             # Colour split: the red and cyan ghosts drift apart.
             off = (2 + 8 * self.glitch) * u * self.rng.uniform(0.5, 1.5)
             for dx, ghost in ((-off, (1.0, 0.1, 0.2)), (off, (0.1, 0.9, 1.0))):
-                text_path(cr, s, x + dx, y, size, warp)
-                cr.set_source_rgba(*ghost, 0.35 * a)
-                cr.set_line_width(lw)
-                cr.stroke()
+                text_stroke(cr, s, x + dx, y, size, (*ghost, 0.35 * a), lw, warp)
         if self.glitch > 0.1 and self.rng.random() < 0.25 * self.glitch:
             x += self.rng.normal(0, 14 * self.glitch) * u  # a slice jumps sideways
         neon_text(
