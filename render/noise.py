@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from opensimplex import OpenSimplex
-from opensimplex.internals import _noise4
+from opensimplex.internals import _noise2, _noise4
 
 
 @njit(cache=True)
@@ -55,3 +55,18 @@ def warped_noise(
         warp_field._perm,
         float(warp),
     )
+
+
+@njit(cache=True)
+def _row(xs, y, perm):  # pragma: no cover - compiled
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = _noise2(xs[i], y, perm)
+    return out
+
+
+def noise_row(field: OpenSimplex, xs: np.ndarray, y: float) -> np.ndarray:
+    """2-D noise along the line (xs, y): the same values as ``field.noise2array(xs, [y])[0]``
+    without the parallel launch that makes opensimplex's version cost ~8 ms for 2000
+    points on two cores (a serial loop takes microseconds)."""
+    return _row(np.ascontiguousarray(xs, dtype=np.float64), float(y), field._perm)

@@ -14,6 +14,7 @@ glows from the raster render underneath the vector strokes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cairo
 import cv2
@@ -45,6 +46,14 @@ class SoftLight:
 
     def accepts(self, radius: float) -> bool:
         return radius / FACTOR >= MIN_RADIUS
+
+    def add_pixels(self, add: Callable[[np.ndarray], None]) -> None:
+        """Let `add` add premultiplied BGRA light straight into the buffer's pixels."""
+        self.dirty = True
+        self.surface.flush()
+        data, stride = self.surface.get_data(), self.surface.get_stride()
+        add(np.ndarray((self.sh, stride // 4, 4), np.uint8, data)[:, : self.sw])
+        self.surface.mark_dirty()
 
     def flush(self) -> None:
         """Add the buffer into the frame and clear it.

@@ -131,3 +131,52 @@ def test_workers_see_every_replaced_field(small_dream):
     for a, b in zip(one, two, strict=True):
         assert np.array_equal(a, b)
     assert not np.array_equal(one[0], Renderer(small_dream).render(100))
+
+
+def _console(melt: float, glitch: float = 0.0, shake: float = 0.0) -> str:
+    return f"""
+[sequence]
+duration = 2
+fps = 4
+size = "480x270"
+seed = 5
+[tracks]
+escalation = [[0, 0.3], ["100%", 0.3]]
+melt = [[0, {melt}], ["100%", {melt}]]
+glitch = [[0, {glitch}], ["100%", {glitch}]]
+shake = [[0, {shake}], ["100%", {shake}]]
+[[layers]]
+type = "console"
+"""
+
+
+def _lit_rows(rgb: np.ndarray) -> np.ndarray:
+    weight = rgb.astype(float).sum(axis=2)
+    return weight.sum(axis=1) / weight.sum()
+
+
+@pytest.mark.parametrize("shake", [0.0, 0.6])
+def test_melting_console_text_sags_and_stays_deterministic(shake):
+    solid = Renderer(parse_sequence(_console(0.0, shake=shake))).render(3)
+    melted_seq = parse_sequence(_console(0.95, shake=shake))
+    melted = Renderer(melted_seq).render(3)
+    assert np.array_equal(melted, Renderer(melted_seq).render(3))
+    rows = np.arange(solid.shape[0])
+    # Light moves down the frame as the glyphs drip; none of it is lost or doubled.
+    assert rows @ _lit_rows(melted) > rows @ _lit_rows(solid) + 1.0
+    assert 0.85 < melted.astype(float).sum() / solid.astype(float).sum() < 1.15
+
+
+def test_melting_console_prints_as_vector_strokes(tmp_path):
+    from click.testing import CliRunner
+
+    from render.cli import cli
+
+    src = tmp_path / "melt.toml"
+    src.write_text(_console(0.95, glitch=0.8))
+    out = tmp_path / "melt.svg"
+    result = CliRunner().invoke(cli, ["still", str(src), "--at", "1", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text()
+    # The melted glyphs are vector paths over the raster image, not pixels.
+    assert svg.count("<path") > 50

@@ -9,14 +9,19 @@ overheats the glyphs warp and sag, melting.
 from __future__ import annotations
 
 import math
+import zlib
+from functools import lru_cache
 
 import cairo
+import cv2
 import numpy as np
 
 from render.color import mix
 from render.draw import additive, neon_stroke, neon_text, text_stroke
 from render.glyphs import CELL, text_width
+from render.noise import noise_row
 from render.scene import Frame, Layer, Scene, TrackRef
+from render.softlight import FACTOR, SoftLight
 
 HEADLINE = "SYSTEM INTEGRITY COMPROMISED"
 STATUS = (
@@ -68,16 +73,33 @@ def build(scene: Scene) -> dict:
     }
 
 
+GLITCH_VARIANTS = 4
+
+
 def _glitch(text: str, amount: float, rng) -> str:
+    """`text` with characters dropped or replaced by glitch symbols, more with `amount`.
+
+    Each string has a few glitched variants per tenth of `amount`, and `rng` picks one:
+    on screen it reads as random corruption, and the variants' text masks are reused
+    instead of stroked anew every time the glitch changes."""
     if amount <= 0:
         return text
+    return _glitched(text, round(float(amount), 1), int(rng.integers(GLITCH_VARIANTS)))
+
+
+@lru_cache(maxsize=8192)
+def _glitched(text: str, amount: float, variant: int) -> str:
+    if amount <= 0:
+        return text
+    rng = np.random.default_rng([zlib.crc32(text.encode()), variant, round(amount * 10)])
+    rolls = rng.random(len(text))
+    subs = rng.integers(len(GLITCH), size=len(text))
     out = []
-    for ch in text:
-        roll = rng.random()
+    for ch, roll, sub in zip(text, rolls.tolist(), subs.tolist(), strict=True):
         if roll < 0.08 * amount:
             out.append(" ")  # dropout
         elif roll < 0.22 * amount:
-            out.append(GLITCH[int(rng.integers(len(GLITCH)))])
+            out.append(GLITCH[sub])
         else:
             out.append(ch)
     return "".join(out)
@@ -95,32 +117,38 @@ class Writer:
         tick = math.floor(frame.t * self.GLITCH_HZ)
         self.rng = frame.scene.rng(f"console-glitch:{tick}")
         self.noise = frame.scene.noise("melt")
-        self._sag = None
+        self.clip: tuple[float, float, float, float] | None = None
+        self._fields: tuple[np.ndarray, ...] | None = None
+        self._melted: MeltedText | None = None
 
-    def warp(self):
-        """This frame's melt as a vectorised warp, or None when the panel is solid.
+    def fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """This frame's melt: (xs, drop at xs, ys, sideways drift at ys), in user units.
 
-        Dripping depends on x alone and sideways drift on y alone, so each is one row of
-        noise sampled every two units and interpolated: a few hundred noise samples a
-        frame instead of two per glyph point."""
-        if self.melt <= 0.01:
-            return None
-        if self._sag is None:
+        Dripping depends on x alone and drift on y alone, so each is one row of noise
+        sampled every two units: a few hundred noise samples a frame."""
+        if self._fields is None:
             noise, melt, u = self.noise, self.melt, self.frame.unit
             tx, _ = self.frame.time_point(0.05)
             scene = self.frame.scene
             step = 2 * u
             xs = np.arange(-0.5 * scene.width, 1.5 * scene.width + step, step)
             ys = np.arange(-0.5 * scene.height, 1.5 * scene.height + step, step)
-            n = 0.5 + 0.5 * noise.noise2array(xs / (60 * u), np.array([tx]))[0]
+            n = 0.5 + 0.5 * noise_row(noise, xs / (60 * u), tx)
             drop = melt**1.5 * n * n * 70 * u  # drip downward where the panel is softest
-            drift = melt * 6 * u * noise.noise2array(ys / (40 * u), np.array([tx + 3]))[0]
+            drift = melt * 6 * u * noise_row(noise, ys / (40 * u), tx + 3)
+            self._fields = (xs, drop, ys, drift)
+        return self._fields
 
-            def sag(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                return x + np.interp(y, ys, drift), y + np.interp(x, xs, drop)
+    def warp(self):
+        """The melt as a warp of path points, or None when the panel is solid."""
+        if self.melt <= 0.01:
+            return None
+        xs, drop, ys, drift = self.fields()
 
-            self._sag = sag
-        return self._sag
+        def sag(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return x + np.interp(y, ys, drift), y + np.interp(x, xs, drop)
+
+        return sag
 
     def text(
         self,
@@ -132,12 +160,16 @@ class Writer:
         alpha: float = 1.0,
         width: float | None = None,
     ) -> None:
-        cr = self.cr
+        cr, light, warp = self.cr, self.frame.light, self.warp()
+        if warp is not None and isinstance(cr.get_group_target(), cairo.ImageSurface):
+            # Melting on a raster frame: flat text onto a layer that is warped afterwards.
+            if self._melted is None:
+                self._melted = MeltedText(cr, self.frame)
+            cr, light, warp = self._melted.begin(cr, self.clip), self._melted.light, None
         u = self.frame.unit
         s = _glitch(s, self.glitch, self.rng)
         a = alpha * self.alpha
         lw = width if width is not None else size * 0.09
-        warp = self.warp()
         if self.glitch > 0.2 and self.rng.random() < self.glitch * 0.5:
             # Colour split: the red and cyan ghosts drift apart.
             off = (2 + 8 * self.glitch) * u * self.rng.uniform(0.5, 1.5)
@@ -145,9 +177,94 @@ class Writer:
                 text_stroke(cr, s, x + dx, y, size, (*ghost, 0.35 * a), lw, warp)
         if self.glitch > 0.1 and self.rng.random() < 0.25 * self.glitch:
             x += self.rng.normal(0, 14 * self.glitch) * u  # a slice jumps sideways
-        neon_text(
-            cr, s, x, y, size, colour, lw, alpha=a, heat=0.45, light=self.frame.light, warp=warp
+        neon_text(cr, s, x, y, size, colour, lw, alpha=a, heat=0.45, light=light, warp=warp)
+        if self._melted is not None and cr is self._melted.cr:
+            self._melted.end()
+
+    def finish(self) -> None:
+        """Warp the melted text and add it into the frame (and its halos into soft light)."""
+        if self._melted is not None:
+            self._melted.apply(self.frame, self.fields())
+            self._melted = None
+
+
+class MeltedText:
+    """Melting text on a raster frame: painted flat from text masks onto a layer of its
+    own, whose pixels are then warped and added into the frame. Stroking every warped
+    glyph as a path cost 40-60 ms a 1080p frame; this costs a few. Drips may run past
+    the panel's clip, which is applied before the warp."""
+
+    def __init__(self, cr: cairo.Context, frame: Frame) -> None:
+        self.target = cr.get_group_target()
+        self.surface = cairo.ImageSurface(
+            cairo.FORMAT_ARGB32, self.target.get_width(), self.target.get_height()
         )
+        self.cr = cairo.Context(self.surface)
+        self.matrix = cr.get_matrix()
+        scene = frame.scene
+        self.light = SoftLight(None, scene.width, scene.height) if frame.light else None
+
+    def begin(self, cr: cairo.Context, clip) -> cairo.Context:
+        self.cr.save()
+        self.cr.set_matrix(cr.get_matrix())
+        if clip is not None:
+            self.cr.rectangle(*clip)
+            self.cr.clip()
+        additive(self.cr)
+        return self.cr
+
+    def end(self) -> None:
+        self.cr.restore()
+
+    def apply(self, frame: Frame, fields) -> None:
+        self.surface.flush()
+        self.target.flush()
+        _add_warped(pixels(self.target), pixels(self.surface), self.matrix, fields, 1)
+        self.target.mark_dirty()
+        if self.light is not None and frame.light is not None:
+            self.light.surface.flush()
+            frame.light.add_pixels(
+                lambda dst: _add_warped(
+                    dst, pixels(self.light.surface), self.matrix, fields, FACTOR
+                )
+            )
+
+
+def pixels(surface: cairo.ImageSurface) -> np.ndarray:
+    """An ARGB32 image surface's pixels as an (H, W, 4) uint8 view."""
+    h, stride = surface.get_height(), surface.get_stride()
+    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
+
+
+def _add_warped(dst: np.ndarray, src: np.ndarray, matrix, fields, factor: int) -> None:
+    """Add `src` into `dst`, warped by the melt: each column dropped by the drip at its x
+    and each row shifted sideways by the drift at its height. `matrix` maps user units to
+    frame pixels (no rotation); the arrays hold pixels at 1/`factor` of the frame."""
+    lit = src.view(np.uint32)[..., 0] != 0
+    cols = np.flatnonzero(lit.any(axis=0))
+    if not len(cols):
+        return
+    xs, drop, ys, drift = fields
+    h, w = src.shape[:2]
+    # Both fields in this array's pixels, at its pixel centres.
+    px = ((np.arange(w) + 0.5) * factor - 0.5 - matrix.x0) / matrix.xx
+    py = ((np.arange(h) + 0.5) * factor - 0.5 - matrix.y0) / matrix.yy
+    dx = (np.interp(py, ys, drift) * matrix.xx / factor).astype(np.float32)
+    dy = (np.interp(px, xs, drop) * matrix.yy / factor).astype(np.float32)
+    side = math.ceil(float(np.abs(dx).max())) + 1
+    reach = math.ceil(float(dy.max())) + 1  # how far down drips go
+    # Separate panels are warped separately: their common bounding box is mostly empty.
+    gaps = np.flatnonzero(np.diff(cols) > 4 * side + 8)
+    for a, b in zip(np.r_[0, gaps + 1], np.r_[gaps, len(cols) - 1], strict=True):
+        x0, x1 = max(0, int(cols[a]) - side), min(w, int(cols[b]) + 1 + side)
+        rows = np.flatnonzero(lit[:, x0:x1].any(axis=1))
+        y0, y1 = int(rows[0]), min(h, int(rows[-1]) + 1 + reach)
+        # out(X, Y) = src(X - dx(Y), Y - dy(X)): one remap, both maps outer differences.
+        map_x = np.add.outer(-dx[y0:y1], np.arange(x0, x1, dtype=np.float32))
+        map_y = np.subtract.outer(np.arange(y0, y1, dtype=np.float32), dy[x0:x1])
+        melted = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        region = dst[y0:y1, x0:x1]
+        cv2.add(region, melted, dst=region)
 
 
 def _panel_frame(cr, frame: Frame, rect, colour, alpha) -> None:
@@ -259,7 +376,8 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         scroll = frame.cycles(0.9) + p * 7.3
         n_err = int(round(errors * rows * 1.5))
         cr.save()
-        cr.rectangle(x, top - line_h * 0.2, w, bottom - top + line_h * 0.2)
+        writer.clip = (x, top - line_h * 0.2, w, bottom - top + line_h * 0.2)
+        cr.rectangle(*writer.clip)
         cr.clip()
         frac = scroll % 1.0
         lines_per_loop = frame.period_cycles(0.9)
@@ -291,6 +409,7 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
                     alpha=0.7,
                 )
         cr.restore()
+        writer.clip = None
     # The headline, blinking with the klaxon.
     headline = float(params["headline"])
     if headline > 0.01:
@@ -303,6 +422,7 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         writer.text(
             HEADLINE, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink, width=size * 0.11
         )
+    writer.finish()
 
 
 LAYER = Layer(
