@@ -233,6 +233,15 @@ def _worker_main(
     stop (None) or the parent goes away (EOF); answer each with ("ok", position, slot)."""
     # Ctrl-C goes to the whole process group; the parent handles it and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # numba guards its thread pool's start-up with a multiprocessing RLock whenever the
+    # start method contains "fork" -- "forkserver" included, where that is a *named*
+    # semaphore, registered with the resource tracker and unlinked only by a finalizer at a
+    # normal exit. A worker that is terminated or killed never gets there, and the tracker
+    # then prints "leaked semaphore objects" on stderr, breaking our one-line errors. A
+    # worker starts no processes of its own, so its start method matters only to numba:
+    # with "spawn" numba needs no process lock, and nothing outlives the worker however it
+    # ends (even SIGKILL).
+    mp.set_start_method("spawn", force=True)
     try:  # one numba thread per worker: the workers already fill the cores
         import numba
 
