@@ -7,10 +7,11 @@ import math
 import cairo
 
 from render.color import RGB, mix
-from render.glyphs import Warp, snap, text_masks, text_path
+from render.glyphs import PHASES, Warp, snap, text_masks, text_path
 from render.softlight import FACTOR, SoftLight
 
 WHITE: RGB = (1.0, 1.0, 1.0)
+FAINT_CORE = 0.03  # a neon core's alpha times its width (px) below which it is folded in
 
 
 def additive(cr: cairo.Context) -> None:
@@ -50,10 +51,18 @@ def neon_stroke(
         cr.set_source_rgba(*colour, 0.16 * alpha)
         cr.set_line_width(width * 3.2)
         cr.stroke_preserve()
+    core = min(1.0, heat * 2.0) * alpha
+    if core * width * 0.35 < FAINT_CORE:
+        # A core this faint adds a few levels of light at most: fold that light into the
+        # tube and save the stroke (a quarter of a frame's stroking in the sphere's lines).
+        cr.set_source_rgba(*colour, min(1.0, 0.85 * alpha + 0.35 * core))
+        cr.set_line_width(width)
+        cr.stroke()
+        return
     cr.set_source_rgba(*colour, 0.85 * alpha)
     cr.set_line_width(width)
     cr.stroke_preserve()
-    cr.set_source_rgba(*_hot(colour), min(1.0, heat * 2.0) * alpha)
+    cr.set_source_rgba(*_hot(colour), core)
     cr.set_line_width(width * 0.35)
     cr.stroke()
 
@@ -91,7 +100,7 @@ def neon_text(
         ((*_hot(colour), min(1.0, heat * 2.0) * alpha), width * 0.35),
     ]
     if light is not None:  # the halo goes to the soft-light buffer, at its resolution
-        halo = text_masks(text, size, (width * 3.2,), factor=FACTOR)
+        halo = text_masks(text, size, (width * 3.2,), scale=1.0 / FACTOR)
         soft = light.context(cr)
         hx, hy = soft.user_to_device(x, y)
         soft.save()
@@ -132,12 +141,15 @@ def _paint_masks(cr: cairo.Context, text: str, x: float, y: float, size: float, 
     widths = tuple(w for _, w in paints)
     m = cr.get_matrix()
     cr.save()
-    if m.xx == 1.0 and m.yy == 1.0 and m.xy == 0.0 and m.yx == 0.0:
-        (ix, fx), (iy, fy) = (snap(v) for v in cr.user_to_device(x, y))
-        masks = text_masks(text, size, widths, fx, fy)
+    if m.xy == 0.0 and m.yx == 0.0 and m.xx == m.yy and abs(m.xx - 1.0) < 0.05:
+        # A translation, or camera shake's uniform zoom: paint at a whole device pixel.
+        zoom = 1.0 if m.xx == 1.0 else round(m.xx, 3)
+        phases = PHASES if zoom == 1.0 else 1
+        (ix, fx), (iy, fy) = (snap(v, phases) for v in cr.user_to_device(x, y))
+        masks = text_masks(text, size, widths, fx, fy, zoom)
         cr.identity_matrix()
         px, py = ix - (masks.ox - fx), iy - (masks.oy - fy)
-    else:  # shaking: the transform resamples the phase-0 masks
+    else:  # anything else resamples the phase-0 masks through the transform
         masks = text_masks(text, size, widths)
         cr.translate(x, y)
         px, py = -masks.ox, -masks.oy

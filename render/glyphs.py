@@ -121,8 +121,10 @@ def text_path(cr, text: str, x: float, y: float, size: float, warp: Warp | None 
 # the same few hundred strings frame after frame, so each is stroked once into masks
 # (tube, white-hot core, and the low-resolution halo) and then painted. Positions are
 # snapped to a quarter pixel, and a mask is kept per quarter-pixel phase, so scrolling
-# stays smooth. Under a transform that is more than a translation (camera shake) the
-# phase-0 mask is painted through the transform, which cairo filters bilinearly.
+# stays smooth. Camera shake adds a uniform zoom of up to ~1%: masks are then stroked at
+# that zoom (rounded to 1/1000, which moves the end of a long line by a fifth of a pixel)
+# and snapped to whole pixels, as the picture is jumping by several anyway. Any other
+# transform paints phase-0 masks through it, which cairo filters bilinearly.
 
 PHASES = 4
 
@@ -192,23 +194,23 @@ def text_masks(
     widths: tuple[float, ...],
     fx: float = 0.0,
     fy: float = 0.0,
-    factor: int = 1,
+    scale: float = 1.0,
 ) -> TextMasks:
-    """`text` stroked once per line width into A8 masks drawn at 1/`factor` scale, with the
-    string's origin at fractional offset (fx, fy) from a pixel corner of the masks."""
+    """`text` stroked once per line width into A8 masks drawn at `scale` (1/8 for the soft
+    light, about 1.005 under camera shake), with the string's origin at fractional offset
+    (fx, fy) from a pixel corner of the masks."""
 
     def make() -> TextMasks:
-        scale = 1.0 / factor
         w, h, pad, top = _geometry(text, size, max(widths), scale)
         origin = (pad + fx, top + fy)
         masks = tuple(_stroke_mask(text, size, lw, origin, (w, h), scale) for lw in widths)
         return TextMasks(masks, *origin, sum(m.get_stride() * h for m in masks))
 
-    return MASKS.get((text, size, widths, fx, fy, factor), make)
+    return MASKS.get((text, size, widths, fx, fy, scale), make)
 
 
-def snap(v: float) -> tuple[int, float]:
-    """A device coordinate as a whole pixel and a quarter-pixel phase."""
-    q = math.floor(v * PHASES + 0.5)
-    whole = q // PHASES
-    return whole, (q - whole * PHASES) / PHASES
+def snap(v: float, phases: int = PHASES) -> tuple[int, float]:
+    """A device coordinate as a whole pixel and a phase in 1/`phases` of a pixel."""
+    q = math.floor(v * phases + 0.5)
+    whole = q // phases
+    return whole, (q - whole * phases) / phases
