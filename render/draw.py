@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import cairo
 
@@ -171,16 +172,57 @@ def radial_glow(
     """A soft disc of light falling off to nothing at `radius`.
 
     With `light` (the frame's soft-light buffer) a large glow is drawn there, cheaply,
-    instead of on `cr`; small ones stay on `cr` where their shape needs the pixels.
+    instead of on `cr`; small ones stay on `cr` where their shape needs the pixels, and
+    on raster frames are stamped from a cached mask of the falloff.
     """
     if alpha <= 0.003 or radius <= 0:
         return
     if light is not None and light.accepts(radius):
         cr = light.context(cr)
+    elif _stamp(cr, x, y, radius, colour, alpha):
+        return
+    cr.set_source(_glow_gradient(x, y, radius, colour, alpha))
+    cr.arc(x, y, radius, 0, 2 * math.pi)
+    cr.fill()
+
+
+def _glow_gradient(x: float, y: float, radius: float, colour, alpha: float) -> cairo.Pattern:
     g = cairo.RadialGradient(x, y, 0, x, y, radius)
     g.add_color_stop_rgba(0.0, *colour, alpha)
     g.add_color_stop_rgba(0.35, *colour, alpha * 0.35)
     g.add_color_stop_rgba(1.0, *colour, 0.0)
-    cr.set_source(g)
-    cr.arc(x, y, radius, 0, 2 * math.pi)
-    cr.fill()
+    return g
+
+
+GLOW_PHASES = 2  # glows are soft: half-pixel positions are plenty
+
+
+def _stamp(cr: cairo.Context, x: float, y: float, radius: float, colour, alpha: float) -> bool:
+    """Paint a small glow from a cached A8 mask of its falloff; False if it cannot be."""
+    if radius > 64 or not isinstance(cr.get_group_target(), cairo.ImageSurface):
+        return False
+    m = cr.get_matrix()
+    if m.xy != 0.0 or m.yx != 0.0 or m.xx != m.yy:
+        return False
+    rq = round(radius * m.xx * 4) / 4  # device radius, to a quarter pixel
+    (ix, fx), (iy, fy) = (snap(v, GLOW_PHASES) for v in cr.user_to_device(x, y))
+    mask, pad = _glow_mask(rq, fx, fy)
+    cr.save()
+    cr.identity_matrix()
+    cr.set_source_rgba(*colour, alpha)
+    cr.mask_surface(mask, ix - pad, iy - pad)
+    cr.restore()
+    return True
+
+
+@lru_cache(maxsize=512)
+def _glow_mask(radius: float, fx: float, fy: float) -> tuple[cairo.ImageSurface, int]:
+    pad = math.ceil(radius) + 1
+    mask = cairo.ImageSurface(cairo.FORMAT_A8, 2 * pad + 1, 2 * pad + 1)
+    mc = cairo.Context(mask)
+    cx, cy = pad + fx, pad + fy
+    mc.set_source(_glow_gradient(cx, cy, radius, (0.0, 0.0, 0.0), 1.0))
+    mc.arc(cx, cy, radius, 0, 2 * math.pi)
+    mc.fill()
+    mask.flush()
+    return mask, pad
