@@ -29,6 +29,7 @@ from multiprocessing import connection
 from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
+import cv2
 import numpy as np
 
 from render.errors import RenderError
@@ -248,6 +249,7 @@ def _worker_main(
         numba.set_num_threads(1)
     except (ImportError, ValueError):
         pass
+    cv2.setNumThreads(1)  # and one OpenCV thread, for the same reason
     shm = SharedMemory(name=shm_name)
     frames = np.ndarray((slots, *shape), np.uint8, shm.buf)
     try:
