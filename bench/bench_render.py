@@ -18,8 +18,8 @@ over the case's process and all its descendants: workers, ffmpeg) every 50 ms:
 * with --variants: the pipeline yielding shared-memory views instead of copies
   (copy=False), and the pipeline with frames written to ffmpeg from a separate thread.
 
-Then each stage of one frame is timed in one process (median over frames spread across
-the span; numba held to one thread as in a worker): every layer, every effect, the
+Then each stage is timed in one process, frame by frame through the span in order (the
+median per frame; numba held to one thread as in a worker): every layer, every effect, the
 BGRA->RGB conversion. The table goes to stdout and, with the date, machine and command, to
 bench/RESULTS.md. The machine may be shared: the load average is printed next to the
 figures, and anything else running slows every case.
@@ -287,6 +287,9 @@ def child_stages(spec: dict) -> dict:
         numba.set_num_threads(1)  # as in a worker
     except (ImportError, ValueError):
         pass
+    import cv2
+
+    cv2.setNumThreads(1)  # as in a worker
     from render import frame as frame_mod
     from render.layers import LAYERS
 
@@ -318,10 +321,11 @@ def child_stages(spec: dict) -> dict:
     seq = _sequence(spec["size"])
     r = frame_mod.Renderer(seq)
     first, n = spec["first"], spec["frames"]
-    picks = sorted(
-        {first + round(k * (n - 1) / max(1, spec["samples"] - 1)) for k in range(spec["samples"])}
-    )
-    r.render(picks[0])  # warm-up: layer structures, numba, scratch buffers
+    k = spec["samples"] if 0 < spec["samples"] < n else n
+    # Consecutive frames, in order, as a render draws them: the per-render caches (text
+    # masks, thread pictures) then work as they do in a worker.
+    picks = list(range(first, first + k))
+    r.render(max(0, first - 1))  # warm-up: layer structures, numba, scratch buffers
     times.clear()
     per_frame: dict[str, list[float]] = {}
     for i in picks:
@@ -432,7 +436,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames-4k", type=int, default=24, help="4K span (default 24)")
     ap.add_argument("--no-4k", action="store_true", help="skip the 4K cases")
     ap.add_argument("--workers", type=int, default=None, help="default: every core")
-    ap.add_argument("--samples", type=int, default=9, help="frames timed stage by stage")
+    ap.add_argument(
+        "--samples", type=int, default=0, help="frames timed stage by stage (default: the span)"
+    )
     ap.add_argument("--variants", action="store_true", help="also copy=False and writer thread")
     ap.add_argument("--repeat", type=int, default=1, help="runs per case, medians (default 1)")
     ap.add_argument("--no-write", action="store_true", help=f"don't overwrite {RESULTS.name}")
@@ -541,7 +547,7 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "case": "stages",
                 **base,
-                "samples": args.samples if label == "1080p" else max(3, args.samples // 2),
+                "samples": args.samples,
             },
         )
         stage_cols[label] = st["stages"]

@@ -121,10 +121,10 @@ def text_path(cr, text: str, x: float, y: float, size: float, warp: Warp | None 
 # the same few hundred strings frame after frame, so each is stroked once into masks
 # (tube, white-hot core, and the low-resolution halo) and then painted. Positions are
 # snapped to a quarter pixel, and a mask is kept per quarter-pixel phase, so scrolling
-# stays smooth. Camera shake adds a uniform zoom of up to ~1%: masks are then stroked at
-# that zoom (rounded to 1/1000, which moves the end of a long line by a fifth of a pixel)
-# and snapped to whole pixels, as the picture is jumping by several anyway. Any other
-# transform paints phase-0 masks through it, which cairo filters bilinearly.
+# stays smooth. Camera shake adds a uniform zoom of up to ~2%: masks are then stroked at
+# that zoom, rounded (see draw._paint_masks), and snapped to whole pixels, as the picture
+# is jumping by several anyway. Any other transform paints phase-0 masks through it,
+# which cairo filters bilinearly.
 
 PHASES = 4
 
