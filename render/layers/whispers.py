@@ -6,7 +6,7 @@ import math
 
 import cairo
 
-from render.draw import additive, neon_text
+from render.draw import additive, low_res, neon_text
 from render.glyphs import text_width
 from render.scene import Frame, Layer, TrackRef
 from render.story import smoothstep
@@ -62,8 +62,9 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.scale(1.0, 0.25)
     cr.translate(-w / 2, -(y + size / 2))
     cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_source(shade)
-    cr.rectangle(w / 2 - 0.7 * tw, y + size / 2 - 0.7 * tw, 1.4 * tw, 1.4 * tw)  # the shade only
+    box = (w / 2 - 0.7 * tw, y + size / 2 - 0.7 * tw, 1.4 * tw, 1.4 * tw)  # the shade only
+    cr.set_source(low_res(cr, shade, *box))
+    cr.rectangle(*box)
     cr.fill()
     cr.restore()
     additive(cr)
