@@ -1,10 +1,9 @@
 """Vapor from the burst pipe, and the blank-faced phantoms standing in it.
 
 The mist is domain-warped 4-D opensimplex noise sampled on a coarse grid
-(about 1/12 of the frame's shorter side per cell... scaled to the frame) and
-upsampled by cairo's bilinear filter, so it costs the same at 480p and 4K and
-has no per-pixel Python. Time enters as a point on a circle for loops, so
-the mist repeats seamlessly.
+(GRID cells along the frame's shorter side) and upsampled by cairo's bilinear
+filter, so it costs the same at 480p and 4K and has no per-pixel Python. Time
+enters as a point on a circle for loops, so the mist repeats seamlessly.
 """
 
 from __future__ import annotations
@@ -20,7 +19,9 @@ from render.layers.chamber import burst_point
 from render.noise import warped_noise
 from render.scene import Frame, Layer, Scene, TrackRef
 
-GRID = 72  # cells along the shorter side
+# Cells along the shorter side. The mist goes through the 1/8-resolution soft light, and
+# 72 cells looked the same as 54 there (mean difference 1/255) for twice the noise.
+GRID = 54
 
 
 def build(scene: Scene) -> dict:
