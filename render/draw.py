@@ -144,11 +144,10 @@ def _paint_masks(cr: cairo.Context, text: str, x: float, y: float, size: float, 
     cr.save()
     if m.xy == 0.0 and m.yx == 0.0 and m.xx == m.yy and abs(m.xx - 1.0) < 0.05:
         # A translation, or camera shake's uniform zoom: paint at a whole device pixel.
-        # The zoom is rounded so masks are reused while it drifts: to 1/250 at 1080p,
-        # which moves the end of a long line (~1/4 of the frame) by at most 0.9 px, in a
-        # picture that is jumping by several; finer on larger frames.
-        steps = 250 * max(1.0, cr.get_group_target().get_width() / 1920)
-        zoom = 1.0 if m.xx == 1.0 else round(m.xx * steps) / steps
+        # The zoom is rounded to 1/250 so masks are reused while it drifts: that moves the
+        # end of a long line (~1/4 of the frame wide) by 1/2000 of the frame width at most
+        # (0.9 px at 1080p), in a picture jumping by ten times as much.
+        zoom = 1.0 if m.xx == 1.0 else round(m.xx * 250) / 250
         phases = PHASES if zoom == 1.0 else 1
         (ix, fx), (iy, fy) = (snap(v, phases) for v in cr.user_to_device(x, y))
         masks = text_masks(text, size, widths, fx, fy, zoom)
