@@ -47,6 +47,19 @@ class SoftLight:
     def accepts(self, radius: float) -> bool:
         return radius / FACTOR >= MIN_RADIUS
 
+    def cover(self, like: cairo.Context) -> None:
+        """Take out the light under `like`'s current path (filled, kept on `like`): what a
+        layer paints opaquely there hides the light of the layers beneath it. The cut is
+        made at the buffer's resolution, so its edge is as soft as the light itself."""
+        soft = self.context(like)
+        soft.save()
+        soft.new_path()
+        soft.append_path(like.copy_path())
+        soft.set_operator(cairo.OPERATOR_DEST_OUT)
+        soft.set_source_rgba(0, 0, 0, 1)
+        soft.fill()
+        soft.restore()
+
     def add_pixels(self, add: Callable[[np.ndarray], None]) -> None:
         """Let `add` add premultiplied BGRA light straight into the buffer's pixels."""
         self.dirty = True

@@ -51,3 +51,23 @@ def test_flush_of_an_empty_buffer_leaves_the_frame_alone():
     light.context(cr)  # asked for, nothing drawn
     light.flush()
     np.testing.assert_array_equal(pixels(frame), before)
+
+
+def test_cover_takes_out_the_light_under_a_shape_and_leaves_the_rest():
+    w, h = 320, 180
+    frame = cairo.ImageSurface(cairo.FORMAT_ARGB32, w, h)
+    cr = cairo.Context(frame)
+    cr.set_source_rgb(0.0, 0.0, 0.0)
+    cr.paint()
+    light = SoftLight(frame, w, h)
+    soft = light.context(cr)
+    soft.set_source_rgba(0.5, 0.4, 0.3, 0.5)
+    soft.paint()  # a wash of light over everything
+    cr.arc(160, 90, 50, 0, 2 * np.pi)
+    light.cover(cr)
+    assert cr.copy_path()  # the caller keeps its path, to fill it
+    light.flush()
+    px = pixels(frame)[..., :3].astype(int)
+    assert px[90, 160].max() == 0  # under the shape: no light
+    assert px[85:95, 135:185].max() <= 2  # well inside: none either
+    assert px[10, 10].min() > 30 and px[170, 300].min() > 30  # away from it: all of it

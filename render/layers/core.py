@@ -315,6 +315,16 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     pulse = min(1.0, max(0.0, (1 - erratic) * beat + erratic * (0.5 + 0.9 * jitter)))
     r *= 1 + 0.018 * pulse + 0.02 * erratic * jitter
     split = float(params["split"])
+    if frame.light is not None:
+        # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
+        # cut that out of the buffer (at its resolution) instead of flushing the buffer
+        # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
+        if split <= 0.001:
+            cr.arc(cx, cy, r, 0, 2 * math.pi)
+            frame.light.cover(cr)
+            cr.new_path()
+        else:
+            frame.light.flush()  # split, the halves and the opening cover more than a disc
     additive(cr)
     # The chamber glows around the core.
     halo = mix(params["colour"], frame.colour("hot"), heat)
@@ -410,5 +420,4 @@ LAYER = Layer(
         "size": 1.0,
     },
     doc="The core: breathing sphere, noise-driven spiderweb cracks, liquid light, split, the eye.",
-    opaque=True,
 )
