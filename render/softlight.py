@@ -47,17 +47,31 @@ class SoftLight:
     def accepts(self, radius: float) -> bool:
         return radius / FACTOR >= MIN_RADIUS
 
-    def cover(self, like: cairo.Context) -> None:
-        """Take out the light under `like`'s current path (filled, kept on `like`): what a
-        layer paints opaquely there hides the light of the layers beneath it. The cut is
-        made at the buffer's resolution, so its edge is as soft as the light itself."""
+    def cover(
+        self,
+        like: cairo.Context | None,
+        alpha: float = 1.0,
+        source: cairo.Pattern | None = None,
+        everywhere: bool = False,
+    ) -> None:
+        """Take out the light that an opaque paint on `like` hides: under its current path
+        (kept on `like`, to be filled), or `everywhere`, by `alpha` or by the alpha of
+        `source` (a pattern in `like`'s user space). The same as flushing the buffer into
+        the frame before painting OVER it, without the full-frame upsample a flush costs;
+        the cut is made at the buffer's resolution, so its edge is as soft as the light."""
         soft = self.context(like)
         soft.save()
         soft.new_path()
-        soft.append_path(like.copy_path())
         soft.set_operator(cairo.OPERATOR_DEST_OUT)
-        soft.set_source_rgba(0, 0, 0, 1)
-        soft.fill()
+        if source is not None:
+            soft.set_source(source)
+        else:
+            soft.set_source_rgba(0, 0, 0, min(max(alpha, 0.0), 1.0))
+        if everywhere:
+            soft.paint()
+        else:
+            soft.append_path(like.copy_path())
+            soft.fill()
         soft.restore()
 
     def add_pixels(self, add: Callable[[np.ndarray], None]) -> None:

@@ -71,3 +71,25 @@ def test_cover_takes_out_the_light_under_a_shape_and_leaves_the_rest():
     assert px[90, 160].max() == 0  # under the shape: no light
     assert px[85:95, 135:185].max() <= 2  # well inside: none either
     assert px[10, 10].min() > 30 and px[170, 300].min() > 30  # away from it: all of it
+
+
+@pytest.mark.parametrize("how", ["alpha", "everywhere", "source"])
+def test_partial_cover_dims_the_light_like_a_translucent_paint(how):
+    frame = cairo.ImageSurface(cairo.FORMAT_ARGB32, 160, 96)
+    cr = cairo.Context(frame)
+    cr.set_source_rgb(0.0, 0.0, 0.0)
+    cr.paint()
+    light = SoftLight(frame, 160, 96)
+    soft = light.context(cr)
+    soft.set_source_rgba(0.8, 0.8, 0.8, 0.8)
+    soft.paint()
+    before = pixels(light.surface).astype(int).copy()
+    cr.rectangle(0, 0, 160, 96)
+    if how == "alpha":
+        light.cover(cr, 0.5)
+    elif how == "everywhere":
+        light.cover(cr, 0.5, everywhere=True)
+    else:
+        light.cover(cr, source=cairo.SolidPattern(0, 0, 0, 0.5))
+    after = pixels(light.surface).astype(int)
+    assert np.abs(after - before // 2).max() <= 1  # half the light is left

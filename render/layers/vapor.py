@@ -111,6 +111,8 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> No
     )
     cr.line_to(x + 0.15 * H, base)
     cr.close_path()
+    if frame.light is not None:  # the figure hides the light behind it, mist included
+        frame.light.cover(cr, 0.75 * alpha)
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.75 * alpha)
     cr.fill_preserve()
     additive(cr)
@@ -128,6 +130,8 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> No
     cr.scale(0.8, 1.0)
     cr.arc(0, 0, head_r, 0, 2 * math.pi)
     cr.restore()
+    if frame.light is not None:
+        frame.light.cover(cr, 0.8 * alpha)
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.8 * alpha)
     cr.fill()
     if turn > 0:
@@ -168,8 +172,6 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         soft.set_source(mist)
         soft.paint_with_alpha(0.8)
     if phantoms > 0.005:
-        if frame.light is not None:
-            frame.light.flush()  # the figures cover what lies behind them, mist included
         flick = frame.rng("phantom-flicker")
         for fig in built["figures"]:
             a = phantoms * (0.75 + 0.25 * flick.random())

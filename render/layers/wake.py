@@ -14,8 +14,6 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     wake = float(params["wake"])
     if wake <= 0.001:
         return
-    if frame.light is not None:
-        frame.light.flush()  # darkness, then white, fall over everything drawn so far
     w, h = frame.scene.width, frame.scene.height
     # Progress inside the wake beat: from escalation when it drives the story, else the track.
     e = float(frame["escalation"])
@@ -26,6 +24,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         cr.set_operator(cairo.OPERATOR_OVER)
         cr.set_source_rgba(0, 0, 0, min(1.0, wake * 1.5))
         cr.paint()
+        if frame.light is not None:  # darkness falls over the light too
+            frame.light.cover(cr, min(1.0, wake * 1.5), everywhere=True)
         additive(cr)
         text = "Then-"
         x = (w - text_width(text, size)) / 2
@@ -36,6 +36,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.set_operator(cairo.OPERATOR_OVER)
     cr.set_source_rgb(0.97, 0.97, 0.96)
     cr.paint()
+    if frame.light is not None:
+        frame.light.cover(cr, everywhere=True)
     text = "I wake up."
     x = (w - text_width(text, size)) / 2
     text_path(cr, text, x, h / 2 - size / 2, size)

@@ -51,8 +51,6 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     x = (w - text_width(text, size)) / 2
     y = 0.83 * h if not frame.scene.layout.portrait else 0.62 * h
     # A shadow behind the words so bright vapor cannot swallow them.
-    if frame.light is not None:
-        frame.light.flush()  # the shadow covers the light beneath it
     tw = text_width(text, size)
     shade = cairo.RadialGradient(w / 2, y + size / 2, 0, w / 2, y + size / 2, 0.7 * tw)
     shade.add_color_stop_rgba(0, 0, 0, 0, 0.6 * burst)
@@ -63,8 +61,10 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.translate(-w / 2, -(y + size / 2))
     cr.set_operator(cairo.OPERATOR_OVER)
     box = (w / 2 - 0.7 * tw, y + size / 2 - 0.7 * tw, 1.4 * tw, 1.4 * tw)  # the shade only
-    cr.set_source(low_res(cr, shade, *box))
     cr.rectangle(*box)
+    if frame.light is not None:
+        frame.light.cover(cr, source=shade)  # the shadow darkens the light beneath it too
+    cr.set_source(low_res(cr, shade, *box))
     cr.fill()
     cr.restore()
     additive(cr)
