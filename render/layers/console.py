@@ -362,13 +362,19 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         # Switch rows: little lit tabs, some blinking.
         sy = ry + 3 * line_h + 0.01 * h
         sw = (w - 2 * pad) / 12
+        # Tabs that look alike are stroked together (they never overlap): 3 strokes
+        # instead of 24 a panel.
+        tabs: dict[tuple[bool, bool], list[tuple[float, float]]] = {}
         for row in range(2):
             for k, on in enumerate(console["switches"][row + 2 * p]):
                 blink = errors > 0 and (int(frame.cycles(2.0) + k + row) % 3 == 0)
-                lit = on != blink
-                cr.rectangle(x + pad + k * sw + 0.15 * sw, sy + row * sw * 0.8, 0.7 * sw, 0.45 * sw)
-                c = alert if (blink and errors > 0.3) else colour
-                neon_stroke(cr, c, 1.1 * u, alpha=(0.85 if lit else 0.2) * alpha, light=frame.light)
+                look = (on != blink, blink and errors > 0.3)  # (lit, alarmed)
+                tabs.setdefault(look, []).append((x + pad + k * sw, sy + row * sw * 0.8))
+        for (lit, alarmed), corners in sorted(tabs.items()):
+            for tx, ty in corners:
+                cr.rectangle(tx + 0.15 * sw, ty, 0.7 * sw, 0.45 * sw)
+            c = alert if alarmed else colour
+            neon_stroke(cr, c, 1.1 * u, alpha=(0.85 if lit else 0.2) * alpha, light=frame.light)
         # Scrolling status lines, replaced from the bottom by cascading errors.
         top = sy + 2 * sw * 0.8 + 0.02 * h
         bottom = y + h - pad
