@@ -20,6 +20,8 @@ import cairo
 import cv2
 import numpy as np
 
+from render.surface import pixels
+
 FACTOR = 8
 MIN_RADIUS = 4.0  # in buffer pixels: below this a glow is drawn sharp, on the frame itself
 
@@ -78,8 +80,7 @@ class SoftLight:
         """Let `add` add premultiplied BGRA light straight into the buffer's pixels."""
         self.dirty = True
         self.surface.flush()
-        data, stride = self.surface.get_data(), self.surface.get_stride()
-        add(np.ndarray((self.sh, stride // 4, 4), np.uint8, data)[:, : self.sw])
+        add(pixels(self.surface))
         self.surface.mark_dirty()
 
     def flush(self) -> None:
@@ -93,9 +94,8 @@ class SoftLight:
         self.dirty = False
         if self.target is not None:
             self.surface.flush()
-            data, stride = self.surface.get_data(), self.surface.get_stride()
-            small = np.ndarray((self.sh, stride // 4, 4), np.uint8, data)[:, : self.sw]
-            lit = np.ndarray((self.sh, stride // 4), np.uint32, data)[:, : self.sw] != 0
+            small = pixels(self.surface)
+            lit = small.view(np.uint32)[..., 0] != 0
             rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
             if len(rows):
                 y0, y1 = max(0, rows[0] - 1), min(self.sh, rows[-1] + 2)
@@ -118,7 +118,7 @@ class SoftLight:
         )
         t = self.target
         t.flush()
-        big = np.ndarray((t.get_height(), t.get_stride() // 4, 4), np.uint8, t.get_data())
+        big = pixels(t)
         bx, by = x0 * FACTOR, y0 * FACTOR
         region = big[by : min(by + shape[0], self.height), bx : min(bx + shape[1], self.width)]
         cv2.add(region, up[: region.shape[0], : region.shape[1]], dst=region)

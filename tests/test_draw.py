@@ -9,35 +9,28 @@ import numpy as np
 import pytest
 
 from render.draw import additive, radial_glow
+from render.surface import pixels
 
 
-def pixels(surface: cairo.ImageSurface) -> np.ndarray:
-    surface.flush()
-    h, stride = surface.get_height(), surface.get_stride()
-    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
-
-
-def glow(x, y, radius, matrix=None):
-    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 64, 64)
-    cr = cairo.Context(surface)
+def canvas(matrix=None) -> cairo.Context:
+    cr = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 64, 64))
     cr.set_source_rgb(0.05, 0.05, 0.1)
     cr.paint()
     if matrix is not None:
         cr.set_matrix(matrix)
     additive(cr)
-    radial_glow(cr, x, y, radius, (1.0, 0.4, 0.2), 0.8)
     return cr
+
+
+def stamped(x, y, radius, matrix=None) -> np.ndarray:
+    cr = canvas(matrix)
+    radial_glow(cr, x, y, radius, (1.0, 0.4, 0.2), 0.8)
+    return pixels(cr.get_target()).astype(int)
 
 
 def filled(x, y, radius, matrix=None) -> np.ndarray:
     """The gradient fill itself, as radial_glow draws it when it cannot stamp."""
-    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 64, 64)
-    cr = cairo.Context(surface)
-    cr.set_source_rgb(0.05, 0.05, 0.1)
-    cr.paint()
-    if matrix is not None:
-        cr.set_matrix(matrix)
-    additive(cr)
+    cr = canvas(matrix)
     g = cairo.RadialGradient(x, y, 0, x, y, radius)
     g.add_color_stop_rgba(0.0, 1.0, 0.4, 0.2, 0.8)
     g.add_color_stop_rgba(0.35, 1.0, 0.4, 0.2, 0.8 * 0.35)
@@ -45,7 +38,7 @@ def filled(x, y, radius, matrix=None) -> np.ndarray:
     cr.set_source(g)
     cr.arc(x, y, radius, 0, 2 * math.pi)
     cr.fill()
-    return pixels(surface).astype(int)
+    return pixels(cr.get_target()).astype(int)
 
 
 @pytest.mark.parametrize(
@@ -58,8 +51,7 @@ def filled(x, y, radius, matrix=None) -> np.ndarray:
     ],
 )
 def test_stamped_glow_matches_the_gradient_fill(x, y, radius, matrix):
-    cr = glow(x, y, radius, matrix)
-    got = pixels(cr.get_target()).astype(int)
+    got = stamped(x, y, radius, matrix)
     want = filled(x, y, radius, matrix)
     assert want.max() > 150
     diff = np.abs(got - want)

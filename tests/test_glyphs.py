@@ -9,15 +9,10 @@ import pytest
 
 from render.draw import additive, neon_stroke, neon_text, text_stroke
 from render.glyphs import CELL, MASKS, snap, text_path
+from render.surface import pixels
 
 TEXT = "ERR 4F FEEDBACK LOOP UNSTABLE"
 COLOUR = (0.1, 0.9, 1.0)
-
-
-def pixels(surface: cairo.ImageSurface) -> np.ndarray:
-    surface.flush()
-    h, stride = surface.get_height(), surface.get_stride()
-    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
 
 
 def draw(fn, x: float, y: float, matrix: cairo.Matrix | None = None) -> np.ndarray:

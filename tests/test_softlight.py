@@ -8,12 +8,7 @@ import numpy as np
 import pytest
 
 from render.softlight import FACTOR, SoftLight
-
-
-def pixels(surface: cairo.ImageSurface) -> np.ndarray:
-    surface.flush()
-    h, stride = surface.get_height(), surface.get_stride()
-    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
+from render.surface import pixels
 
 
 @pytest.mark.parametrize("where", [(30, 20), (0, 0), (317, 173), (160, 90)])

@@ -22,6 +22,7 @@ from render.glyphs import CELL, text_width
 from render.noise import noise_row
 from render.scene import Frame, Layer, Scene, TrackRef
 from render.softlight import FACTOR, SoftLight
+from render.surface import pixels
 
 HEADLINE = "SYSTEM INTEGRITY COMPROMISED"
 STATUS = (
@@ -228,12 +229,6 @@ class MeltedText:
                     dst, pixels(self.light.surface), self.matrix, fields, FACTOR
                 )
             )
-
-
-def pixels(surface: cairo.ImageSurface) -> np.ndarray:
-    """An ARGB32 image surface's pixels as an (H, W, 4) uint8 view."""
-    h, stride = surface.get_height(), surface.get_stride()
-    return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
 
 
 def _add_warped(dst: np.ndarray, src: np.ndarray, matrix, fields, factor: int) -> None:
