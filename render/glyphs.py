@@ -3,7 +3,8 @@
 Hershey glyphs are centre-lines, which is exactly what a neon tube is, and the
 font ships inside a Python package, so text renders the same on every machine
 whatever fonts the system has. Glyph outlines are converted once into a cell of
-cap-height 1 and cached; drawing a string is then only path building.
+cap-height 1 and cached, a string's path is built once, and on raster frames a
+string is painted from masks stroked once (see "text masks" below).
 """
 
 from __future__ import annotations
