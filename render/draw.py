@@ -63,12 +63,14 @@ def neon_stroke(
     cr.set_source_rgba(*colour, 0.85 * alpha)
     cr.set_line_width(width)
     cr.stroke_preserve()
-    cr.set_source_rgba(*_hot(colour), core)
+    cr.set_source_rgba(*_hot(tuple(colour)), core)
     cr.set_line_width(width * 0.35)
     cr.stroke()
 
 
+@lru_cache(maxsize=1024)
 def _hot(colour: RGB) -> RGB:
+    """A tube's white-hot core colour (the same few colours, thousands of times a frame)."""
     return mix(colour, WHITE, 0.75)
 
 
@@ -98,7 +100,7 @@ def neon_text(
     cr.new_path()
     paints = [
         ((*colour, 0.85 * alpha), width),
-        ((*_hot(colour), min(1.0, heat * 2.0) * alpha), width * 0.35),
+        ((*_hot(tuple(colour)), min(1.0, heat * 2.0) * alpha), width * 0.35),
     ]
     if light is not None:  # the halo goes to the soft-light buffer, at its resolution
         halo = text_masks(text, size, (width * 3.2,), scale=1.0 / FACTOR)
