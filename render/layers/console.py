@@ -280,36 +280,31 @@ def _panel_frame(cr, frame: Frame, rect, colour, alpha) -> None:
     neon_stroke(cr, colour, 1.6 * u, alpha=0.55 * alpha, heat=0.3, light=frame.light)
 
 
-def _gauge(cr, frame: Frame, x, y, r, value, colour, alert, alpha) -> None:
+def _gauges(cr, frame: Frame, gauges, colour, alert, alpha) -> None:
+    """Dials as (x, y, radius, value): the dials and their ticks, alike in every gauge, are
+    stroked together (they never overlap); each value arc and needle has its own colour."""
     u = frame.unit
     start, span = math.pi * 0.75, math.pi * 1.5
-    cr.arc(x, y, r, start, start + span)
+    for x, y, r, _ in gauges:
+        cr.new_sub_path()
+        cr.arc(x, y, r, start, start + span)
     neon_stroke(cr, colour, 1.4 * u, alpha=0.45 * alpha, light=frame.light)
-    v = min(max(value, 0.0), 1.0)
-    cr.arc(x, y, r * 0.82, start, start + span * v)
-    neon_stroke(
-        cr,
-        mix(colour, alert, max(0.0, (value - 0.75) * 4)),
-        3.2 * u,
-        alpha=0.9 * alpha,
-        light=frame.light,
-    )
-    ang = start + span * (value % 1.0 if value > 1 else v)
-    cr.move_to(x, y)
-    cr.line_to(x + math.cos(ang) * r * 0.95, y + math.sin(ang) * r * 0.95)
-    neon_stroke(
-        cr,
-        mix(colour, alert, max(0.0, (value - 0.75) * 4)),
-        1.8 * u,
-        alpha=alpha,
-        heat=0.7,
-        light=frame.light,
-    )
-    for k in range(11):
-        a = start + span * k / 10
-        cr.move_to(x + math.cos(a) * r * 1.08, y + math.sin(a) * r * 1.08)
-        cr.line_to(x + math.cos(a) * r * 1.18, y + math.sin(a) * r * 1.18)
+    for x, y, r, _ in gauges:
+        for k in range(11):
+            a = start + span * k / 10
+            cr.move_to(x + math.cos(a) * r * 1.08, y + math.sin(a) * r * 1.08)
+            cr.line_to(x + math.cos(a) * r * 1.18, y + math.sin(a) * r * 1.18)
     neon_stroke(cr, colour, 1.0 * u, alpha=0.5 * alpha, light=frame.light)
+    for x, y, r, value in gauges:
+        v = min(max(value, 0.0), 1.0)
+        hot = mix(colour, alert, max(0.0, (value - 0.75) * 4))
+        cr.new_sub_path()
+        cr.arc(x, y, r * 0.82, start, start + span * v)
+        neon_stroke(cr, hot, 3.2 * u, alpha=0.9 * alpha, light=frame.light)
+        ang = start + span * (value % 1.0 if value > 1 else v)
+        cr.move_to(x, y)
+        cr.line_to(x + math.cos(ang) * r * 0.95, y + math.sin(ang) * r * 0.95)
+        neon_stroke(cr, hot, 1.8 * u, alpha=alpha, heat=0.7, light=frame.light)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
@@ -336,6 +331,7 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         # Gauges along the top of the panel.
         gy = y + pad + 0.11 * h
         n_g = 3
+        gauges = []
         for k in range(n_g):
             gx = x + pad + (k + 0.5) * (w - 2 * pad) / n_g
             base = console["readouts"][(k + 3 * p) % len(console["readouts"])]
@@ -343,7 +339,8 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
                 2 * math.pi * (frame.cycles(0.2) + k * 0.3 + p)
             )
             value = calm + spiral * (1.5 * frame.cycles(0.6 + 0.4 * k) % 1.3)
-            _gauge(cr, frame, gx, gy, 0.085 * h, value, colour, alert, alpha)
+            gauges.append((gx, gy, 0.085 * h, value))
+        _gauges(cr, frame, gauges, colour, alert, alpha)
         # Readouts: label and a number that spins out of range in the spiral.
         ry = gy + 0.13 * h
         for k in range(3):
