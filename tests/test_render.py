@@ -180,3 +180,20 @@ def test_melting_console_prints_as_vector_strokes(tmp_path):
     svg = out.read_text()
     # The melted glyphs are vector paths over the raster image, not pixels.
     assert svg.count("<path") > 50
+
+
+@pytest.mark.parametrize("escalation", [0.0, 0.35])  # calm, and while threads snap
+def test_printed_web_threads_are_vector_strokes(tmp_path, escalation):
+    from click.testing import CliRunner
+
+    from render.cli import cli
+
+    src = tmp_path / "web.toml"
+    src.write_text(_single("web", escalation))
+    out = tmp_path / "web.svg"
+    result = CliRunner().invoke(cli, ["still", str(src), "--at", "1", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    # Raster frames paint the threads from cached pictures; a print strokes each one,
+    # so there are far more paths than the frame, brackets and pulses alone make.
+    threads = len(Renderer(parse_sequence(src.read_text())).built("web")["threads"])
+    assert out.read_text().count("<path") > threads // 2

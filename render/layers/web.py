@@ -201,13 +201,16 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     flick = frame.rng("web-flicker")
     pulses = []
     # While nothing has broken the threads look the same every frame: draw them once per
-    # render and reuse the picture (only the pulses and nodes move).
-    calm = breaks <= 0
+    # render and reuse the picture (only the pulses and nodes move); while the web fails,
+    # each intact thread is a picture of its own. A print (vector surface) strokes every
+    # thread instead, so the threads stay vectors there.
+    pictures = isinstance(cr.get_group_target(), cairo.ImageSurface)
+    calm = breaks <= 0 and pictures
     if calm:
         _paint_cached(cr, frame, _calm_threads(scene, web, colour, width), intensity)
-    else:
+    elif pictures:
         each = _each_thread(scene, web, colour, width)
-    for k, th in enumerate(threads):
+    for i, th in enumerate(threads):
         p0, p1, c = nodes[th["a"]], nodes[th["b"]], th["ctrl"]
         since = (breaks - th["rank"]) / RECOIL
         if since < 0:
@@ -215,9 +218,13 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             alive[th["a"]] += 1
             alive[th["b"]] += 1
             if not calm:
-                x, y, main, soft = each[k]
                 a = intensity * (1 - 0.6 * dying * flick.random())
-                _paint_cached(cr, frame, (main, soft), a, x, y)
+                if pictures:
+                    x, y, main, soft = each[i]
+                    _paint_cached(cr, frame, (main, soft), a, x, y)
+                else:
+                    _curve(cr, p0, c, p1, 0.0, 1.0)
+                    neon_stroke(cr, colour, width, CALM_ALPHA * a, heat=0.2, light=frame.light)
             # A pulse of light travelling along the thread (all stroked together below).
             s = (frame.cycles(abs(th["speed"])) + th["phase"]) % 1.0
             s = s if th["speed"] > 0 else 1 - s
