@@ -4,8 +4,10 @@ Big radial gradients are the most expensive thing cairo does here (a full-frame
 one costs 20-70 ms at 1080p), yet soft light has no detail worth those pixels.
 Layers draw it onto a small additive buffer with the same coordinates as the
 frame; `flush` upsamples it with OpenCV and adds it into the frame's pixels,
-which costs a few milliseconds. The renderer flushes after every layer, so the
-stacking order of layers is kept.
+which costs a few milliseconds. Light adds up in any order, so the renderer
+flushes once, at the end; a layer that paints something opaque first takes the
+light it hides out of the buffer (`cover`), or flushes before it (`opaque`
+layers, the split core).
 
 On a vector surface (PDF, SVG) soft light is not flushed: a print draws its
 glows from the raster render underneath the vector strokes.
@@ -79,7 +81,6 @@ class SoftLight:
     def add_pixels(self, add: Callable[[np.ndarray], None]) -> None:
         """Let `add` add premultiplied BGRA light straight into the buffer's pixels."""
         self.dirty = True
-        self.surface.flush()
         add(pixels(self.surface))
         self.surface.mark_dirty()
 
@@ -93,7 +94,6 @@ class SoftLight:
             return
         self.dirty = False
         if self.target is not None:
-            self.surface.flush()
             small = pixels(self.surface)
             lit = small.view(np.uint32)[..., 0] != 0
             rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
@@ -117,7 +117,6 @@ class SoftLight:
             small[y0:y1, x0:x1], (shape[1], shape[0]), dst=up, interpolation=cv2.INTER_LINEAR
         )
         t = self.target
-        t.flush()
         big = pixels(t)
         bx, by = x0 * FACTOR, y0 * FACTOR
         region = big[by : min(by + shape[0], self.height), bx : min(bx + shape[1], self.width)]
