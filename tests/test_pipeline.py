@@ -60,6 +60,20 @@ def _workers() -> list[mp.process.BaseProcess]:
     return [p for p in mp.active_children() if p.name == "render-worker"]
 
 
+@pytest.fixture
+def sent(monkeypatch) -> list[int]:
+    """The ring slots the parent hands to workers, in the order it sends them."""
+    slots: list[int] = []
+    original = pipeline._Workers.send
+
+    def send(self, pos, index, slot):
+        slots.append(slot)
+        return original(self, pos, index, slot)
+
+    monkeypatch.setattr(pipeline._Workers, "send", send)
+    return slots
+
+
 @pytest.fixture(autouse=True)
 def no_leaks():
     before = _segments()
@@ -115,15 +129,7 @@ def test_kept_views_do_not_crash_or_leak(seq):
     del frames
 
 
-def test_frames_in_flight_are_bounded_by_the_slots(seq, monkeypatch):
-    sent: list[int] = []
-    original = pipeline._Workers.send
-
-    def send(self, pos, index, slot):
-        sent.append(slot)
-        return original(self, pos, index, slot)
-
-    monkeypatch.setattr(pipeline._Workers, "send", send)
+def test_frames_in_flight_are_bounded_by_the_slots(seq, sent):
     n, workers = 24, 2
     slots = slots_for(workers)
     worst = 0
@@ -175,17 +181,9 @@ def test_a_single_worker_needs_no_processes_or_shared_memory(seq, monkeypatch):
     assert len(list(render_frames(seq, [7], workers=4))) == 1  # one frame: no pool either
 
 
-def test_a_small_dev_shm_shrinks_the_ring_or_refuses_clearly(seq, monkeypatch):
+def test_a_small_dev_shm_shrinks_the_ring_or_refuses_clearly(seq, sent, monkeypatch):
     frame_bytes = 64 * 36 * 3
     monkeypatch.setattr(pipeline, "_shm_free_bytes", lambda: 3 * frame_bytes + 100)
-    sent: list[int] = []
-    original = pipeline._Workers.send
-
-    def send(self, pos, index, slot):
-        sent.append(slot)
-        return original(self, pos, index, slot)
-
-    monkeypatch.setattr(pipeline._Workers, "send", send)
     r = Renderer(seq)
     for i, frame in zip(range(8), render_frames(seq, range(8), workers=3), strict=True):
         assert np.array_equal(frame, r.render(i))
