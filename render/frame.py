@@ -88,8 +88,6 @@ class Renderer:
             if not spec.enabled:
                 continue
             layer = LAYERS[spec.type]
-            if layer.opaque:
-                light.flush()  # what lies below must be in the pixels before it is covered
             cr.save()
             layer.draw(
                 cr, frame, self.params(spec, dict(layer.params), frame), self.built(spec.type)

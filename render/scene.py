@@ -140,9 +140,3 @@ class Layer:
     params: Mapping[str, Any] = field(default_factory=dict)
     build: BuildFn | None = None
     doc: str = ""
-    # Draws opaque shapes (OVER) on every frame, which must cover the soft light of the
-    # layers below it: the renderer flushes soft light before such a layer and otherwise
-    # only at the end. Each flush is a full-frame upsample (about 2 ms at 1080p, 18 at
-    # 4K), so the layers here do better: one that covers a known shape cuts it out of
-    # `frame.light` (SoftLight.cover), one that covers only sometimes flushes it itself.
-    opaque: bool = False

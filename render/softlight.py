@@ -6,8 +6,8 @@ Layers draw it onto a small additive buffer with the same coordinates as the
 frame; `flush` upsamples it with OpenCV and adds it into the frame's pixels,
 which costs a few milliseconds. Light adds up in any order, so the renderer
 flushes once, at the end; a layer that paints something opaque first takes the
-light it hides out of the buffer (`cover`), or flushes before it (`opaque`
-layers, the split core).
+light it hides out of the buffer (`cover`), or flushes it before (the split
+core).
 
 On a vector surface (PDF, SVG) soft light is not flushed: a print draws its
 glows from the raster render underneath the vector strokes.
