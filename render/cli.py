@@ -10,6 +10,7 @@ import functools
 import json
 import math
 import os
+import shlex
 import signal
 import sys
 import time
@@ -19,7 +20,7 @@ import click
 
 from render import __version__
 from render.color import to_hex
-from render.errors import RenderError
+from render.errors import InputError, RenderError
 from render.palette import available_palettes
 from render.seam import frame_difference, seam_score_from
 from render.sequence import Sequence, load_sequence, one_line
@@ -260,6 +261,7 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
 
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
+    _refuse_overwriting_inputs(out_path, _inputs_of(seq))
     fmt = format_for(out_path)
     check_size(fmt, *seq.size)
     t0 = _time(seq, start, "--start", 0.0)
@@ -416,6 +418,7 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     printing.still_format(out_path)
     pixels = size if size is not None and len(size) == 2 else None
     seq = _load(sequence, pixels, None, seed)
+    _refuse_overwriting_inputs(out_path, _inputs_of(seq))
     job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
     seq = seq.replace(size=job.pixels) if job.pixels != seq.size else seq
     if job.is_print:
@@ -505,6 +508,7 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
 
     seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
+    _refuse_overwriting_inputs(out_path, _inputs_of(seq))
     if out_path.suffix.lower() != ".png":
         raise RenderError(f"{out_path}: contact sheets are written as .png")
     progress = Progress(count, "sheet", quiet)
@@ -547,14 +551,15 @@ def reproduce(output, other):
     """Make OUTPUT again from the record it carries (seed, sequence hash, arguments).
 
     Refuses, saying what changed, when the sequence or palette file is gone or differs
-    from the one OUTPUT was rendered from.
+    from the one OUTPUT was rendered from. The record is untrusted: only `animate`,
+    `still` and `sheet` of the recorded sequence are run, and only to OUTPUT or to -o.
     """
-    from render.provenance import check_inputs, read_record, replay
+    from render.provenance import check_inputs, read_record
 
     record = read_record(output)
     check_inputs(record, output)
-    cwd, args = replay(record, output, other)
-    click.echo(f"reproducing {output}: render {record.get('Command', '')}", err=True)
+    cwd, args = _replay_plan(record, output, other)
+    click.echo(f"reproducing {output}: render {shlex.join(args)}", err=True)
     here = os.getcwd()
     os.chdir(cwd)
     try:
@@ -566,6 +571,85 @@ def reproduce(output, other):
     finally:
         os.chdir(here)
     sys.exit(code)
+
+
+# What a provenance record may ask `reproduce` to run: the commands that make outputs.
+_REPRODUCIBLE = ("animate", "still", "sheet")
+
+
+def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]]:
+    """(working folder, arguments) that make `output` again at `output` or `other`.
+
+    The recorded arguments are parsed by the very command they name, and refused with
+    ProvenanceError unless that command makes outputs, its sequence is the one whose hash
+    the record carries (checked by check_inputs), and the output it would write -- as click
+    resolves it, last option winning -- is exactly the target and none of the inputs."""
+    from render.provenance import ProvenanceError, recorded_arguments, with_output
+
+    args = recorded_arguments(record, output)
+    cwd = record["Cwd"]
+    name = args[0]
+    if name not in _REPRODUCIBLE:
+        raise ProvenanceError(
+            f"{output}: its record asks to run `{one_line(name)[:40]}`; only "
+            f"{', '.join(_REPRODUCIBLE)} can be reproduced"
+        )
+    target = os.path.abspath(other if other is not None else output)
+
+    def parsed(candidate: list[str]) -> dict:
+        try:
+            ctx = cli.commands[name].make_context(name, list(candidate[1:]))
+        except (click.ClickException, click.exceptions.Exit) as exc:
+            why = exc.format_message() if isinstance(exc, click.ClickException) else "help"
+            raise ProvenanceError(
+                f"{output}: its recorded arguments are not a valid `render {name}` command: "
+                f"{one_line(why)[:200]}"
+            ) from None
+        return ctx.params
+
+    def resolve(path: str) -> str:
+        return os.path.abspath(os.path.join(cwd, path))
+
+    params = parsed(args)
+    if resolve(params["out"]) != target:
+        args = with_output(args, target)
+        params = parsed(args)
+        if resolve(params["out"]) != target:
+            raise ProvenanceError(
+                f"{output}: its recorded arguments name more than one output; refusing to "
+                "guess where it would write"
+            )
+    if resolve(params["sequence"]) != resolve(record.get("Sequence", "")):
+        raise ProvenanceError(
+            f"{output}: its recorded arguments render {one_line(params['sequence'])[:200]}, "
+            f"not the sequence its record names ({one_line(record.get('Sequence', ''))[:200]})"
+        )
+    _refuse_overwriting_inputs(
+        Path(target), [resolve(record["Sequence"]), resolve(record.get("Palette") or "")]
+    )
+    return cwd, args
+
+
+def _inputs_of(seq: Sequence) -> list[str]:
+    """The files a render reads: the sequence and its palette file (if it has one)."""
+    return [str(seq.source or ""), str(getattr(seq.palette, "source", "") or "")]
+
+
+def _refuse_overwriting_inputs(out: Path, inputs) -> None:
+    """RenderError (exit 2) when the output path is one of the input files: the render
+    would replace the sequence or palette it was made from."""
+    for name in inputs:
+        if not name:
+            continue
+        src = Path(name)
+        same = os.path.abspath(out) == os.path.abspath(src)
+        if not same and out.exists() and src.exists():
+            try:
+                same = out.samefile(src)
+            except OSError:
+                same = False
+        if same:
+            raise InputError(f"{out}: is the input file {name}; refusing to write over it")
 
 
 def _terminate(signum, _frame):

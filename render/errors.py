@@ -13,6 +13,13 @@ class RenderError(Exception):
     exit_code = 1
 
 
+class InputError(RenderError):
+    """A request that is refused before any work starts: bad options, an output that would
+    destroy an input (exit status 2)."""
+
+    exit_code = 2
+
+
 class ConfigError(RenderError):
     """Bad input in a sequence or palette file: names the file, the key path and what was wanted."""
 

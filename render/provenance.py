@@ -326,27 +326,25 @@ def check_inputs(record: Mapping[str, str], out: str | os.PathLike[str]) -> None
             )
 
 
-def replay(
-    record: Mapping[str, str], out: str | os.PathLike[str], other: str | None = None
-) -> tuple[str, list[str]]:
-    """(working folder, arguments) that make `out` again -- at `out` itself, or at `other`.
+def recorded_arguments(record: Mapping[str, str], out: str | os.PathLike[str]) -> list[str]:
+    """The recorded arguments (argv after the program name), as untrusted data: a list of
+    strings or ProvenanceError. What they may ask for is checked by the caller."""
+    return _args(record, Path(out))
 
-    The recorded output option is pointed at the target (an absolute path) unless it
-    already names it from the recorded working folder."""
-    out = Path(out)
-    args = _args(record, out)
-    cwd = record["Cwd"]
-    target = os.path.abspath(other if other is not None else out)
+
+def with_output(args: list[str], target: str) -> list[str]:
+    """`args` with its one output option pointed at `target`. The caller parses the result
+    and checks that the output it names is `target`: a record that names the output twice,
+    or hides it in a bundle of short flags, is refused there, not guessed at here."""
+    args = list(args)
     for i, arg in enumerate(args):
         if arg in ("-o", "--output") and i + 1 < len(args):
-            recorded, slot = args[i + 1], (i + 1, "")
+            args[i + 1] = target
         elif arg.startswith("--output="):
-            recorded, slot = arg.split("=", 1)[1], (i, "--output=")
+            args[i] = "--output=" + target
         elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
-            recorded, slot = arg[2:], (i, "-o")
+            args[i] = "-o" + target
         else:
             continue
-        if os.path.abspath(os.path.join(cwd, recorded)) != target:
-            args[slot[0]] = slot[1] + target
-        return cwd, args
-    raise ProvenanceError(f"{out}: its recorded command has no output option (-o)")
+        return args
+    raise ProvenanceError("its recorded command has no output option (-o)")

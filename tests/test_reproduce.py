@@ -253,3 +253,129 @@ def test_pdf_strings_in_every_form_are_read():
     assert _pdf_string(b"/Subject (a\\(b\\) \\101\\\\ (nested))", 8) == b"a(b) A\\ (nested)"
     assert _pdf_string(b"/Subject <FEFF0041 0042>", 8) == b"\xfe\xff\x00A\x00B"
     assert _pdf_string(b"/Subject /Name", 8) is None
+
+
+# --------------------------------------------------------------------------- tampered records
+
+
+def tamper_png(path: Path, **changes: str) -> None:
+    """Rewrite a PNG's provenance record (every text chunk and the JSON comment)."""
+    from PIL.PngImagePlugin import PngInfo
+
+    with Image.open(path) as im:
+        im.load()
+        record = json.loads(im.text["comment"])
+        record.update(changes)
+        info = PngInfo()
+        for key, value in record.items():
+            info.add_text(key, value)
+        info.add_text("comment", json.dumps(record))
+        im.save(path, pnginfo=info)
+
+
+def tamper_video(path: Path, **changes: str) -> None:
+    import subprocess
+
+    record = read_record(path)
+    record.update(changes)
+    tmp = path.with_name("tampered" + path.suffix)
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(path), "-c", "copy",
+         "-metadata", f"comment={json.dumps(record)}", str(tmp)],
+        check=True,
+    )  # fmt: skip
+    tmp.replace(path)
+
+
+def tamper_folder(path: Path, **changes: str) -> None:
+    manifest_path = path / ".render.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["record"].update(changes)
+    manifest_path.write_text(json.dumps(manifest))
+
+
+TAMPER = {"still": tamper_png, "mp4": tamper_video, "folder": tamper_folder}
+
+
+@pytest.mark.parametrize("kind", list(TAMPER))
+def test_a_record_naming_a_second_output_writes_nowhere(here, kind):
+    args = OUTPUTS[kind]
+    assert run(*args).exit_code == 0
+    out = output_of(args)
+    victim = here / "victim.txt"
+    victim.write_text("precious")
+    stamp = out.stat().st_mtime_ns
+    TAMPER[kind](out, Arguments=json.dumps([*args, "-o", "victim.txt"]))
+    stamp = out.stat().st_mtime_ns
+    refused(run("reproduce", str(out)), str(out), "more than one output")
+    assert victim.read_text() == "precious"
+    assert out.stat().st_mtime_ns == stamp
+    # and with an explicit -o, the record's second output is still not obeyed
+    refused(run("reproduce", str(out), "-o", "elsewhere.png"), "more than one output")
+    assert victim.read_text() == "precious" and not (here / "elsewhere.png").exists()
+
+
+def test_a_record_hiding_the_output_in_bundled_flags_is_refused(here):
+    args = OUTPUTS["still"]
+    assert run(*args).exit_code == 0
+    out = output_of(args)
+    victim = here / "victim.png"
+    victim.write_bytes(b"precious")
+    tamper_png(out, Arguments=json.dumps([*args[:-1], "-qovictim.png"]))
+    refused(run("reproduce", str(out)), "more than one output")
+    assert victim.read_bytes() == b"precious"
+
+
+def test_a_record_never_runs_reproduce_or_other_commands(here):
+    args = OUTPUTS["still"]
+    assert run(*args).exit_code == 0
+    out = output_of(args)
+    tamper_png(out, Arguments=json.dumps(["reproduce", str(out), "-o", str(out)]))
+    refused(run("reproduce", str(out)), "reproduce", "only animate, still, sheet")
+    tamper_png(out, Arguments=json.dumps(["palettes"]))
+    refused(run("reproduce", str(out)), "palettes")
+
+
+def test_a_record_whose_arguments_name_another_sequence_is_refused(here):
+    args = OUTPUTS["still"]
+    assert run(*args).exit_code == 0
+    out = output_of(args)
+    shutil.copy(ROOT / "sequences" / "calm.toml", here / "sequences" / "calm.toml")
+    other = [a if a != "sequences/dream.toml" else "sequences/calm.toml" for a in args]
+    tamper_png(out, Arguments=json.dumps(other))
+    stamp = out.stat().st_mtime_ns
+    refused(run("reproduce", str(out)), "calm.toml", "not the sequence its record names")
+    assert out.stat().st_mtime_ns == stamp
+
+
+def test_a_record_with_unparsable_arguments_is_refused(here):
+    args = OUTPUTS["still"]
+    assert run(*args).exit_code == 0
+    out = output_of(args)
+    tamper_png(out, Arguments=json.dumps([*args, "--no-such-flag"]))
+    refused(run("reproduce", str(out)), "not a valid `render still` command")
+    tamper_png(out, Arguments=json.dumps([*args, "--help"]))
+    refused(run("reproduce", str(out)), "not a valid `render still` command")
+
+
+def test_reproduce_prints_the_command_it_runs(here):
+    args = OUTPUTS["still"]
+    assert run(*args).exit_code == 0
+    other = here / "copy.png"
+    result = run("reproduce", str(output_of(args)), "-o", str(other))
+    assert result.exit_code == 0, result.output
+    assert f"-o {other}" in result.stderr and other.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [("animate", ".mp4"), ("animate", ".gif"), ("still", ".png"), ("still", ".pdf"),
+     ("sheet", ".png")],
+)  # fmt: skip
+def test_an_output_that_is_the_sequence_is_refused(here, command, suffix):
+    seq = here / f"seq{suffix}"
+    shutil.copy(ROOT / "sequences" / "dream.toml", seq)
+    before = seq.read_bytes()
+    extra = {"animate": TINY, "still": ["--at", "1", "--size", "48x28"], "sheet": ["--count", "1"]}
+    refused(run(command, str(seq), "-o", str(seq), *extra[command]), "is the input file")
+    assert seq.read_bytes() == before
