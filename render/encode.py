@@ -568,22 +568,33 @@ class _PngSequenceWriter(FrameWriter):
         else:
             _check_replaceable_folder(target)  # again: it may have changed during the render
             # rename() won't replace a non-empty folder, so swap in two steps and put the
-            # old one back if the second step fails.
+            # old one back if the second step fails. Ctrl-C and SIGTERM wait for the whole
+            # swap, removal of the old frames included: either the new folder is in place
+            # and the old one gone, or the old one is back whole.
             old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
-            os.replace(target, old)
             try:
-                os.replace(self._tmpdir, target)
-            except BaseException:
-                os.replace(old, target)
+                with _signals_deferred():
+                    os.replace(target, old)
+                    try:
+                        os.replace(self._tmpdir, target)
+                    except BaseException:
+                        os.replace(old, target)
+                        raise
+                    self._tmpdir = None
+                    try:
+                        shutil.rmtree(old)
+                    except OSError as exc:
+                        raise RenderError(
+                            f"{target}: written, but the previous frames moved to {old} could"
+                            f" not be removed ({exc.strerror or exc}); delete that folder by hand"
+                        ) from exc
+            except KeyboardInterrupt as exc:  # delivered once the swap was complete
+                if self._tmpdir is None:
+                    self._closed = True
+                    raise type(exc)(
+                        f"interrupted as the render finished; {target} is complete"
+                    ) from None
                 raise
-            self._tmpdir = None
-            try:
-                shutil.rmtree(old)
-            except OSError as exc:
-                raise RenderError(
-                    f"{target}: written, but the previous frames moved to {old} could not be"
-                    f" removed ({exc.strerror or exc}); delete that folder by hand"
-                ) from exc
         self._tmpdir = None
         self._closed = True
 

@@ -478,3 +478,40 @@ def test_ffmpeg_runs_in_its_own_session(tmp_path: Path) -> None:
             assert os.getsid(pid) == pid != os.getsid(0)
             raise Boom
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_during_the_folder_swap_completes_it(tmp_path, monkeypatch, sig) -> None:
+    """Ctrl-C or SIGTERM while the old frames are being removed: the new folder stays, the
+    old one is gone entirely (no stranded .old), and the message says the output is there."""
+    import shutil
+    import signal
+
+    class Terminated(KeyboardInterrupt):
+        pass
+
+    def terminate(signum, frame):
+        raise Terminated("terminated")
+
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    old_term = signal.signal(signal.SIGTERM, terminate)
+    real_rmtree = shutil.rmtree
+
+    def interrupted_rmtree(path, *args, **kwargs):
+        first = sorted(Path(path).iterdir())[0]
+        first.unlink()  # part of the old folder is already gone when the signal lands
+        signal.raise_signal(getattr(signal, sig))
+        real_rmtree(path, *args, **kwargs)
+
+    target = tmp_path / "frames"
+    write_all(target, n=3)
+    monkeypatch.setattr(encode.shutil, "rmtree", interrupted_rmtree)
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            write_all(target, n=5)
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+    assert "is complete" in str(caught.value)
+    assert sorted(p.name for p in target.iterdir()) == [f"frame_{i:06d}.png" for i in range(5)]
+    assert [p.name for p in tmp_path.iterdir()] == ["frames"]  # no .old, no .part left
