@@ -1,5 +1,5 @@
 """`python -m render` runs the CLI."""
 
-from render.cli import main
+from render.entry import main
 
 main()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,7 +108,13 @@ def spawn(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.Pop
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group: killpg reaches it, not pytest
         env={**os.environ, **(env or {})},
+        # Ctrl-C as at a terminal, whatever pytest inherited (a background job ignores it)
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_until(proc: subprocess.Popen, predicate, what: str, timeout: float = 60) -> None:
@@ -501,3 +508,39 @@ def test_a_second_ctrl_c_during_cleanup_cannot_strand_temporaries(tmp_path, monk
             raise RuntimeError("the render failed")
     assert out.read_bytes() == PREVIOUS
     assert leftovers(tmp_path, {"clip.mp4"}) == []
+
+
+def _catches(pid: int, sig: int) -> bool:
+    """Whether process `pid` has a handler installed for `sig` (SigCgt in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(re.search(r"SigCgt:\s*([0-9a-f]+)", status).group(1), 16)
+    return bool(caught >> (sig - 1) & 1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.0, 0.2, 0.5, 0.9])
+def test_a_signal_while_starting_up_is_one_line(tmp_path, sig, delay):
+    """Ctrl-C or SIGTERM at any moment of start-up (while the modules import) ends with
+    one line and 130/143, or the command finishes normally; never a traceback. The clock
+    starts when the program's own code runs (it catches SIGTERM): before that, Python
+    itself is starting and nothing of ours can answer."""
+    proc = spawn(tmp_path, "check", str(ROOT / "sequences" / "dream.toml"))
+    wait_until(proc, lambda: _catches(proc.pid, signal.SIGTERM), "the entry point")
+    time.sleep(delay)
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=HANG_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("render did not stop")
+    text = err.decode()
+    assert "Traceback" not in text, text
+    # -sig: the signal landed as the interpreter exited after finishing (handlers are back
+    # to the default then); a shell reports that as 128 + sig too.
+    assert proc.returncode in (0, 128 + sig, -sig), text
+    if proc.returncode == 128 + sig:
+        assert len(text.strip().splitlines()) == 1, text
