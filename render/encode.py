@@ -16,6 +16,7 @@ pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control t
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import math
@@ -165,13 +166,77 @@ def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- temp names
 
 
+# Every temporary we create is held under an exclusive flock (on our own file descriptor)
+# until it is removed or renamed into place. The kernel drops the lock when the process
+# dies, however it dies (kill -9 included), so a temporary nobody holds a lock on was
+# provably abandoned, and the next render of the same output removes it.
+_HELD: dict[Path, int] = {}
+
+
+def _hold(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    _HELD[path] = fd
+
+
+def _release_gone() -> None:
+    """Drop the locks of our temporaries that are gone from their names (renamed into place
+    or removed), so a long-lived process doesn't collect descriptors."""
+    for path in [p for p in _HELD if not os.path.lexists(p)]:
+        os.close(_HELD.pop(path))
+
+
+def _is_abandoned(path: Path) -> bool:
+    """Whether `path` (one of our temporaries) is held by no living render."""
+    if path in _HELD:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # a living render holds it
+    finally:
+        os.close(fd)
+    return True
+
+
+def sweep_abandoned(path: Path) -> list[Path]:
+    """Remove the temporaries beside `path` that a killed render of the same output left
+    (``.NAME.<8 hex>.part*``, held by nobody); returns what was removed. ``.old`` folders
+    of an interrupted swap are never touched: they may hold the only copy of old frames."""
+    stem_re = re.compile(
+        rf"\.(?:{re.escape(path.stem)}|{re.escape(path.name)})\.[0-9a-f]{{8}}\.part(?:\.\w+)?"
+    )
+    removed = []
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for sibling in siblings:
+        if stem_re.fullmatch(sibling.name) and _is_abandoned(sibling):
+            _remove(sibling)
+            removed.append(sibling)
+    return removed
+
+
 def _temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = False) -> Path:
-    """Create a new hidden file/dir beside *path*: ``.dream.<random>.part.mp4``.
+    """Create a new hidden file/dir beside *path*: ``.dream.<random>.part.mp4``, held
+    (see _HELD) until it is removed or renamed into place.
 
     Created with O_EXCL (or mkdir) so two renders can't collide, and with the normal
     0o666/0o777 mode so the umask applies -- mkstemp's 0o600 would survive the rename and
-    leave a video nobody else can read.
+    leave a video nobody else can read. Abandoned temporaries of the same output (a render
+    killed outright) are removed first.
     """
+    _release_gone()
+    sweep_abandoned(path)
     stem = path.stem if not make_dir else path.name
     for _ in range(100):
         candidate = path.with_name(f".{stem}.{secrets.token_hex(4)}.{tag}{suffix}")
@@ -182,6 +247,7 @@ def _temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = Fa
                 os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
+        _hold(candidate)
         return candidate
     raise RenderError(f"{path}: could not create a temporary file beside it")
 
@@ -197,6 +263,21 @@ def _remove(path: Path | None) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+    fd = _HELD.pop(path, None)
+    if fd is not None:
+        os.close(fd)
+
+
+def _die_with_parent() -> None:
+    """In a child before exec: be killed when the render that started us dies, even by
+    kill -9 (Linux's PR_SET_PDEATHSIG), so no ffmpeg is left running unattended."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        return  # not Linux: the parent's own cleanup still kills it on every other exit
 
 
 # --------------------------------------------------------------------------- ffmpeg
@@ -264,6 +345,7 @@ class _Ffmpeg:
                 # otherwise ffmpeg may die first and a KeyboardInterrupt turns into a
                 # confusing "broken pipe" RenderError.
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             self._stderr.close()
@@ -680,8 +762,8 @@ class _ResumablePngWriter(FrameWriter):
         else:
             _check_same_render(path, old, manifest)
         for p in path.iterdir():  # temporaries of a render that was killed outright
-            if _OWN_TEMP_RE.fullmatch(p.name):
-                _remove(p)
+            if _OWN_TEMP_RE.fullmatch(p.name) and _is_abandoned(p):
+                _remove(p)  # (another --resume run into this folder holds its own)
         self.todo = [n for n in range(total) if not (path / _FRAME_NAME.format(n)).is_file()]
         self.kept = total - len(self.todo)
 
@@ -690,10 +772,13 @@ class _ResumablePngWriter(FrameWriter):
             raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
         name = _FRAME_NAME.format(self.todo[self.frames_written])
         self._part = self.path / f".{name[:-4]}.{secrets.token_hex(4)}.part.png"
+        os.close(os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        _hold(self._part)
         Image.fromarray(frame, "RGB").save(
             self._part, "PNG", pnginfo=self._pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
         )
         os.replace(self._part, self.path / name)
+        _release_gone()
         self._part = None
 
     def _finish(self) -> None:

@@ -544,3 +544,60 @@ def test_a_signal_while_starting_up_is_one_line(tmp_path, sig, delay):
     assert proc.returncode in (0, 128 + sig, -sig), text
     if proc.returncode == 128 + sig:
         assert len(text.strip().splitlines()) == 1, text
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.gif"])
+def test_kill_9_leaves_no_ffmpeg_and_the_next_run_cleans_up(tmp_path, name):
+    """kill -9 of the render: ffmpeg dies with it instead of running on, and the
+    temporaries it left (provably abandoned: nobody holds their lock) are removed by the
+    next render of the same output."""
+    seq = str(ROOT / "sequences" / "dream.toml")
+    args = ["animate", seq, "-o", name, "--size", "96x54", "--start", "40%", "--end", "60%",
+            "--workers", "1", "-q"]  # fmt: skip
+    proc = spawn(tmp_path, *args)
+    wait_until(
+        proc,
+        lambda: writing(tmp_path) and any(b"ffmpeg" in c for c in descendants(proc.pid).values()),
+        "ffmpeg to start",
+    )
+    procs = descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    deadline = time.monotonic() + 10
+    while any(b"ffmpeg" in c for c in still_running(procs).values()):
+        assert time.monotonic() < deadline, "ffmpeg outlived the render that started it"
+        time.sleep(0.05)
+    for pid in still_running(procs):  # workers notice their parent is gone by themselves
+        os.kill(pid, signal.SIGKILL)
+    stale = list(tmp_path.glob(".*.part*"))
+    assert stale, "the kill left nothing to clean up: the test did not test anything"
+    # a temporary of another output beside it, and one a living render holds, stay
+    other = tmp_path / ".another.0123abcd.part.mp4"
+    other.write_bytes(b"x")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+         str(tmp_path / f".clip.feedbeef.part{Path(name).suffix}")],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        result = subprocess.run(
+            [sys.executable, "-m", "render", "still", seq, "--at", "1", "--size", "48x28",
+             "-q", "-o", "other.png"], cwd=tmp_path, capture_output=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert all(p.exists() for p in stale)  # another output's name: not its to sweep
+        done = subprocess.run(
+            [sys.executable, "-m", "render", *args[:-1], "--end", "41%", "-q"],
+            cwd=tmp_path, capture_output=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert not any(p.exists() for p in stale)
+        assert other.exists()
+        assert (tmp_path / f".clip.feedbeef.part{Path(name).suffix}").exists()
+    finally:
+        holder.kill()
+        holder.wait()
