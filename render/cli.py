@@ -504,11 +504,12 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     """A contact sheet of SEQUENCE: evenly spaced frames labelled with their times."""
     from render.encode import write_png
     from render.pipeline import default_workers
-    from render.sheet import contact_sheet
+    from render.sheet import contact_sheet, sheet_layout
 
     seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
     _refuse_overwriting_inputs(out_path, _inputs_of(seq))
+    sheet_layout(seq, count, columns, thumb)  # refuses a sheet too big, before rendering
     if out_path.suffix.lower() != ".png":
         raise RenderError(f"{out_path}: contact sheets are written as .png")
     progress = Progress(count, "sheet", quiet)

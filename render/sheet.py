@@ -13,6 +13,7 @@ from render.glyphs import text_path
 from render.pipeline import render_frames
 from render.sequence import Sequence
 from render.story import beat_of
+from render.units import MAX_SIDE, LimitError
 
 
 def sheet_indices(sequence: Sequence, count: int) -> list[int]:
@@ -20,6 +21,30 @@ def sheet_indices(sequence: Sequence, count: int) -> list[int]:
     if count <= 1:
         return [0]
     return sorted({round(k * (n - 1) / (count - 1)) for k in range(count)})
+
+
+def sheet_layout(
+    sequence: Sequence, count: int, columns: int, thumb_width: int
+) -> tuple[int, int, int, int, int, int]:
+    """(sheet width, sheet height, thumb width, thumb height, gap, label height), refused
+    with a LimitError up front when the sheet would be wider or taller than the renderer's
+    side limit (cairo itself fails past 32767)."""
+    w, h = sequence.size
+    tw = min(thumb_width, w)
+    th = max(2, round(tw * h / w))
+    shown = len(sheet_indices(sequence, count))
+    columns = max(1, min(columns, shown))
+    rows = math.ceil(shown / columns)
+    gap, label_h = max(4, tw // 60), max(14, tw // 18)
+    width = columns * tw + (columns + 1) * gap
+    height = rows * (th + label_h) + (rows + 1) * gap
+    if max(width, height) > MAX_SIDE:
+        raise LimitError(
+            f"contact sheet of {width}x{height} pixels ({columns} columns of {tw}-pixel "
+            f"thumbnails, {rows} rows): sides above {MAX_SIDE} are not supported; use fewer "
+            "--columns or a smaller --thumb"
+        )
+    return width, height, tw, th, gap, label_h
 
 
 def contact_sheet(
@@ -31,17 +56,11 @@ def contact_sheet(
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Render `count` evenly spaced frames at thumbnail size and lay them out in a grid."""
-    w, h = sequence.size
-    tw = min(thumb_width, w)
-    th = max(2, round(tw * h / w))
+    W, H, tw, th, gap, label_h = sheet_layout(sequence, count, columns, thumb_width)
     thumb_seq = sequence.replace(size=(tw, th))
     indices = sheet_indices(sequence, count)
     frames = list(render_frames(thumb_seq, indices, workers=workers, progress=progress))
     columns = max(1, min(columns, len(frames)))
-    rows = math.ceil(len(frames) / columns)
-    gap, label_h = max(4, tw // 60), max(14, tw // 18)
-    W = columns * tw + (columns + 1) * gap
-    H = rows * (th + label_h) + (rows + 1) * gap
     surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, W, H)
     cr = cairo.Context(surface)
     cr.set_source_rgb(0.06, 0.06, 0.07)

@@ -274,3 +274,20 @@ def test_a_huge_keyframe_count_still_loads_quickly(tmp_path):
     assert len(seq.tracks["x"].keys) == n
     assert seq.tracks["x"].keys[-1].line == n + 4
     assert time.perf_counter() - t0 < 5
+
+
+def test_a_sheet_wider_than_the_limit_is_refused_up_front(tmp_path):
+    from click.testing import CliRunner
+
+    from render.cli import cli
+
+    out = tmp_path / "sheet.png"
+    result = CliRunner().invoke(
+        cli,
+        ["sheet", str(ROOT / "sequences" / "dream.toml"), "-o", str(out), "--count", "18",
+         "--columns", "18", "--thumb", "1920", "--workers", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--columns" in lines[0] and "16384" in lines[0], result.stderr
+    assert not out.exists()
