@@ -22,10 +22,11 @@ import os
 import pickle
 import secrets
 import signal
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing import connection
+from multiprocessing import connection, forkserver
 from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
@@ -222,6 +223,23 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the fork server (if it isn't running) with SIGINT ignored from its first
+    instruction: Ctrl-C goes to the whole process group, and the server ignores it only
+    after its preload (a second of imports), so a Ctrl-C then printed its traceback. An
+    ignored signal stays ignored across exec, and the workers forked from the server
+    inherit it; the parent handles Ctrl-C and stops them. Starting is one fork+exec (the
+    server is not waited for), so the parent ignores Ctrl-C only for that instant."""
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _worker_main(
     conn: connection.Connection,
     sequence: Sequence,
@@ -250,7 +268,10 @@ def _worker_main(
     except (ImportError, ValueError):
         pass
     cv2.setNumThreads(1)  # and one OpenCV thread, for the same reason
-    shm = SharedMemory(name=shm_name)
+    try:
+        shm = SharedMemory(name=shm_name)
+    except FileNotFoundError:
+        return  # the parent stopped (Ctrl-C, SIGTERM) and removed the ring before we began
     frames = np.ndarray((slots, *shape), np.uint8, shm.buf)
     try:
         r = None
@@ -295,6 +316,8 @@ class _Workers:
         self, sequence: Sequence, ring: _Ring, workers: int, renderer: RendererFactory
     ) -> None:
         ctx = _context()
+        if ctx.get_start_method() == "forkserver":
+            _start_forkserver_deaf_to_ctrl_c()
         self.procs: list[Any] = []
         self.conns: list[connection.Connection] = []
         self.busy: list[dict[int, int]] = []  # per worker: position -> index, unanswered

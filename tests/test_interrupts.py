@@ -601,3 +601,26 @@ def test_kill_9_leaves_no_ffmpeg_and_the_next_run_cleans_up(tmp_path, name):
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.3, 0.7, 1.1, 1.5])
+def test_a_signal_while_workers_start_is_one_line(tmp_path, sig, delay):
+    """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM while the
+    fork server and the workers start: one line, 130/143, no traceback from any process,
+    and the previous output untouched."""
+    out = tmp_path / "clip.mp4"
+    out.write_bytes(PREVIOUS)
+    proc = spawn(tmp_path, "animate", str(ROOT / "sequences" / "dream.toml"), "-o", "clip.mp4",
+                 "--size", "96x54", "--workers", "2")  # fmt: skip
+    wait_until(proc, lambda: _catches(proc.pid, signal.SIGTERM), "the entry point")
+    time.sleep(delay)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+    text = finish(proc)
+    assert "Traceback" not in text and "Error" not in text.replace("error:", ""), text
+    assert proc.returncode in (128 + sig, -sig), text
+    assert len(text.strip().splitlines()) <= 1, text
+    assert out.read_bytes() == PREVIOUS
