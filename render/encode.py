@@ -268,6 +268,30 @@ def _remove(path: Path | None) -> None:
         os.close(fd)
 
 
+def make_parents(path: Path) -> list[Path]:
+    """Create the missing folders above `path`; returns the ones made, deepest first, for
+    :func:`remove_made` to take away again when the render fails."""
+    made = []
+    folder = path.parent
+    while not folder.exists():
+        made.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def remove_made(folders: list[Path]) -> None:
+    """Remove folders made by :func:`make_parents`, deepest first, while they are empty
+    (something else may have been put there meanwhile); never raises."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def _die_with_parent() -> None:
     """In a child before exec: be killed when the render that started us dies, even by
     kill -9 (Linux's PR_SET_PDEATHSIG), so no ffmpeg is left running unattended."""
@@ -860,8 +884,9 @@ def open_writer(
     check_size(fmt, width, height)
     fraction = _check_fps(fmt, fps)
     meta = _check_metadata(metadata)
+    made: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        made = make_parents(path)
         if fmt == "png" and resume_frames is not None:
             if manifest is None:
                 raise ValueError("a resumable PNG folder needs a manifest")
@@ -874,23 +899,31 @@ def open_writer(
             writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest)
         else:
             writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf)
-    except OSError as exc:
-        raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
+    except BaseException as exc:
+        remove_made(made)
+        if isinstance(exc, OSError):
+            raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
+        raise
     try:
         yield writer
     except BaseException:  # includes KeyboardInterrupt: nothing half-written survives
         with _signals_deferred():
             writer._abort()
+            if not (fmt == "png" and resume_frames is not None):
+                remove_made(made)
         raise
     try:
         writer._finish()
     except OSError as exc:  # only our own I/O; OSErrors from the with-block pass untouched
         with _signals_deferred():
             writer._abort()
+            remove_made(made)
         raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
     except BaseException:
         with _signals_deferred():
             writer._abort()
+            if not path.exists():
+                remove_made(made)
         raise
 
 

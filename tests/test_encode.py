@@ -515,3 +515,16 @@ def test_an_interrupt_during_the_folder_swap_completes_it(tmp_path, monkeypatch,
     assert "is complete" in str(caught.value)
     assert sorted(p.name for p in target.iterdir()) == [f"frame_{i:06d}.png" for i in range(5)]
     assert [p.name for p in tmp_path.iterdir()] == ["frames"]  # no .old, no .part left
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.gif", "frames"])
+def test_a_failed_render_leaves_no_folders_it_made(tmp_path, name) -> None:
+    target = tmp_path / "a" / "b" / name
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(RuntimeError):
+        with open_writer(target, (W, H), 24) as w:
+            w.write(pattern(0))
+            raise RuntimeError("the render failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
+    write_all(target, n=2)  # and a render that succeeds keeps them
+    assert target.exists()
