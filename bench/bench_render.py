@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import datetime as dt
 import json
 import os
@@ -303,11 +304,12 @@ def child_stages(spec: dict) -> dict:
 
     cv2.setNumThreads(1)  # as in a worker
     from render import frame as frame_mod
-    from render.layers import LAYERS
+    from render.registry import EFFECTS, LAYERS
 
     times: dict[str, list[float]] = {}
 
     def timed(name, fn):
+        @functools.wraps(fn)  # keeps the signature: an effect that takes rng still gets it
         def wrapper(*a, **k):
             t = time.perf_counter()
             try:
@@ -320,8 +322,8 @@ def child_stages(spec: dict) -> dict:
     saved = dict(LAYERS)
     for name, layer in saved.items():
         LAYERS[name] = dataclasses.replace(layer, draw=timed(f"layer {name}", layer.draw))
-    apply_effect = frame_mod.apply_effect
-    frame_mod.apply_effect = lambda n, *a, **k: timed(f"effect {n}", apply_effect)(n, *a, **k)
+    for name, effect in dict(EFFECTS).items():
+        EFFECTS[name] = dataclasses.replace(effect, fn=timed(f"effect {name}", effect.fn))
     frame_mod.argb_to_rgb = timed("BGRA->RGB", frame_mod.argb_to_rgb)
     try:  # low-resolution glow buffer added into the frame after each layer, if present
         from render.softlight import SoftLight

@@ -8,20 +8,19 @@ agree to the last bit.
 
 from __future__ import annotations
 
-import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import cairo
 import cv2
 import numpy as np
 
+from render.camera import CAMERA, place
 from render.color import RGB
-from render.effects import apply_effect
-from render.layers import LAYERS
-from render.palette import ROLES
+from render.params import Param, TrackRef
 from render.scene import Frame, Scene
-from render.sequence import ElementSpec, Sequence, TrackRef
+from render.sequence import Sequence
 from render.softlight import SoftLight
 from render.surface import pixels
 
@@ -42,80 +41,78 @@ class Renderer:
         self.scene = Scene(s.width, s.height, s.seed, s.palette, s.duration, s.fps, s.loop)
         self._built: dict[str, Any] = {}
 
-    def frame(self, index: int) -> Frame:
-        t = self.sequence.time_of(index)
-        return Frame(self.scene, index, t, self.sequence.sample(t))
+    def values(self, index: int) -> dict[str, Any]:
+        """Every track's value at frame `index`, story tracks derived where not defined."""
+        return self.sequence.sample(self.sequence.time_of(index))
+
+    def frame(self, index: int, light: SoftLight | None = None, raster: bool = True) -> Frame:
+        return Frame(self.scene, index, self.sequence.time_of(index), light, raster)
 
     def built(self, name: str) -> Any:
         if name not in self._built:
-            layer = LAYERS[name]
+            layer = self.sequence.layer(name)
             self._built[name] = layer.build(self.scene) if layer.build else None
         return self._built[name]
 
-    def params(self, spec: ElementSpec, defaults: dict, frame: Frame) -> dict[str, Any]:
+    def params(
+        self, given: Mapping[str, Any], declared: Mapping[str, Param], values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The declared parameters' values at this frame: constants as given, tracks
+        sampled, palette roles resolved."""
         out: dict[str, Any] = {}
-        for key, default in defaults.items():
-            value = spec.params.get(key, default)
+        for name, decl in declared.items():
+            value = given.get(name, decl.default)
             if isinstance(value, TrackRef):
-                value = frame.values.get(value.name, 0.0)
-            elif isinstance(value, str) and value in ROLES:
-                value = frame.colour(value)
-            out[key] = value
+                value = values.get(value.name, 0.0)
+            elif decl.kind == "colour" and isinstance(value, str):
+                value = self.scene.palette[value]
+            out[name] = value
         return out
 
-    def draw(self, cr: cairo.Context, index: int) -> Frame:
-        """Draw every layer of frame `index` onto a cairo context (raster or vector)."""
-        frame = self.frame(index)
+    def draw(self, cr: cairo.Context, index: int) -> dict[str, Any]:
+        """Draw every layer of frame `index` onto a cairo context (raster or vector);
+        returns the frame's track values."""
+        values = self.values(index)
         w, h = self.scene.width, self.scene.height
-        cr.save()
-        cr.set_source_rgb(*frame.colour("background"))
-        cr.paint()
-        shake = float(frame.values.get("shake", 0.0))
-        if shake > 0:
-            # Camera shake: a jolt in rhythm with the klaxon plus tremor, scaled to the frame.
-            rng = frame.rng("shake")
-            amp = shake * 0.012 * min(w, h)
-            dx, dy = rng.normal(0, 1, 2) * amp * (0.6 + 0.4 * frame.wave(2.0))
-            cr.translate(float(dx), float(dy))
-            # Overscan slightly so shaking never shows the frame edge.
-            s = 1 + 2.2 * amp / min(w, h)
-            cr.translate(w / 2, h / 2)
-            cr.scale(s, s)
-            cr.translate(-w / 2, -h / 2)
+        raster = isinstance(cr.get_target(), cairo.ImageSurface)
+        # On a vector surface the buffer is never added (a print takes its glows from
+        # the raster render beneath the strokes), but layers draw into it all the same.
         light = SoftLight(cr.get_target(), w, h)
-        frame = dataclasses.replace(frame, light=light)
+        frame = self.frame(index, light, raster)
+        cr.save()
+        cr.set_source_rgb(*self.scene.palette["background"])
+        cr.paint()
+        place(cr, frame, self.params(self.sequence.camera, CAMERA, values))
         for spec in self.sequence.layers:
             if not spec.enabled:
                 continue
-            layer = LAYERS[spec.type]
+            layer = self.sequence.layer(spec.type)
             cr.save()
             layer.draw(
-                cr, frame, self.params(spec, dict(layer.params), frame), self.built(spec.type)
+                cr, frame, self.params(spec.params, layer.params, values), self.built(spec.type)
             )
             cr.restore()
         light.flush()
         cr.restore()
-        return frame
+        return values
 
     def render(self, index: int) -> np.ndarray:
         """Frame `index` as an (H, W, 3) uint8 RGB array, post effects applied."""
         surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, self.scene.width, self.scene.height)
         cr = cairo.Context(surface)
-        frame = self.draw(cr, index)
+        values = self.draw(cr, index)
         del cr
         rgb = argb_to_rgb(surface)
-        return self.post(rgb, frame)
+        return self.post(rgb, index, values)
 
-    def post(self, rgb: np.ndarray, frame: Frame) -> np.ndarray:
-        from render.post import EFFECT_PARAMS
-
+    def post(self, rgb: np.ndarray, index: int, values: Mapping[str, Any]) -> np.ndarray:
+        frame = self.frame(index)
         for spec in self.sequence.effects:
             if not spec.enabled:
                 continue
-            params = self.params(spec, EFFECT_PARAMS[spec.type], frame)
-            if spec.type == "bloom":
-                params["strength"] *= float(frame.values.get("bloom", 1.0))
-            rgb = apply_effect(spec.type, rgb, params, frame.rng(f"effect:{spec.type}"))
+            effect = self.sequence.effect(spec.type)
+            params = self.params(spec.params, effect.params, values)
+            rgb = effect.apply(rgb, params, frame.rng(f"effect:{spec.type}"))
         return np.ascontiguousarray(rgb)
 
 

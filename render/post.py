@@ -1,27 +1,126 @@
-"""The post-effect parameters a sequence may set, read from the effect functions themselves.
+"""Post effects as the sequence sees them: each registered with its declared parameters.
 
-`effects.py` stays a set of plain ndarray -> ndarray functions; this module
-turns their signatures into the table the sequence loader validates against.
+`effects.py` stays a set of plain ndarray -> ndarray functions a script can call
+directly; an `Effect` here names one, declares every parameter a sequence may set
+(validation and the docs table read these), and applies it to a frame. Parameters the
+function takes with a default keep that default; the declaration gives range and doc.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from render.effects import EFFECTS
+import numpy as np
 
-# Defaults for parameters the functions leave to the caller.
-_AMOUNTS = {"grain": {"amount": 0.04}, "flicker": {"amount": 0.04}}
-
-
-def _params(name: str, fn) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for p in list(inspect.signature(fn).parameters.values())[1:]:
-        if p.name == "rng":
-            continue
-        out[p.name] = _AMOUNTS.get(name, {}).get(p.name, p.default)
-    return out
+from render import effects as fx
+from render.params import Param, number, table, track
 
 
-EFFECT_PARAMS: dict[str, dict[str, Any]] = {name: _params(name, fn) for name, fn in EFFECTS.items()}
+@dataclass(frozen=True)
+class Effect:
+    """A registered post effect. `fn(rgb, **params)` (plus `rng=` when it takes one)
+    returns a new frame; `params` declares what a sequence may set."""
+
+    name: str
+    fn: Callable[..., np.ndarray]
+    params: Mapping[str, Param] = field(default_factory=dict)
+    doc: str = ""
+
+    @property
+    def takes_rng(self) -> bool:
+        return "rng" in inspect.signature(self.fn).parameters
+
+    def apply(
+        self, rgb: np.ndarray, values: Mapping[str, Any], rng: np.random.Generator | None
+    ) -> np.ndarray:
+        if self.takes_rng:
+            return self.fn(rgb, rng=rng, **values)
+        return self.fn(rgb, **values)
+
+
+def declare(fn: Callable[..., np.ndarray], *params: Param) -> Mapping[str, Param]:
+    """Declarations for `fn`'s parameters: a parameter the function gives a default gets
+    that default (so the default is written once, in the function)."""
+    sig = inspect.signature(fn).parameters
+    out = []
+    for p in params:
+        given = sig.get(p.name)
+        if given is not None and given.default is not inspect.Parameter.empty:
+            p = Param(p.name, p.kind, float(given.default), p.doc, p.lo, p.hi, p.unit)
+        out.append(p)
+    return table(out)
+
+
+def _bloom(rgb: np.ndarray, strength: float, radius: float, threshold: float, scale: float):
+    return fx.bloom(rgb, strength * scale, radius, threshold)
+
+
+_bloom.__signature__ = inspect.signature(fx.bloom).replace(  # type: ignore[attr-defined]
+    parameters=[
+        *inspect.signature(fx.bloom).parameters.values(),
+        inspect.Parameter("scale", inspect.Parameter.KEYWORD_ONLY),
+    ]
+)
+
+BUILTIN: tuple[Effect, ...] = (
+    Effect(
+        "bloom",
+        _bloom,
+        declare(
+            fx.bloom,
+            number("strength", 0, "how much light the glow adds (0 = off)", 0, 8),
+            number("radius", 0, "main glow radius", 0, 0.5, "of the height"),
+            number("threshold", 0, "brightness where glowing starts (max channel)", 0, 1),
+            track(
+                "scale",
+                "multiplies strength; the story fades it before the cut to white",
+                "bloom",
+                lo=0,
+                hi=8,
+            ),
+        ),
+        "Glow at several radii around bright light.",
+    ),
+    Effect(
+        "chromatic_aberration",
+        fx.chromatic_aberration,
+        declare(
+            fx.chromatic_aberration,
+            number("amount", 0, "colour fringe at the frame's edges", -0.05, 0.05, "of the height"),
+        ),
+        "Lateral colour fringing: red out, blue in.",
+    ),
+    Effect(
+        "scanlines",
+        fx.scanlines,
+        declare(
+            fx.scanlines,
+            number("strength", 0, "how dark the lines are", 0, 1),
+            number("period", 0, "line spacing", 0.0005, 0.1, "of the height"),
+        ),
+        "CRT scanlines.",
+    ),
+    Effect(
+        "vignette",
+        fx.vignette,
+        declare(fx.vignette, number("strength", 0, "darkening toward the corners", 0, 1)),
+        "Darkened corners.",
+    ),
+    Effect(
+        "grain",
+        fx.grain,
+        declare(fx.grain, number("amount", 0.04, "film grain, per frame", 0, 1)),
+        "Film grain, new every frame.",
+    ),
+    Effect(
+        "flicker",
+        fx.flicker,
+        declare(fx.flicker, number("amount", 0.04, "brightness flicker, per frame", 0, 1)),
+        "Whole-frame brightness flicker.",
+    ),
+)
+
+__all__ = ["BUILTIN", "Effect", "declare"]

@@ -503,16 +503,15 @@ def aberration_zooms(renderer: Any, index: int) -> tuple[float, float] | None:
     """(red zoom, blue zoom) of the frame's chromatic aberration, as effects.py applies it
     (red scaled by 1 + 2*amount about the centre, blue by 1 - 2*amount), or None when it
     moves nothing by as much as half a pixel."""
-    from render.post import EFFECT_PARAMS
-
     sequence = getattr(renderer, "sequence", None)
     if sequence is None:
         return None
-    frame = renderer.frame(index)
+    values = renderer.values(index)
     red = blue = 1.0
     for spec in sequence.effects:
         if spec.enabled and spec.type == "chromatic_aberration":
-            amount = renderer.params(spec, EFFECT_PARAMS[spec.type], frame)["amount"]
+            declared = sequence.effect(spec.type).params
+            amount = renderer.params(spec.params, declared, values)["amount"]
             d = float(np.clip(2.0 * float(amount), -0.9, 0.9))
             red, blue = red * (1.0 + d), blue * (1.0 - d)
     reach = math.hypot(sequence.width, sequence.height) / 2

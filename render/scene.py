@@ -3,8 +3,13 @@
 A layer is a pair of plain functions. `build(scene)` makes the structure that
 never changes during a render (web topology, crack tree, console text) from
 the seed; `draw(cr, frame, params, built)` draws one frame from it. Because
-build depends only on the scene and draw only on (frame, built), every frame is
-a pure function of (sequence, seed, index).
+build depends only on the scene and draw only on (frame, params, built), every frame
+is a pure function of (sequence, seed, index).
+
+A layer sees the story only through the parameters it declares (`render.params`):
+`params` holds their values at this frame, tracks sampled and colours resolved. The
+`Frame` carries time, the palette, randomness and the light; it has no track values.
+How to write a layer: docs/layers.md.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from opensimplex import OpenSimplex
@@ -22,6 +27,12 @@ from opensimplex import OpenSimplex
 from render.color import RGB
 from render.layout import Layout, layout_for
 from render.palette import Palette
+from render.params import Param, TrackRef
+
+if TYPE_CHECKING:
+    import cairo
+
+    from render.softlight import SoftLight
 
 
 def derive_seed(seed: int, *names: object) -> int:
@@ -68,14 +79,34 @@ class Scene:
 
 @dataclass(frozen=True)
 class Frame:
+    """One frame as a layer sees it. `light` is the soft-light buffer on a raster surface
+    and None on a vector one (PDF, SVG), where `raster` is False too."""
+
     scene: Scene
     index: int
     t: float
-    values: Mapping[str, Any] = field(default_factory=dict)
-    light: Any = None  # the SoftLight buffer while drawing (render.softlight)
+    light: SoftLight | None = None
+    raster: bool = True
 
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
+    def soft(self, cr: cairo.Context) -> cairo.Context:
+        """Where soft light goes (glows, washes, mist): the low-resolution light buffer,
+        transformed like `cr`, or `cr` itself when there is no buffer. Draw with ADD."""
+        return self.light.context(cr) if self.light is not None else cr
+
+    def cover(
+        self, cr: cairo.Context, alpha: float = 1.0, source: Any = None, everywhere: bool = False
+    ) -> None:
+        """Call before painting something opaque with OVER: takes the soft light that the
+        paint hides (under `cr`'s current path, or `everywhere`) out of the buffer, so a
+        glow drawn earlier does not shine through it. A no-op without a buffer."""
+        if self.light is not None:
+            self.light.cover(cr, alpha, source, everywhere)
+
+    def flush_light(self) -> None:
+        """Add the soft light drawn so far into the frame now (it is otherwise added at
+        the end): for opaque shapes too large or complex to `cover`."""
+        if self.light is not None:
+            self.light.flush()
 
     @property
     def unit(self) -> float:
@@ -120,23 +151,30 @@ class Frame:
         return np.random.default_rng(derive_seed(self.scene.seed, "frame", name, self.index))
 
 
-@dataclass(frozen=True)
-class TrackRef:
-    """A parameter that follows a track (or a curve derived from escalation) instead of
-    holding a constant."""
-
-    name: str
-
-
 Params = Mapping[str, Any]
-DrawFn = Callable[[Any, Frame, Params, Any], None]
+DrawFn = Callable[["cairo.Context", Frame, Params, Any], None]
 BuildFn = Callable[[Scene], Any]
 
 
 @dataclass(frozen=True)
 class Layer:
+    """A registered layer: `draw` (and optionally `build`), its declared parameters, a line
+    of doc, whether a sequence without [[layers]] draws it (`default`) and where (`order`)."""
+
     name: str
     draw: DrawFn
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Param] = field(default_factory=dict)
     build: BuildFn | None = None
     doc: str = ""
+    default: bool = True
+    order: float = 50.0  # where it is drawn among the default layers (back to front)
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        """The story tracks this layer follows unless a sequence says otherwise."""
+        return tuple(
+            p.default.name for p in self.params.values() if isinstance(p.default, TrackRef)
+        )
+
+
+__all__ = ["Frame", "Layer", "Params", "Scene", "TrackRef", "derive_seed"]

@@ -24,8 +24,8 @@ from render.color import RGB, parse_color
 from render.easing import parse_easing
 from render.errors import ConfigError, did_you_mean
 from render.palette import ROLES, Palette, find_palette
-from render.scene import TrackRef
-from render.story import DERIVED
+from render.params import Param, TrackRef
+from render.story import STORY_TRACKS, derive
 from render.tracks import Keyframe, Track
 from render.units import MAX_FPS, MAX_FRAMES, MAX_SIDE, parse_size, parse_time
 
@@ -35,7 +35,7 @@ MAX_DURATION = 3600.0
 MAX_VALUE = 1e6
 
 HEADER_KEYS = ("title", "duration", "fps", "size", "seed", "palette", "loop", "description")
-TOP_KEYS = ("sequence", "tracks", "layers", "effects")
+TOP_KEYS = ("sequence", "tracks", "camera", "layers", "effects")
 KEY_KEYS = ("at", "value", "ease")
 
 
@@ -60,6 +60,7 @@ class Sequence:
     tracks: Mapping[str, Track]
     layers: tuple[ElementSpec, ...]
     effects: tuple[ElementSpec, ...]
+    camera: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
     source_hash: str = ""
     description: str = ""
@@ -81,6 +82,11 @@ class Sequence:
             "layers": [(e.type, dict(e.params), e.enabled) for e in self.layers],
             "effects": [(e.type, dict(e.params), e.enabled) for e in self.effects],
             "palette": (pal.name, dict(pal.colors), pal.description, pal.print_safe, pal.source),
+            "camera": dict(self.camera),
+            # The layers and effects it draws travel with it, so a worker process knows a
+            # layer a script registered (built-ins and plugins pickle as references).
+            "registered": [self.layer(e.type) for e in self.layers]
+            + [self.effect(e.type) for e in self.effects],
         }
         return (_rebuild, (self.text, self.source, overrides))
 
@@ -106,24 +112,36 @@ class Sequence:
     def replace(self, **changes: Any) -> Sequence:
         return dataclasses.replace(self, **changes)
 
+    def layer(self, name: str):
+        """The registered layer `name` (a `render.scene.Layer`)."""
+        from render.registry import LAYERS
+
+        return LAYERS[name]
+
+    def effect(self, name: str):
+        """The registered effect `name` (a `render.post.Effect`)."""
+        from render.registry import EFFECTS
+
+        return EFFECTS[name]
+
     def sample(self, t: float) -> dict[str, float | RGB]:
-        """Every track's value at time t, finer tracks derived from escalation when absent."""
-        values: dict[str, float | RGB] = {
+        """Every track's value at time t, story tracks derived (render.story) when absent."""
+        values: dict[str, Any] = {
             name: track.sample(t, self.duration, self.loop) for name, track in self.tracks.items()
         }
-        escalation = float(values.get("escalation", 0.0))  # type: ignore[arg-type]
-        values["escalation"] = escalation
-        for name, curve in DERIVED.items():
-            if name not in values:
-                values[name] = curve(escalation)
-        return values
+        values["escalation"] = float(values.get("escalation", 0.0))
+        return derive(values)
 
 
 # --------------------------------------------------------------------------- loading
 
 
 def _rebuild(text: str, source: Path | None, overrides: dict[str, Any]) -> Sequence:
+    from render.registry import load_plugins, register
+
     changes = dict(overrides)
+    load_plugins()
+    register(*changes.pop("registered"), replace=True)
     for key in ("layers", "effects"):
         changes[key] = tuple(
             ElementSpec(kind, MappingProxyType(params), enabled)
@@ -425,18 +443,40 @@ class _Loader:
         palette = self.palette(pal_name, near)
 
         tracks = self.tracks(doc.get("tracks", {}), duration, palette)
-        from render.layers import LAYERS
-        from render.post import EFFECT_PARAMS
+        from render.camera import CAMERA
+        from render.registry import EFFECTS, LAYERS, load_plugins
 
+        load_plugins()
         layer_params = {name: layer.params for name, layer in LAYERS.items()}
+        effect_params = {name: effect.params for name, effect in EFFECTS.items()}
         if "layers" in doc:
             layers = self.elements(doc["layers"], "layers", layer_params, tracks, palette)
         else:
-            layers = tuple(ElementSpec(name, MappingProxyType({})) for name in LAYERS)
+            drawn = sorted((la for la in LAYERS.values() if la.default), key=lambda la: la.order)
+            layers = tuple(ElementSpec(la.name, MappingProxyType({})) for la in drawn)
         if "effects" in doc:
-            effects = self.elements(doc["effects"], "effects", EFFECT_PARAMS, tracks, palette)
+            effects = self.elements(doc["effects"], "effects", effect_params, tracks, palette)
         else:
             effects = (ElementSpec("bloom", MappingProxyType({})),)
+        camera = self.params(
+            self.table(doc.get("camera", {}), "camera"), CAMERA, "camera", "camera", tracks, palette
+        )
+        self.check_ranges(
+            tracks,
+            duration,
+            loop,
+            [("camera", "camera", camera, CAMERA)]
+            + [
+                (f"layers[{i}]", e.type, e.params, layer_params[e.type])
+                for i, e in enumerate(layers)
+                if e.enabled
+            ]
+            + [
+                (f"effects[{i}]", e.type, e.params, effect_params[e.type])
+                for i, e in enumerate(effects)
+                if e.enabled
+            ],
+        )
         return Sequence(
             title=title,
             duration=duration,
@@ -448,6 +488,7 @@ class _Loader:
             tracks=MappingProxyType(tracks),
             layers=layers,
             effects=effects,
+            camera=MappingProxyType(camera),
             source=self.source,
             source_hash=self.digest,
             description=description,
@@ -509,7 +550,7 @@ class _Loader:
                 self.keyframe(k, f"{kpath}[{i}]", duration, palette) for i, k in enumerate(keys_raw)
             ]
             colour = isinstance(keys[0].value, tuple)
-            if colour and (name == "escalation" or name in DERIVED):
+            if colour and (name == "escalation" or name in STORY_TRACKS):
                 raise self.fail(
                     f"{kpath}[0].value", f"the story track {name} holds numbers, not colours"
                 )
@@ -610,59 +651,121 @@ class _Loader:
                     f"unknown {section[:-1]} {kind!r}{did_you_mean(kind, registry)}; "
                     f"expected one of {', '.join(registry)}",
                 )
-            defaults = registry[kind]
             enabled = entry.get("enabled", True)
             if not isinstance(enabled, bool):
                 raise self.fail(f"{key}.enabled", f"expected true or false, got {show(enabled)}")
-            params: dict[str, Any] = {}
-            for pname, pval in entry.items():
-                if pname in ("type", "enabled"):
-                    continue
-                ppath = f"{key}.{_key(pname)}"
-                if pname not in defaults:
-                    allowed = sorted(defaults)
-                    raise self.fail(
-                        ppath,
-                        f"unknown parameter of {kind}{did_you_mean(pname, allowed)}; "
-                        f"expected one of {', '.join(allowed) or 'none'}",
-                    )
-                params[pname] = self.param(pval, defaults[pname], ppath, tracks, palette)
+            given = {k: v for k, v in entry.items() if k not in ("type", "enabled")}
+            params = self.params(given, registry[kind], kind, key, tracks, palette)
             out.append(ElementSpec(kind, MappingProxyType(params), enabled))
         return tuple(out)
 
+    def params(
+        self,
+        given: Mapping[str, Any],
+        declared: Mapping[str, Param],
+        owner: str,
+        key: str,
+        tracks: Mapping[str, Track],
+        palette: Palette,
+    ) -> dict[str, Any]:
+        """Validate the parameters a sequence gives `owner` against its declarations."""
+        out: dict[str, Any] = {}
+        for pname, pval in given.items():
+            ppath = f"{key}.{_key(pname)}"
+            if pname not in declared:
+                allowed = sorted(declared)
+                raise self.fail(
+                    ppath,
+                    f"unknown parameter of {owner}{did_you_mean(pname, allowed)}; "
+                    f"expected one of {', '.join(allowed) or 'none'}",
+                )
+            out[pname] = self.param(pval, declared[pname], ppath, tracks, palette)
+        return out
+
+    def check_ranges(
+        self,
+        tracks: Mapping[str, Track],
+        duration: float,
+        loop: bool,
+        users: list[tuple[str, str, Mapping[str, Any], Mapping[str, Param]]],
+    ) -> None:
+        """Every track a numeric parameter follows stays within that parameter's range,
+        everywhere an easing takes it (`back`, `elastic` and `spring` overshoot)."""
+        for key, owner, given, declared in users:
+            for pname, decl in declared.items():
+                ref = given.get(pname, decl.default)
+                if not decl.numeric or not isinstance(ref, TrackRef) or ref.name not in tracks:
+                    continue
+                track = tracks[ref.name]
+                lo, hi, where = _extent(track, duration, loop)
+                for value in (lo, hi):
+                    if not decl.in_range(value):
+                        seg = where[value]
+                        how = f" with {seg.ease_name} easing" if seg.ease_name != "linear" else ""
+                        raise ConfigError(
+                            self.source,
+                            f"tracks.{_key(ref.name)}",
+                            f"reaches {value:.4g}{how} after the keyframe at {seg.time:g} s, "
+                            f"outside {decl.describe_range()} for {key}.{pname} ({owner})",
+                            line=seg.line,
+                        )
+
     def param(
-        self, raw: Any, default: Any, key: str, tracks: Mapping[str, Track], palette: Palette
+        self, raw: Any, decl: Param, key: str, tracks: Mapping[str, Track], palette: Palette
     ) -> Any:
-        if isinstance(raw, str) and (raw in tracks or raw in DERIVED or raw == "escalation"):
-            holds_colour = raw in tracks and tracks[raw].is_colour
-            if isinstance(default, str) and (default in ROLES or default.startswith("#")):
-                if not holds_colour:
+        is_track = isinstance(raw, str) and (
+            raw in tracks or raw in STORY_TRACKS or raw == "escalation"
+        )
+        if decl.numeric or decl.kind == "colour":
+            if is_track:
+                holds_colour = raw in tracks and tracks[raw].is_colour
+                if decl.kind == "colour" and not holds_colour:
                     raise self.fail(key, f"expected a colour, but track {raw!r} holds numbers")
-            elif isinstance(default, TrackRef | int | float) and holds_colour:
-                raise self.fail(key, f"expected a number, but track {raw!r} holds colours")
-            return TrackRef(raw)
-        if isinstance(default, TrackRef):
-            default = 0.0
-        if isinstance(default, bool):
+                if decl.numeric and holds_colour:
+                    raise self.fail(key, f"expected a number, but track {raw!r} holds colours")
+                return TrackRef(raw)
+        if decl.kind == "flag":
             if not isinstance(raw, bool):
                 raise self.fail(key, f"expected true or false, got {show(raw)}")
             return raw
-        if isinstance(default, int | float):
+        if decl.numeric:
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 hint = did_you_mean(raw, tracks) if isinstance(raw, str) else ""
                 raise self.fail(
                     key, f"expected a number or the name of a track, got {show(raw)}{hint}"
                 )
-            if not _finite(raw) or abs(raw) > MAX_VALUE:
-                raise self.fail(key, f"expected a number within ±{MAX_VALUE:g}, got {show(raw)}")
+            if not _finite(raw) or not decl.in_range(raw):
+                unit = f" ({decl.unit})" if decl.unit else ""
+                raise self.fail(
+                    key, f"expected a number in {decl.describe_range()}{unit}, got {show(raw)}"
+                )
             return float(raw)
-        if isinstance(default, str):
-            if not isinstance(raw, str):
-                raise self.fail(key, f"expected text, got {type_name(raw)}")
-            if default in ROLES or default.startswith("#"):
-                return self.value(raw, key, palette)
-            return raw
+        if not isinstance(raw, str):
+            raise self.fail(key, f"expected text, got {type_name(raw)}")
+        if decl.kind == "colour":
+            return self.value(raw, key, palette)
         return raw
+
+
+def _extent(track: Track, duration: float, loop: bool) -> tuple[float, float, dict]:
+    """Lowest and highest value a numeric track takes, and for each the keyframe whose
+    segment reaches it. Eased segments are sampled finely: overshoot shows."""
+    keys = track.keys
+    seen: dict[float, Keyframe] = {}
+    for k in keys:
+        seen.setdefault(float(k.value), k)  # type: ignore[arg-type]
+    pairs = list(zip(keys, keys[1:], strict=False))
+    if loop and len(keys) > 1:
+        pairs.append((keys[-1], keys[0]))
+    u = [i / 512 for i in range(513)]
+    for a, b in pairs:
+        if a.ease_name == "linear":
+            continue
+        for x in u:
+            v = float(a.value) + (float(b.value) - float(a.value)) * a.ease(x)  # type: ignore[arg-type]
+            seen.setdefault(v, a)
+    lo, hi = min(seen), max(seen)
+    return lo, hi, seen
 
 
 def _on_line(key: Keyframe) -> str:

@@ -8,7 +8,8 @@ of them by defining a track of the same name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 # Where each beat starts on the escalation axis (ART.md's beats).
 BEATS: tuple[tuple[str, float], ...] = (
@@ -42,36 +43,136 @@ def beat_of(escalation: float) -> str:
     return name
 
 
-# Every finer track, as a function of escalation. All map into 0..1.
-DERIVED: dict[str, Callable[[float], float]] = {
-    # Klaxon: red flashes switch on at the alarm and never quite stop.
-    "flash": lambda e: (
-        smoothstep(0.14, 0.17, e)
-        * (1.0 - 0.35 * window(0.45, 0.5, 0.6, 0.64, e))
-        * (1.0 - smoothstep(0.95, 0.955, e))
+@dataclass(frozen=True)
+class StoryTrack:
+    """A track the story drives: a curve of the tracks before it (escalation first), in
+    0..1 unless `lo`/`hi` say otherwise. A sequence overrides it by defining a track of
+    the same name; the tracks after it that follow it (`bloom` follows `wake`) then follow
+    the override, so one track gives its whole beat."""
+
+    name: str
+    doc: str
+    curve: Callable[[Mapping[str, float]], float]
+    lo: float = 0.0
+    hi: float = 1.0
+
+
+def _e(v: Mapping[str, float]) -> float:
+    return v["escalation"]
+
+
+def _whisper_line(v: Mapping[str, float]) -> float:
+    e = _e(v)
+    if 0.47 <= e <= 0.6:  # the three whispers share the phantoms' window
+        return (e - 0.47) / 0.13 * 3.0 * (1 - 1e-9)
+    return -1.0  # outside it they cycle on their own clock
+
+
+# Every finer track, in the order they are derived. The wake comes first: the klaxon,
+# the shaking and the bloom all end with it, so overriding `wake` alone ends them too.
+STORY: tuple[StoryTrack, ...] = (
+    StoryTrack(
+        "wake",
+        '"Then-" on black, then the cut to white and "I wake up." (progress through the beat)',
+        lambda v: smoothstep(0.95, 1.0, _e(v)),
     ),
-    "shake": lambda e: (
-        0.35 * window(0.15, 0.17, 0.23, 0.27, e)
-        + 0.25 * smoothstep(0.3, 0.45, e) * (1 - smoothstep(0.45, 0.5, e))
-        + 0.8 * smoothstep(0.62, 0.9, e) * (1.0 - smoothstep(0.95, 0.955, e))
+    StoryTrack(
+        "flash",
+        "red klaxon flashes and the headline",
+        lambda v: (
+            smoothstep(0.14, 0.17, _e(v))
+            * (1.0 - 0.35 * window(0.45, 0.5, 0.6, 0.64, _e(v)))
+            * (1.0 - smoothstep(0.0, 0.03, v["wake"]))
+        ),
     ),
-    "errors": lambda e: smoothstep(0.15, 0.26, e),
-    "glitch": lambda e: (
-        0.15 * smoothstep(0.16, 0.24, e)
-        + 0.55 * smoothstep(0.25, 0.45, e)
-        + 0.3 * smoothstep(0.7, 0.92, e)
+    StoryTrack(
+        "shake",
+        "camera shake",
+        lambda v: (
+            (
+                0.35 * window(0.15, 0.17, 0.23, 0.27, _e(v))
+                + 0.25 * smoothstep(0.3, 0.45, _e(v)) * (1 - smoothstep(0.45, 0.5, _e(v)))
+                + 0.8 * smoothstep(0.62, 0.9, _e(v))
+            )
+            * (1.0 - smoothstep(0.0, 0.03, v["wake"]))
+        ),
     ),
-    "breaks": lambda e: 0.9 * smoothstep(0.26, 0.46, e) + 0.1 * smoothstep(0.6, 0.85, e),
-    "fog": lambda e: 0.85 * smoothstep(0.44, 0.52, e) * (1.0 - 0.4 * smoothstep(0.7, 0.85, e)),
-    "phantoms": lambda e: window(0.47, 0.51, 0.6, 0.66, e),
-    "whisper": lambda e: window(0.47, 0.48, 0.59, 0.6, e),
-    "cracks": lambda e: smoothstep(0.6, 0.86, e) ** 0.8,
-    "heat": lambda e: smoothstep(0.62, 0.93, e),
-    "melt": lambda e: smoothstep(0.66, 0.92, e),
-    "erratic": lambda e: 0.15 * smoothstep(0.15, 0.3, e) + 0.85 * smoothstep(0.6, 0.8, e),
-    "split": lambda e: smoothstep(0.85, 0.91, e),
-    "eye": lambda e: smoothstep(0.87, 0.93, e),
-    "wake": lambda e: smoothstep(0.95, 0.952, e),
-    # Scales the bloom effect: the cut to white must not bloom the last words away.
-    "bloom": lambda e: 1.0 - smoothstep(0.968, 0.972, e),
-}
+    StoryTrack(
+        "errors",
+        "error messages cascading down the console",
+        lambda v: smoothstep(0.15, 0.26, _e(v)),
+    ),
+    StoryTrack(
+        "glitch",
+        "glyph substitution, dropouts, colour split, runaway readouts",
+        lambda v: (
+            0.15 * smoothstep(0.16, 0.24, _e(v))
+            + 0.55 * smoothstep(0.25, 0.45, _e(v))
+            + 0.3 * smoothstep(0.7, 0.92, _e(v))
+        ),
+    ),
+    StoryTrack(
+        "breaks",
+        "fraction of the neural web's threads snapped",
+        lambda v: 0.9 * smoothstep(0.26, 0.46, _e(v)) + 0.1 * smoothstep(0.6, 0.85, _e(v)),
+    ),
+    StoryTrack(
+        "fog",
+        "vapor from the burst pipe",
+        lambda v: 0.85 * smoothstep(0.44, 0.52, _e(v)) * (1.0 - 0.4 * smoothstep(0.7, 0.85, _e(v))),
+    ),
+    StoryTrack(
+        "phantoms",
+        "the blank-faced figures in the mist",
+        lambda v: window(0.47, 0.51, 0.6, 0.66, _e(v)),
+    ),
+    StoryTrack(
+        "whisper",
+        "static bursts carrying the whispers",
+        lambda v: window(0.47, 0.48, 0.59, 0.6, _e(v)),
+    ),
+    StoryTrack(
+        "whisper_line",
+        "which whisper is heard and how far through it (0..3); below 0 they take turns every 2.5 s",
+        _whisper_line,
+        lo=-1.0,
+        hi=3.0,
+    ),
+    StoryTrack(
+        "cracks",
+        "how far the spiderweb of cracks has grown over the core",
+        lambda v: smoothstep(0.6, 0.86, _e(v)) ** 0.8,
+    ),
+    StoryTrack(
+        "heat", "the core's colours pushed toward white", lambda v: smoothstep(0.62, 0.93, _e(v))
+    ),
+    StoryTrack(
+        "melt", "console glyphs warping and sagging", lambda v: smoothstep(0.66, 0.92, _e(v))
+    ),
+    StoryTrack(
+        "erratic",
+        "the core's pulse losing its rhythm",
+        lambda v: 0.15 * smoothstep(0.15, 0.3, _e(v)) + 0.85 * smoothstep(0.6, 0.8, _e(v)),
+    ),
+    StoryTrack("split", "the core splitting open", lambda v: smoothstep(0.85, 0.91, _e(v))),
+    StoryTrack("eye", "the eye opening inside it", lambda v: smoothstep(0.87, 0.93, _e(v))),
+    StoryTrack(
+        "bloom",
+        "scales the bloom effect: it fades out before the cut to white, so the glow of "
+        "the white cannot swallow the last words",
+        lambda v: 1.0 - smoothstep(0.3, 0.41, v["wake"]),
+    ),
+)
+
+STORY_TRACKS: dict[str, StoryTrack] = {t.name: t for t in STORY}
+
+
+def derive(values: dict[str, float]) -> dict[str, float]:
+    """Fill in every story track the sequence does not define, in `STORY` order (each
+    curve sees the tracks before it, overridden or derived). `values` holds the defined
+    tracks' values at one instant; escalation defaults to 0."""
+    values.setdefault("escalation", 0.0)
+    for t in STORY:
+        if t.name not in values:
+            values[t.name] = t.curve(values)
+    return values

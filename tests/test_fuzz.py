@@ -429,7 +429,7 @@ def test_render_check_on_mutated_shipped_sequences(tmp_path_factory, path, seed)
         ('"a\\nb" = 1\n', '"a\\nb"'),
         ('[sequence]\nduration = 2\n[[layers]]\ntype = "web"\n"\\"x" = 1\n', "layers[0]"),
         ("[sequence]\nduration = ", "line 2"),
-        ('[sequence]\nduration = 2\n[[layers]]\ntype = "core"\nsize = 1e308\n', "within"),
+        ('[sequence]\nduration = 2\n[[layers]]\ntype = "core"\nsize = 1e308\n', "in 0.05..3"),
         ('[sequence]\nduration = 2\n[tracks]\nescalation = [[0, "#ff0000"]]\n', "numbers"),
         ('[sequence]\nduration = 2\n[[layers]]\ntype = "core"\ncolour = "glitch"\n', "colour"),
         (
@@ -578,11 +578,10 @@ def test_unknown_keys_suggest_the_closest_known_one(body, key, suggestion):
 
 
 def test_every_layer_and_effect_parameter_typo_is_caught_with_a_suggestion():
-    from render.layers import LAYERS
-    from render.post import EFFECT_PARAMS
+    from render.registry import EFFECTS, LAYERS
 
     tables = [("layers", n, dict(layer.params)) for n, layer in LAYERS.items()]
-    tables += [("effects", n, params) for n, params in EFFECT_PARAMS.items()]
+    tables += [("effects", n, dict(effect.params)) for n, effect in EFFECTS.items()]
     for section, kind, params in tables:
         for name in params:
             text = f"[sequence]\nduration = 2\n[[{section}]]\ntype = '{kind}'\n{name}x = 1\n"

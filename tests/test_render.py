@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from render.frame import Renderer
-from render.layers import LAYERS
 from render.pipeline import render_frames
-from render.post import EFFECT_PARAMS
+from render.registry import EFFECTS, LAYERS
 from render.sequence import load_sequence, parse_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +96,7 @@ def test_every_layer_renders_at_start_middle_end(name, when):
     assert np.abs(a.astype(float) - background).max() > 30, "the layer drew nothing"
 
 
-@pytest.mark.parametrize("name", sorted(EFFECT_PARAMS))
+@pytest.mark.parametrize("name", sorted(EFFECTS))
 def test_every_effect_renders_deterministically(name):
     text = _single("core", 0.7).replace('type = "bloom"', f'type = "{name}"')
     seq = parse_sequence(text)

@@ -9,7 +9,7 @@ import pytest
 from render.color import parse_color
 from render.errors import ConfigError
 from render.sequence import load_sequence, parse_sequence
-from render.story import DERIVED
+from render.story import STORY_TRACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +89,7 @@ def test_escalation_drives_finer_tracks_and_they_can_be_overridden():
     s = seq("[tracks]\nescalation = [[0, 0.0], [10, 1.0]]\ncracks = [[0, 0.25]]\n")
     v = s.sample(7.0)
     assert v["escalation"] == pytest.approx(0.7)
-    assert v["heat"] == pytest.approx(DERIVED["heat"](0.7))
+    assert v["heat"] == pytest.approx(STORY_TRACKS["heat"].curve({"escalation": 0.7}))
     assert v["cracks"] == 0.25  # the finer track wins
     calm, late = s.sample(0.0), s.sample(9.0)
     for name in ("breaks", "heat", "split", "glitch"):

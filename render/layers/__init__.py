@@ -1,10 +1,15 @@
-"""Layer registry: each layer owns one file here and is drawn in this order by default."""
+"""Built-in layers, one per file, drawn in the registry's order by default.
+
+The table of every registered layer (built-ins and plugins) is `render.registry.LAYERS`;
+it is re-exported here for old imports.
+"""
 
 from __future__ import annotations
 
-from render.layers import chamber, console, core, klaxon, vapor, wake, web, whispers
-from render.scene import Layer
 
-LAYERS: dict[str, Layer] = {
-    m.LAYER.name: m.LAYER for m in (chamber, web, core, console, vapor, whispers, klaxon, wake)
-}
+def __getattr__(name: str):
+    if name == "LAYERS":
+        from render.registry import LAYERS
+
+        return LAYERS
+    raise AttributeError(name)

@@ -11,6 +11,7 @@ import cairo
 
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
+from render.params import colour, number, track
 from render.scene import Frame, Layer, Scene
 
 
@@ -82,15 +83,15 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
     w, h, u = scene.width, scene.height, scene.unit
     cx, cy, r = scene.layout.core
     bg = frame.colour("background")
-    heat = float(frame["heat"])
+    heat = float(params["heat"])
     # Ambient light from the core fills the room; it reddens with the alarm.
-    ambient = mix(frame.colour("secondary"), frame.colour("alert"), 0.5 * float(frame["flash"]))
+    ambient = mix(frame.colour("secondary"), frame.colour("alert"), 0.5 * float(params["flash"]))
     ambient = mix(ambient, frame.colour("hot"), 0.5 * heat)
     breath = heartbeat(frame.cycles(params["rate"]))
     g = cairo.RadialGradient(cx, cy, r * 0.5, cx, cy, max(w, h) * 0.75)
     g.add_color_stop_rgba(0, *ambient, 0.16 + 0.05 * breath + 0.15 * heat)
     g.add_color_stop_rgba(1, *ambient, 0.0)
-    soft = frame.light.context(cr) if frame.light is not None else cr
+    soft = frame.soft(cr)
     soft.set_source(g)
     soft.paint()
     # Floor line and a faint grid of the chamber's panelling.
@@ -108,7 +109,7 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
     cr.set_source_rgba(*grid, 0.07 * params["intensity"])
     cr.stroke()
 
-    fog = float(frame["fog"])
+    fog = float(params["fog"])
     colour = params["colour"]
     for pipe in pipes:
         pts = pipe["points"]
@@ -170,6 +171,14 @@ LAYER = Layer(
     name="chamber",
     draw=draw,
     build=build,
-    params={"colour": "secondary", "intensity": 1.0, "rate": 0.9},
+    params={
+        "colour": colour("colour", "secondary", "the pipes and their pulses"),
+        "intensity": number("intensity", 1.0, "brightness of the grid, pipes and pulses", 0, 4),
+        "rate": number("rate", 0.9, "heartbeat of the pipes", 0, 10, "Hz"),
+        "heat": track("heat", "the core's heat warming the ambient light"),
+        "flash": track("flash", "the klaxon reddening the ambient light"),
+        "fog": track("fog", "the burst pipe venting"),
+    },
     doc="Dark chamber, ambient core light, pipes throbbing like arteries, one that bursts.",
+    order=10,
 )

@@ -17,7 +17,8 @@ import numpy as np
 from render.color import RGB, mix
 from render.draw import additive, low_res, neon_stroke, radial_glow
 from render.layers.chamber import heartbeat
-from render.scene import Frame, Layer, Scene, TrackRef
+from render.params import colour, number, track
+from render.scene import Frame, Layer, Scene
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 
@@ -315,16 +316,15 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     pulse = min(1.0, max(0.0, (1 - erratic) * beat + erratic * (0.5 + 0.9 * jitter)))
     r *= 1 + 0.018 * pulse + 0.02 * erratic * jitter
     split = float(params["split"])
-    if frame.light is not None:
-        # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
-        # cut that out of the buffer (at its resolution) instead of flushing the buffer
-        # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
-        if split <= 0.001:
-            cr.arc(cx, cy, r, 0, 2 * math.pi)
-            frame.light.cover(cr)
-            cr.new_path()
-        else:
-            frame.light.flush()  # split, the halves and the opening cover more than a disc
+    # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
+    # cut that out of the buffer (at its resolution) instead of flushing the buffer
+    # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
+    if split <= 0.001:
+        cr.arc(cx, cy, r, 0, 2 * math.pi)
+        frame.cover(cr)
+        cr.new_path()
+    else:
+        frame.flush_light()  # split, the halves and the opening cover more than a disc
     additive(cr)
     # The chamber glows around the core.
     halo = mix(params["colour"], frame.colour("hot"), heat)
@@ -367,8 +367,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.set_source(body)
         cr.paint()
         cr.restore()
-    if frame.light is not None:
-        frame.light.flush()  # the halo goes under the opening, not over the eye
+    frame.flush_light()  # the halo goes under the opening, not over the eye
     hot = frame.colour("hot")
     # The opening: darkness inside, its molten lips blazing, light spilling outward.
     cr.save()
@@ -409,15 +408,16 @@ LAYER = Layer(
     draw=draw,
     build=build,
     params={
-        "cracks": TrackRef("cracks"),
-        "heat": TrackRef("heat"),
-        "erratic": TrackRef("erratic"),
-        "split": TrackRef("split"),
-        "eye": TrackRef("eye"),
-        "colour": "primary",
-        "intensity": 1.0,
-        "rate": 0.8,
-        "size": 1.0,
+        "cracks": track("cracks", "how far the cracks have spread over the sphere"),
+        "heat": track("heat", "colours pushed toward white-hot"),
+        "erratic": track("erratic", "the pulse losing its rhythm"),
+        "split": track("split", "the sphere splitting open"),
+        "eye": track("eye", "the eye opening inside it"),
+        "colour": colour("colour", "primary", "the sphere's light"),
+        "intensity": number("intensity", 1.0, "brightness of the sphere and its halo", 0, 4),
+        "rate": number("rate", 0.8, "heartbeat", 0, 10, "Hz"),
+        "size": number("size", 1.0, "radius relative to the layout's", 0.05, 3),
     },
     doc="The core: breathing sphere, noise-driven spiderweb cracks, liquid light, split, the eye.",
+    order=30,
 )

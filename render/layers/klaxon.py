@@ -7,7 +7,8 @@ import math
 import cairo
 
 from render.draw import additive, radial_glow
-from render.scene import Frame, Layer, TrackRef
+from render.params import colour, number, track
+from render.scene import Frame, Layer
 
 
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
@@ -20,8 +21,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     phase = frame.cycles(params["rate"]) % 1.0
     pulse = math.exp(-phase * 5.0)
     additive(cr)
-    if frame.light is not None:  # all of it is soft light: draw it at low resolution
-        cr = frame.light.context(cr)
+    cr = frame.soft(cr)  # all of it is soft light: draw it at low resolution
     g = cairo.RadialGradient(w / 2, h / 2, 0.2 * min(w, h), w / 2, h / 2, 0.75 * max(w, h))
     g.add_color_stop_rgba(0, *colour, 0.05 * flash * pulse)
     g.add_color_stop_rgba(1, *colour, 0.38 * flash * pulse)
@@ -50,6 +50,11 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
 LAYER = Layer(
     name="klaxon",
     draw=draw,
-    params={"flash": TrackRef("flash"), "colour": "alert", "rate": 1.1},
+    params={
+        "flash": track("flash", "strength of the flashes and beacons"),
+        "colour": colour("colour", "alert", "the light's colour"),
+        "rate": number("rate", 1.1, "flashes per second", 0, 10, "Hz"),
+    },
     doc="Red klaxon flashes in rhythm, with two rotating beacons.",
+    order=70,
 )

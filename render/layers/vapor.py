@@ -17,7 +17,8 @@ from render.color import mix
 from render.draw import additive, radial_glow
 from render.layers.chamber import burst_point
 from render.noise import warped_noise
-from render.scene import Frame, Layer, Scene, TrackRef
+from render.params import colour, track
+from render.scene import Frame, Layer, Scene
 
 # Cells along the shorter side. The mist goes through the 1/8-resolution soft light, and
 # 72 cells looked the same as 54 there (mean difference 1/255) for twice the noise.
@@ -111,8 +112,8 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> No
     )
     cr.line_to(x + 0.15 * H, base)
     cr.close_path()
-    if frame.light is not None:  # the figure hides the light behind it, mist included
-        frame.light.cover(cr, 0.75 * alpha)
+    # the figure hides the light behind it, mist included
+    frame.cover(cr, 0.75 * alpha)
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.75 * alpha)
     cr.fill_preserve()
     additive(cr)
@@ -130,8 +131,7 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> No
     cr.scale(0.8, 1.0)
     cr.arc(0, 0, head_r, 0, 2 * math.pi)
     cr.restore()
-    if frame.light is not None:
-        frame.light.cover(cr, 0.8 * alpha)
+    frame.cover(cr, 0.8 * alpha)
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.8 * alpha)
     cr.fill()
     if turn > 0:
@@ -166,7 +166,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     colour = params["colour"]
     # Mist behind the figures silhouettes them; a thinner veil in front sets them in it.
     mist, _pixels = _mist(cr, frame, built, fog, colour) if fog > 0.005 else (None, None)
-    soft = frame.light.context(cr) if frame.light is not None else cr
+    soft = frame.soft(cr)
     if mist is not None:
         additive(soft)
         soft.set_source(mist)
@@ -177,7 +177,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             a = phantoms * (0.75 + 0.25 * flick.random())
             _figure(cr, frame, fig, a, colour)
     if mist is not None:
-        soft = frame.light.context(cr) if frame.light is not None else cr
+        soft = frame.soft(cr)
         additive(soft)
         soft.set_source(mist)
         soft.paint_with_alpha(0.3)
@@ -190,6 +190,11 @@ LAYER = Layer(
     name="vapor",
     draw=draw,
     build=build,
-    params={"fog": TrackRef("fog"), "phantoms": TrackRef("phantoms"), "colour": "glow"},
+    params={
+        "fog": track("fog", "density of the mist"),
+        "phantoms": track("phantoms", "presence of the figures in it"),
+        "colour": colour("colour", "glow", "the mist and the figures' rims"),
+    },
     doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
+    order=50,
 )

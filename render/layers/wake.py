@@ -6,26 +6,26 @@ import cairo
 
 from render.draw import additive, neon_stroke
 from render.glyphs import text_path, text_width
-from render.scene import Frame, Layer, TrackRef
+from render.params import track
+from render.scene import Frame, Layer
 from render.story import smoothstep
 
 
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
-    wake = float(params["wake"])
-    if wake <= 0.001:
+    p = float(params["wake"])  # progress through the beat
+    if p <= 0.001:
         return
     w, h = frame.scene.width, frame.scene.height
-    # Progress inside the wake beat: from escalation when it drives the story, else the track.
-    e = float(frame["escalation"])
-    p = smoothstep(0.95, 1.0, e) if e > 0.95 else wake
+    # Darkness falls within the first few hundredths of the beat.
+    dark = smoothstep(0.0, 0.02, p)
     size = 0.06 * min(w, h)
     if p < 0.4:
         # Darkness falls over everything; only 'Then-' remains.
         cr.set_operator(cairo.OPERATOR_OVER)
-        cr.set_source_rgba(0, 0, 0, min(1.0, wake * 1.5))
+        cr.set_source_rgba(0, 0, 0, dark)
         cr.paint()
-        if frame.light is not None:  # darkness falls over the light too
-            frame.light.cover(cr, min(1.0, wake * 1.5), everywhere=True)
+        # darkness falls over the light too
+        frame.cover(cr, dark, everywhere=True)
         additive(cr)
         text = "Then-"
         x = (w - text_width(text, size)) / 2
@@ -36,8 +36,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.set_operator(cairo.OPERATOR_OVER)
     cr.set_source_rgb(0.97, 0.97, 0.96)
     cr.paint()
-    if frame.light is not None:
-        frame.light.cover(cr, everywhere=True)
+    frame.cover(cr, everywhere=True)
     text = "I wake up."
     x = (w - text_width(text, size)) / 2
     text_path(cr, text, x, h / 2 - size / 2, size)
@@ -50,6 +49,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
 LAYER = Layer(
     name="wake",
     draw=draw,
-    params={"wake": TrackRef("wake")},
+    params={"wake": track("wake", "progress through the beat: 'Then-' below 0.4, white above")},
     doc="'Then-' on black, a cut to white, 'I wake up.'",
+    order=90,
 )

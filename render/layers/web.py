@@ -15,7 +15,8 @@ import numpy as np
 
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
-from render.scene import Frame, Layer, Scene, TrackRef
+from render.params import colour, number, track
+from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR as SOFT_FACTOR
 from render.softlight import SoftLight
 
@@ -273,6 +274,12 @@ LAYER = Layer(
     name="web",
     draw=draw,
     build=build,
-    params={"breaks": TrackRef("breaks"), "intensity": 1.0, "colour": "primary", "pulse": "glow"},
+    params={
+        "breaks": track("breaks", "fraction of threads snapped"),
+        "intensity": number("intensity", 1.0, "brightness of threads and pulses", 0, 4),
+        "colour": colour("colour", "primary", "the threads"),
+        "pulse": colour("pulse", "glow", "the pulses running along them"),
+    },
     doc="Neural web: threads carrying pulses that snap with sparks as breaks rises.",
+    order=20,
 )

@@ -8,19 +8,17 @@ import cairo
 
 from render.draw import additive, low_res, neon_text
 from render.glyphs import text_width
-from render.scene import Frame, Layer, TrackRef
+from render.params import colour, track
+from render.scene import Frame, Layer
 from render.story import smoothstep
 
 WHISPERS = ("You missed a step.", "It's already too late.", "Join us.")
 
 
-def which(frame: Frame) -> tuple[int, float]:
-    """The whisper heard now and how far through it we are (0..1)."""
-    e = float(frame["escalation"])
-    if 0.47 <= e <= 0.6:
-        p = (e - 0.47) / 0.13 * len(WHISPERS)
-    else:
-        p = frame.cycles(0.4)  # driven by its own track: a new whisper every 2.5 s
+def which(frame: Frame, line: float) -> tuple[int, float]:
+    """The whisper heard now and how far through it we are (0..1): from the `line`
+    parameter, or taking turns every 2.5 s when it is below 0."""
+    p = line if line >= 0 else frame.cycles(0.4)
     k = int(p) % len(WHISPERS)
     return k, p % 1.0
 
@@ -30,7 +28,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     if level <= 0.01:
         return
     w, h, u = frame.scene.width, frame.scene.height, frame.unit
-    k, p = which(frame)
+    k, p = which(frame, float(params["line"]))
     rng = frame.rng("static")
     burst = level * (smoothstep(0.0, 0.1, p) * (1 - smoothstep(0.8, 1.0, p)))
     additive(cr)
@@ -62,8 +60,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.set_operator(cairo.OPERATOR_OVER)
     box = (w / 2 - 0.7 * tw, y + size / 2 - 0.7 * tw, 1.4 * tw, 1.4 * tw)  # the shade only
     cr.rectangle(*box)
-    if frame.light is not None:
-        frame.light.cover(cr, source=shade)  # the shadow darkens the light beneath it too
+    frame.cover(cr, source=shade)  # the shadow darkens the light beneath it too
     cr.set_source(low_res(cr, shade, *box))
     cr.fill()
     cr.restore()
@@ -79,6 +76,17 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
 LAYER = Layer(
     name="whispers",
     draw=draw,
-    params={"whisper": TrackRef("whisper"), "colour": "text"},
+    params={
+        "whisper": track("whisper", "loudness of the static and the words"),
+        "line": track(
+            "line",
+            "which whisper and how far through it; below 0 they take turns",
+            "whisper_line",
+            lo=-1,
+            hi=3,
+        ),
+        "colour": colour("colour", "text", "the words"),
+    },
     doc="Static bursts and the whispers: You missed a step. It's already too late. Join us.",
+    order=60,
 )
