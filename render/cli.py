@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import os
 import shlex
 import signal
@@ -19,19 +18,14 @@ from pathlib import Path
 import click
 
 from render import __version__
+from render.api import inputs_of, refuse_overwriting_inputs
 from render.color import to_hex
-from render.errors import InputError, RenderError
+from render.errors import RenderError
 from render.palette import available_palettes
-from render.seam import frame_difference, seam_score_from
 from render.sequence import Sequence, load_sequence, one_line
 from render.units import (
-    MAX_SIDE,
     PAPER,
-    LimitError,
     SizeLimitError,
-    check_frame_count,
-    check_frame_rate,
-    check_memory,
     is_physical_size,
     parse_physical_size,
     parse_size,
@@ -99,40 +93,16 @@ def friendly(fn):
 
 
 def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> Sequence:
-    """The sequence with the command line's overrides, refused (LimitError) when it is
-    beyond a limit: checked here, before any work starts, whatever the file said.
-    `memory`: check that one frame of this size fits (not for sheets: thumbnails)."""
-    seq = load_sequence(path)
-    changes = {}
-    if size is not None:
-        if max(size) > MAX_SIDE:
-            raise LimitError(
-                f"--size: sides above {MAX_SIDE} pixels are not supported, got {size[0]}x{size[1]}"
-            )
-        changes["size"] = size
-    if fps is not None:
-        check_frame_rate(fps, "--fps")
-        changes["fps"] = float(fps)
-    if seed is not None:
-        changes["seed"] = seed
-    if loop is not None:
-        changes["loop"] = loop
-    seq = seq.replace(**changes) if changes else seq
-    check_frame_count(
-        seq.duration * seq.fps, f"{seq.duration:g} s at {seq.fps:g} fps"
-    )  # --fps may raise it past the limit the file respected
-    if memory:
-        check_memory(seq.width, seq.height, 1)
-    return seq
+    """The sequence with the command line's overrides (render.api.load)."""
+    from render.api import load
+
+    return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
 
 
 def _time(seq: Sequence, value: str | None, option: str, default: float) -> float:
-    if value is None:
-        return default
-    t = parse_time(value, seq.duration)
-    if not 0 <= t <= seq.duration:
-        raise RenderError(f"{option}: expected a time within 0..{seq.duration:g} s, got {value}")
-    return t
+    from render.api import time_of
+
+    return time_of(seq, value, option, default)
 
 
 def provenance(seq: Sequence, command: str) -> dict[str, str]:
@@ -256,116 +226,44 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 @friendly
 def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, resume, quiet):
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
-    from render.encode import check_size, format_for, open_writer
-    from render.pipeline import default_workers, render_frames
+    from render.api import animate as render_animation
 
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
-    _refuse_overwriting_inputs(out_path, _inputs_of(seq))
-    fmt = format_for(out_path)
-    check_size(fmt, *seq.size)
-    t0 = _time(seq, start, "--start", 0.0)
-    t1 = _time(seq, end, "--end", seq.duration)
-    first = seq.index_at(t0)
-    last = (
-        seq.frames
-        if end is None
-        else max(first + 1, min(seq.frames, math.ceil(t1 * seq.fps - 1e-6)))
-    )
-    if t1 <= t0:
-        raise RenderError(f"--end ({t1:g} s) must come after --start ({t0:g} s)")
-    indices = range(first, last)
-    if resume and fmt != "png":
-        raise LimitError(f"--resume: only a PNG folder output can be resumed, not {out_path}")
-    if workers is None:
-        workers = _fitting_workers(seq, default_workers())
-    check_memory(seq.width, seq.height, workers)
-    meta = provenance(seq, "animate " + " ".join(sys.argv[2:]))
-    manifest = _manifest(seq, meta, first, last) if fmt == "png" else None
-    progress = None
-    writer = None
+    bar: list[Progress] = []
+
+    def started(total: int) -> None:
+        bar.append(Progress(total, out_path.name, quiet))
+
     try:
-        with open_writer(
+        done = render_animation(
+            seq,
             out_path,
-            seq.size,
-            seq.fps,
-            metadata=meta,
+            workers=workers,
+            progress=lambda n: bar[0](n),
+            start=start,
+            end=end,
             preset=preset,
             crf=crf,
-            manifest=manifest,
-            resume_frames=len(indices) if resume else None,
-        ) as writer:
-            todo = [first + n for n in writer.todo] if resume else indices
-            progress = Progress(len(todo), f"{out_path.name}", quiet)
-            first_frame = last_frame = None
-            diffs = []
-            prev = None
-            for frame in render_frames(seq, todo, workers=workers, progress=progress):
-                writer.write(frame)
-                if seq.loop:
-                    small = frame[::4, ::4].copy()
-                    if first_frame is None:
-                        first_frame = small
-                    if prev is not None:
-                        diffs.append(frame_difference(small, prev))
-                    prev = last_frame = small
-    except KeyboardInterrupt as exc:
-        if resume and writer is not None:
-            done = writer.kept + writer.frames_written
-            raise type(exc)(
-                f"interrupted; {done} of {len(indices)} frames are in {out_path} -- run the "
-                "same command with --resume to render the rest"
-            ) from None
-        raise
-    except OSError as exc:  # writing frames failed (full disk ...): say where
-        raise RenderError(f"{out_path}: can't write output: {exc.strerror or exc}") from exc
+            resume=resume,
+            metadata=provenance(seq, "animate " + " ".join(sys.argv[2:])),
+            on_start=started,
+        )
     finally:
-        if progress is not None:
-            progress.close()
+        for b in bar:
+            b.close()
     if not quiet:
-        secs = time.perf_counter() - progress.start
-        made = len(todo)
-        kept = f", {len(indices) - made} kept from before" if made < len(indices) else ""
+        secs = time.perf_counter() - bar[0].start
+        kept = f", {done.kept} kept from before" if done.kept else ""
         click.echo(
-            f"wrote {out_path} ({made} frames{kept}, {seq.width}x{seq.height}, "
-            f"{seq.fps:g} fps) in {secs:.1f} s, {made / max(secs, 1e-9):.1f} frames/s",
+            f"wrote {out_path} ({done.frames} frames{kept}, {seq.width}x{seq.height}, "
+            f"{seq.fps:g} fps) in {secs:.1f} s, {done.frames / max(secs, 1e-9):.1f} frames/s",
             err=True,
         )
-        if seq.loop and diffs and first_frame is not None and made == len(indices):
-            seam = seam_score_from(first_frame, last_frame, diffs)
-            click.echo(f"loop seam score {seam:.2f} (1.0 is perfect)", err=True)
-
-
-def _fitting_workers(seq: Sequence, wanted: int) -> int:
-    """The default worker count, lowered to what memory holds (check_memory refuses if
-    not even one fits)."""
-    from render.units import available_memory, estimate_frame_bytes
-
-    room = available_memory()
-    if room is None:
-        return wanted
-    return max(1, min(wanted, room // estimate_frame_bytes(seq.width, seq.height)))
-
-
-def _manifest(seq: Sequence, meta: dict[str, str], first: int, last: int) -> dict:
-    """A PNG folder's manifest: its provenance record and, under "identity", everything
-    the frames' pixels depend on -- what --resume requires to be unchanged."""
-    record = json.loads(meta["comment"])
-    return {
-        "identity": {
-            "sequence_sha256": seq.source_hash,
-            "palette_sha256": record.get("PaletteSHA256", ""),
-            "seed": seq.seed,
-            "size": [seq.width, seq.height],
-            "fps": seq.fps,
-            "loop": seq.loop,
-            "start_frame": first,
-            "end_frame": last,
-            "version": __version__,
-        },
-        "frames": last - first,
-        "record": record,
-    }
+        if done.seam is not None:
+            click.echo(
+                f"loop seam score {done.seam:.2f} (1.0 is perfect; higher shows a jump)", err=True
+            )
 
 
 class StillSizeType(SizeType):
@@ -413,21 +311,23 @@ class StillSizeType(SizeType):
 def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     """Render one frame of SEQUENCE at time T to a PNG, or for print to a PDF or SVG page."""
     from render import printing
+    from render.api import still as render_still
 
     out_path = Path(out)
     printing.still_format(out_path)
     pixels = size if size is not None and len(size) == 2 else None
     seq = _load(sequence, pixels, None, seed)
-    _refuse_overwriting_inputs(out_path, _inputs_of(seq))
+    refuse_overwriting_inputs(out_path, inputs_of(seq))
     job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
-    seq = seq.replace(size=job.pixels) if job.pixels != seq.size else seq
     if job.is_print:
         warning = printing.gamut_warning(seq.palette)
         if warning:
             click.echo(warning, err=True)
-    index = seq.index_at(_time(seq, at, "--at", 0.0))
+    seq = seq.replace(size=job.pixels) if job.pixels != seq.size else seq
     meta = provenance(seq, "still " + " ".join(sys.argv[2:]))
-    printing.write_still(out_path, job, seq, index, meta)
+    job, index = render_still(
+        seq, at, out_path, size=size, paper=paper, portrait=portrait, dpi=dpi, metadata=meta
+    )
     if not quiet:
         click.echo(f"wrote {out_path} (frame {index}, {job.describe()})", err=True)
 
@@ -508,7 +408,7 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
 
     seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
-    _refuse_overwriting_inputs(out_path, _inputs_of(seq))
+    refuse_overwriting_inputs(out_path, inputs_of(seq))
     sheet_layout(seq, count, columns, thumb)  # refuses a sheet too big, before rendering
     if out_path.suffix.lower() != ".png":
         raise RenderError(f"{out_path}: contact sheets are written as .png")
@@ -625,32 +525,10 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
             f"{output}: its recorded arguments render {one_line(params['sequence'])[:200]}, "
             f"not the sequence its record names ({one_line(record.get('Sequence', ''))[:200]})"
         )
-    _refuse_overwriting_inputs(
+    refuse_overwriting_inputs(
         Path(target), [resolve(record["Sequence"]), resolve(record.get("Palette") or "")]
     )
     return cwd, args
-
-
-def _inputs_of(seq: Sequence) -> list[str]:
-    """The files a render reads: the sequence and its palette file (if it has one)."""
-    return [str(seq.source or ""), str(getattr(seq.palette, "source", "") or "")]
-
-
-def _refuse_overwriting_inputs(out: Path, inputs) -> None:
-    """RenderError (exit 2) when the output path is one of the input files: the render
-    would replace the sequence or palette it was made from."""
-    for name in inputs:
-        if not name:
-            continue
-        src = Path(name)
-        same = os.path.abspath(out) == os.path.abspath(src)
-        if not same and out.exists() and src.exists():
-            try:
-                same = out.samefile(src)
-            except OSError:
-                same = False
-        if same:
-            raise InputError(f"{out}: is the input file {name}; refusing to write over it")
 
 
 def _terminate(signum, _frame):

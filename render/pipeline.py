@@ -228,8 +228,8 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
     instruction: Ctrl-C goes to the whole process group, and the server ignores it only
     after its preload (a second of imports), so a Ctrl-C then printed its traceback. An
     ignored signal stays ignored across exec, and the workers forked from the server
-    inherit it; the parent handles Ctrl-C and stops them. Starting is one fork and exec (the
-    server is not waited for), so the parent ignores Ctrl-C only for that instant."""
+    inherit it; the parent handles Ctrl-C and stops them. Starting the server is quick (it
+    is not waited for), so the parent ignores Ctrl-C only for that instant."""
     if threading.current_thread() is not threading.main_thread():
         forkserver.ensure_running()
         return

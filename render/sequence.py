@@ -67,28 +67,24 @@ class Sequence:
     text: str = field(default="", repr=False, compare=False)
 
     def __reduce__(self):
-        # Easings are closures and tables are read-only proxies, neither picklable: a worker
-        # process rebuilds the sequence from its text, then applies the same overrides.
-        # Everything a caller may have replaced travels as plain data; only the tracks come
-        # from the text.
+        # Tables are read-only proxies and easings closures, neither picklable: a worker
+        # process gets every field as plain data (keyframes pickle by their easing's name,
+        # see render.tracks), so a sequence built in code, with no TOML behind it, travels
+        # as well as a loaded one. The layers and effects it draws travel with it too, so
+        # a worker knows a layer a script registered (built-ins and plugins pickle as
+        # references to their modules).
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["tracks"] = dict(self.tracks)
+        fields["camera"] = dict(self.camera)
+        for key in ("layers", "effects"):
+            fields[key] = [(e.type, dict(e.params), e.enabled) for e in fields[key]]
         pal = self.palette
-        overrides = {
-            "size": self.size,
-            "fps": self.fps,
-            "seed": self.seed,
-            "loop": self.loop,
-            "duration": self.duration,
-            "title": self.title,
-            "layers": [(e.type, dict(e.params), e.enabled) for e in self.layers],
-            "effects": [(e.type, dict(e.params), e.enabled) for e in self.effects],
-            "palette": (pal.name, dict(pal.colors), pal.description, pal.print_safe, pal.source),
-            "camera": dict(self.camera),
-            # The layers and effects it draws travel with it, so a worker process knows a
-            # layer a script registered (built-ins and plugins pickle as references).
-            "registered": [self.layer(e.type) for e in self.layers]
-            + [self.effect(e.type) for e in self.effects],
-        }
-        return (_rebuild, (self.text, self.source, overrides))
+        fields["palette"] = (
+            pal.name, dict(pal.colors), pal.description, pal.print_safe, pal.source
+        )
+        registered = [self.layer(e.type) for e in self.layers]
+        registered += [self.effect(e.type) for e in self.effects]
+        return (_rebuild, (fields, registered))
 
     @property
     def frames(self) -> int:
@@ -111,6 +107,29 @@ class Sequence:
 
     def replace(self, **changes: Any) -> Sequence:
         return dataclasses.replace(self, **changes)
+
+    def renderer(self):
+        """This sequence's `render.frame.Renderer` (made once: it keeps each layer's
+        structure between frames)."""
+        r = self.__dict__.get("_renderer")
+        if r is None:
+            from render.frame import Renderer
+
+            r = Renderer(self)
+            object.__setattr__(self, "_renderer", r)
+        return r
+
+    def frame(self, index: int):
+        """Frame `index` as an (H, W, 3) uint8 RGB array: the pixels `render still` writes."""
+        from render.api import frame
+
+        return frame(self, index)
+
+    def frame_at(self, t: float | str):
+        """The frame shown at `t`: seconds, "12.5s", "800ms", "50%" or "120f"."""
+        from render.api import time_of
+
+        return self.frame(self.index_at(time_of(self, t, "t")))
 
     def layer(self, name: str):
         """The registered layer `name` (a `render.scene.Layer`)."""
@@ -136,23 +155,24 @@ class Sequence:
 # --------------------------------------------------------------------------- loading
 
 
-def _rebuild(text: str, source: Path | None, overrides: dict[str, Any]) -> Sequence:
+def _rebuild(fields: dict[str, Any], registered: list) -> Sequence:
     from render.registry import load_plugins, register
 
-    changes = dict(overrides)
     load_plugins()
-    register(*changes.pop("registered"), replace=True)
+    register(*registered, replace=True)
+    fields = dict(fields)
     for key in ("layers", "effects"):
-        changes[key] = tuple(
+        fields[key] = tuple(
             ElementSpec(kind, MappingProxyType(params), enabled)
-            for kind, params, enabled in changes[key]
+            for kind, params, enabled in fields[key]
         )
-    name, colors, description, print_safe, pal_source = changes["palette"]
-    changes["palette"] = Palette(name, colors, description, print_safe, pal_source)
-    return parse_sequence(text, source=source).replace(**changes)
+    fields["palette"] = Palette(*fields["palette"])
+    fields["tracks"] = MappingProxyType(fields["tracks"])
+    fields["camera"] = MappingProxyType(fields["camera"])
+    return Sequence(**fields)
 
 
-def load_sequence(path: str | Path) -> Sequence:
+def load_sequence(path: str | Path, palette: str | None = None) -> Sequence:
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -166,12 +186,16 @@ def load_sequence(path: str | Path) -> Sequence:
         raise _one_line_error(ConfigError(path, "", f"cannot read: {exc.strerror}")) from None
     except ValueError:  # a NUL in the path
         raise _one_line_error(ConfigError(path, "", "not a valid file name")) from None
-    return parse_sequence(data, source=path)
+    return parse_sequence(data, source=path, palette=palette)
 
 
-def parse_sequence(data: bytes | str, source: Path | None = None) -> Sequence:
+def parse_sequence(
+    data: bytes | str, source: Path | None = None, palette: str | Palette | None = None
+) -> Sequence:
+    """A sequence from TOML text; `palette` (a name, as the header would give it, or a
+    `Palette`) replaces the header's, roles in keyframes included."""
     try:
-        return _parse(data, source)
+        return _parse(data, source, palette)
     except ConfigError as exc:
         clean = _one_line_error(exc)
         if clean is exc:
@@ -190,7 +214,9 @@ def _one_line_error(exc: ConfigError) -> ConfigError:
     return exc if str(clean) == str(exc) else clean
 
 
-def _parse(data: bytes | str, source: Path | None) -> Sequence:
+def _parse(
+    data: bytes | str, source: Path | None, palette: str | Palette | None = None
+) -> Sequence:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
         text = raw.decode("utf-8")
@@ -212,7 +238,7 @@ def _parse(data: bytes | str, source: Path | None) -> Sequence:
     except ValueError as exc:  # an integer with more digits than Python will convert
         what = "a number with too many digits" if "digits" in str(exc) else str(exc)
         raise ConfigError(source, "", f"not valid TOML: {what}") from None
-    return _Loader(doc, text, source, hashlib.sha256(raw).hexdigest()).build()
+    return _Loader(doc, text, source, hashlib.sha256(raw).hexdigest(), palette).build()
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
@@ -252,8 +278,16 @@ _PATH_PART = re.compile(r"\[(\d+)\]|\.?(\"(?:[^\"\\]|\\.)*\"|[^.\[\]]+)")
 
 
 class _Loader:
-    def __init__(self, doc: dict, text: str, source: Path | None, digest: str) -> None:
+    def __init__(
+        self,
+        doc: dict,
+        text: str,
+        source: Path | None,
+        digest: str,
+        palette: str | Palette | None = None,
+    ) -> None:
         self.doc = doc
+        self.palette_override = palette
         self.text = text
         # Lines as TOML counts them: only "\n" ends a line (str.splitlines also splits on
         # form feeds, U+2028 and friends, which would put every later line number off).
@@ -440,7 +474,11 @@ class _Loader:
             raise self.fail("sequence.loop", f"expected true or false, got {show(loop)}")
         pal_name = self.string(head.get("palette", "neon"), "sequence.palette")
         near = self.source.parent if self.source else None
-        palette = self.palette(pal_name, near)
+        override = self.palette_override
+        if isinstance(override, Palette):
+            palette = override
+        else:
+            palette = self.palette(override if override is not None else pal_name, near)
 
         tracks = self.tracks(doc.get("tracks", {}), duration, palette)
         from render.camera import CAMERA

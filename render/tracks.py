@@ -26,6 +26,16 @@ class Keyframe:
     ease_name: str = "linear"
     line: int | None = None
 
+    def __reduce__(self):
+        # An easing is a closure: it travels (to worker processes) as its name.
+        return (_keyframe, (self.time, self.value, self.ease_name, self.line))
+
+
+def _keyframe(time: float, value: Value, ease_name: str, line: int | None) -> Keyframe:
+    from render.easing import parse_easing
+
+    return Keyframe(time, value, parse_easing(ease_name), ease_name, line)
+
 
 @dataclass(frozen=True)
 class Track:

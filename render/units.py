@@ -46,7 +46,7 @@ _PHYSICAL = re.compile(
 )
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
-_TIME = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*(%|s|ms)?\s*$")
+_TIME = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*(%|s|ms|f)?\s*$")
 
 
 def parse_size(value: object) -> tuple[int, int]:
@@ -86,8 +86,9 @@ class SizeLimitError(ValueError):
         self.size = size
 
 
-def parse_time(value: object, duration: float | None) -> float:
-    """Seconds (number, '12.5', '12.5s', '800ms') or a percentage of duration ('40%')."""
+def parse_time(value: object, duration: float | None, fps: float | None = None) -> float:
+    """Seconds (number, '12.5', '12.5s', '800ms'), a percentage of duration ('40%') or,
+    given `fps`, frames ('120f')."""
     if isinstance(value, bool):
         raise ValueError(f'expected seconds or a percentage like "40%", got {value!r}')
     if isinstance(value, int | float):
@@ -105,6 +106,10 @@ def parse_time(value: object, duration: float | None) -> float:
                 return number / 100.0 * duration
             if unit == "ms":
                 return number / 1000.0
+            if unit == "f":
+                if fps is None:
+                    raise ValueError("frames (\"120f\") need a known frame rate")
+                return number / fps
             return number
     raise ValueError(f'expected seconds or a percentage like "40%", got {value!r}')
 

@@ -1,0 +1,295 @@
+"""The library API: what scripts and notebooks call, and what the CLI calls.
+
+    import render
+    seq = render.load("sequences/dream.toml", size=(960, 540))
+    pixels = seq.frame_at("50%")            # (540, 960, 3) uint8, as `render still` draws it
+    render.animate(seq, "out/dream.mp4", workers=2, progress=print)
+    render.still(seq, "85%", "out/split.png")
+
+Every check the CLI makes (limits, outputs that would replace an input, sizes a format
+cannot take) is made here, so a script gets the same one-line errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from render.errors import InputError, RenderError
+from render.sequence import Sequence, load_sequence
+from render.units import (
+    MAX_SIDE,
+    LimitError,
+    check_frame_count,
+    check_frame_rate,
+    check_memory,
+    parse_time,
+)
+
+Progress = Callable[[int], None]
+
+
+def load(
+    path: str | Path,
+    *,
+    size: tuple[int, int] | None = None,
+    fps: float | None = None,
+    seed: int | None = None,
+    loop: bool | None = None,
+    palette: str | None = None,
+    memory: bool = True,
+) -> Sequence:
+    """The sequence at `path`, with overrides; refused (LimitError) beyond a limit.
+    `palette` names a palette as the header would (searched beside the sequence first)."""
+    seq = load_sequence(path, palette=palette)
+    changes: dict[str, Any] = {}
+    if size is not None:
+        w, h = size
+        if max(w, h) > MAX_SIDE:
+            raise LimitError(
+                f"--size: sides above {MAX_SIDE} pixels are not supported, got {w}x{h}"
+            )
+        changes["size"] = (int(w), int(h))
+    if fps is not None:
+        check_frame_rate(fps, "--fps")
+        changes["fps"] = float(fps)
+    if seed is not None:
+        changes["seed"] = int(seed)
+    if loop is not None:
+        changes["loop"] = bool(loop)
+    seq = seq.replace(**changes) if changes else seq
+    # --fps may raise the frame count past the limit the file respected
+    check_frame_count(seq.duration * seq.fps, f"{seq.duration:g} s at {seq.fps:g} fps")
+    if memory:
+        check_memory(seq.width, seq.height, 1)
+    return seq
+
+
+def time_of(seq: Sequence, value: object, option: str = "time", default: float = 0.0) -> float:
+    """Seconds from 12.5, "12.5s", "800ms", "40%" or "120f" (frames), within the sequence."""
+    if value is None:
+        return default
+    try:
+        t = parse_time(value, seq.duration, seq.fps)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+    if not 0 <= t <= seq.duration:
+        raise InputError(f"{option}: expected a time within 0..{seq.duration:g} s, got {value}")
+    return t
+
+
+def frame_range(seq: Sequence, start: object = None, end: object = None) -> range:
+    """The frame indices from `start` to `end` (times as `time_of` reads them)."""
+    t0 = time_of(seq, start, "--start", 0.0)
+    t1 = time_of(seq, end, "--end", seq.duration)
+    if t1 <= t0:
+        raise InputError(f"--end ({t1:g} s) must come after --start ({t0:g} s)")
+    first = seq.index_at(t0)
+    last = (
+        seq.frames
+        if end is None
+        else max(first + 1, min(seq.frames, math.ceil(t1 * seq.fps - 1e-6)))
+    )
+    return range(first, last)
+
+
+def inputs_of(seq: Sequence) -> list[str]:
+    """The files a render reads: the sequence and its palette file (if it has one)."""
+    return [str(seq.source or ""), str(getattr(seq.palette, "source", "") or "")]
+
+
+def refuse_overwriting_inputs(out: Path, inputs: list[str]) -> None:
+    """InputError when the output path is one of `inputs` (the sequence and its palette
+    file, `inputs_of`): the render would replace what it was made from."""
+    for name in inputs:
+        if not name:
+            continue
+        src = Path(name)
+        same = os.path.abspath(out) == os.path.abspath(src)
+        if not same and out.exists() and src.exists():
+            try:
+                same = out.samefile(src)
+            except OSError:
+                same = False
+        if same:
+            raise InputError(f"{out}: is the input file {name}; refusing to write over it")
+
+
+def manifest(seq: Sequence, meta: dict[str, str], first: int, last: int) -> dict:
+    """A PNG folder's manifest: its provenance record and, under "identity", everything
+    the frames' pixels depend on -- what a resumed render requires to be unchanged."""
+    from render import __version__
+
+    record = json.loads(meta["comment"])
+    return {
+        "identity": {
+            "sequence_sha256": seq.source_hash,
+            "palette_sha256": record.get("PaletteSHA256", ""),
+            "seed": seq.seed,
+            "size": [seq.width, seq.height],
+            "fps": seq.fps,
+            "loop": seq.loop,
+            "start_frame": first,
+            "end_frame": last,
+            "version": __version__,
+        },
+        "frames": last - first,
+        "record": record,
+    }
+
+
+def fitting_workers(seq: Sequence, wanted: int | None = None) -> int:
+    """The worker count to use: `wanted`, or as many as cores, lowered to what memory
+    holds (check_memory refuses if not even one fits)."""
+    from render.pipeline import default_workers
+    from render.units import available_memory, estimate_frame_bytes
+
+    if wanted is None:
+        wanted = default_workers()
+        room = available_memory()
+        if room is not None:
+            wanted = max(1, min(wanted, room // estimate_frame_bytes(seq.width, seq.height)))
+    check_memory(seq.width, seq.height, wanted)
+    return wanted
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What `animate` wrote: the path, frames rendered now and kept from before, and for
+    a whole loop the seam score (1.0 = the wrap is like any other step; higher is worse)."""
+
+    path: Path
+    frames: int
+    kept: int
+    seam: float | None
+
+
+def animate(
+    seq: Sequence,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    start: object = None,
+    end: object = None,
+    preset: str = "medium",
+    crf: int = 18,
+    resume: bool = False,
+    metadata: dict[str, str] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Rendered:
+    """Render `seq` to `out`: MP4, GIF or a PNG folder, as the suffix says (what the CLI
+    writes). `progress(n)` is called as frames finish; `on_start(total)` once the number
+    of frames to render is known. The output appears whole or not at all."""
+    from render.encode import check_size, format_for, open_writer
+    from render.pipeline import render_frames
+    from render.provenance import make_record, metadata_for
+    from render.seam import frame_difference, seam_score_from
+
+    out_path = Path(out)
+    refuse_overwriting_inputs(out_path, inputs_of(seq))
+    fmt = format_for(out_path)
+    check_size(fmt, *seq.size)
+    indices = frame_range(seq, start, end)
+    if resume and fmt != "png":
+        raise LimitError(f"--resume: only a PNG folder output can be resumed, not {out_path}")
+    workers = fitting_workers(seq, workers)
+    args = ["animate", str(seq.source or ""), "-o", str(out_path)]
+    meta = metadata or metadata_for(make_record(seq, args))
+    first, last = indices.start, indices.stop
+    writer = None
+    first_frame = last_frame = prev = None
+    diffs: list[float] = []
+    try:
+        with open_writer(
+            out_path,
+            seq.size,
+            seq.fps,
+            metadata=meta,
+            preset=preset,
+            crf=crf,
+            manifest=manifest(seq, meta, first, last) if fmt == "png" else None,
+            resume_frames=len(indices) if resume else None,
+        ) as writer:
+            todo = [first + n for n in writer.todo] if resume else list(indices)
+            if on_start is not None:
+                on_start(len(todo))
+            for frame in render_frames(seq, todo, workers=workers, progress=progress):
+                writer.write(frame)
+                if seq.loop:
+                    small = frame[::4, ::4].copy()
+                    if first_frame is None:
+                        first_frame = small
+                    if prev is not None:
+                        diffs.append(frame_difference(small, prev))
+                    prev = last_frame = small
+    except KeyboardInterrupt as exc:
+        if resume and writer is not None:
+            done = writer.kept + writer.frames_written
+            raise type(exc)(
+                f"interrupted; {done} of {len(indices)} frames are in {out_path} -- run the "
+                "same command with --resume to render the rest"
+            ) from None
+        raise
+    except OSError as exc:  # writing frames failed (full disk ...): say where
+        raise RenderError(f"{out_path}: can't write output: {exc.strerror or exc}") from exc
+    whole_loop = seq.loop and len(todo) == seq.frames and bool(diffs)
+    seam = seam_score_from(first_frame, last_frame, diffs) if whole_loop else None
+    return Rendered(out_path, len(todo), len(indices) - len(todo), seam)
+
+
+def still(
+    seq: Sequence,
+    t: object,
+    out: str | Path,
+    *,
+    size: tuple | None = None,
+    paper: str | None = None,
+    portrait: bool = False,
+    dpi: float | None = None,
+    metadata: dict[str, str] | None = None,
+):
+    """Render the frame at time `t` (seconds, "50%", "120f") to a PNG, or for print to a
+    PDF or SVG page (`paper`, `dpi`, or a physical `size` such as (30, 20, "cm")).
+    Returns the print plan (`render.printing.PrintJob`)."""
+    from render import printing
+    from render.provenance import make_record, metadata_for
+
+    out_path = Path(out)
+    printing.still_format(out_path)
+    refuse_overwriting_inputs(out_path, inputs_of(seq))
+    job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
+    seq = seq.replace(size=job.pixels) if job.pixels != seq.size else seq
+    index = seq.index_at(time_of(seq, t, "--at", 0.0))
+    args = ["still", str(seq.source or ""), "--at", str(t), "-o", str(out_path)]
+    meta = metadata or metadata_for(make_record(seq, args))
+    printing.write_still(out_path, job, seq, index, meta)
+    return job, index
+
+
+def frame(seq: Sequence, index: int) -> np.ndarray:
+    """Frame `index` as an (H, W, 3) uint8 RGB array: the pixels `render still` writes."""
+    if not 0 <= index < seq.frames:
+        raise InputError(f"frame {index}: expected 0..{seq.frames - 1}")
+    return seq.renderer().render(index)
+
+
+__all__ = [
+    "Rendered",
+    "animate",
+    "fitting_workers",
+    "frame",
+    "frame_range",
+    "load",
+    "manifest",
+    "refuse_overwriting_inputs",
+    "still",
+    "time_of",
+]
