@@ -18,7 +18,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     w, h = frame.scene.width, frame.scene.height
     colour = params["colour"]
     # A hard attack and a slow decay each cycle: the shriek of an alarm, not a sine.
-    phase = frame.cycles(params["rate"]) % 1.0
+    # Half a cycle in, so that a loop wraps in a decay and not on the attack of a flash.
+    phase = (frame.cycles(params["rate"]) + 0.5) % 1.0
     pulse = math.exp(-phase * 5.0)
     additive(cr)
     cr = frame.soft(cr)  # all of it is soft light: draw it at low resolution
