@@ -29,6 +29,7 @@ def _readme_example() -> str:
     return m.group(1)
 
 
+@pytest.mark.slow
 def test_the_readme_example_runs_with_two_workers(tmp_path):
     script = tmp_path / "example.py"
     script.write_text(_readme_example(), encoding="utf-8")
@@ -121,6 +122,7 @@ def _code_built() -> Sequence:
     )
 
 
+@pytest.mark.slow
 def test_a_sequence_built_in_code_renders_the_same_with_two_workers(tmp_path):
     seq = _code_built()
     calls = []
@@ -199,6 +201,7 @@ def plugin_site(tmp_path_factory):
     return site
 
 
+@pytest.mark.slow
 def test_an_installed_plugin_renders_with_two_workers_and_is_validated(tmp_path, plugin_site):
     seq = tmp_path / "s.toml"
     seq.write_text(
@@ -243,6 +246,7 @@ def test_an_installed_plugin_renders_with_two_workers_and_is_validated(tmp_path,
     assert "### `stripe`" in docs.stdout.decode() and "### `invert`" in docs.stdout.decode()
 
 
+@pytest.mark.slow
 def test_a_layer_registered_in_a_script_works_with_two_workers(tmp_path):
     script = tmp_path / "script.py"
     script.write_text(

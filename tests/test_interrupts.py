@@ -33,7 +33,10 @@ SHM = Path("/dev/shm")
 PREVIOUS = b"previous output, must survive\n"
 HANG_SECONDS = 120
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc"),
+    pytest.mark.slow,  # real processes, signals and ffmpeg
+]
 
 
 # --------------------------------------------------------------------------- process helpers
