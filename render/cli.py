@@ -425,7 +425,11 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
 @cli.command()
 @friendly
 def palettes():
-    """List the palettes with colour swatches."""
+    """List the palettes with colour swatches, where each was found and, for GIMP
+    palettes, how their colours became roles. Search order: palettes/ here and in the
+    parent folder, the user's folder, the built-in palettes."""
+    from render.palette import origin
+
     for pal in available_palettes(Path.cwd()):
         swatches = ""
         if sys.stdout.isatty():
@@ -435,6 +439,9 @@ def palettes():
         note = " (print-safe)" if pal.print_safe else ""
         click.echo(f"{pal.name:<10} {swatches} {pal.description}{note}")
         click.echo(f"{'':<10} {roles}")
+        click.echo(f"{'':<10} {origin(pal.source)}: {pal.source}")
+        for role, how in pal.mapping.items():
+            click.echo(f"{'':<10}   {role}: {how}")
 
 
 @cli.command()

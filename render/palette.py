@@ -24,11 +24,13 @@ Bare palette names are looked up as ``NAME.toml`` then ``NAME.gpl`` in
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,26 @@ HOT_FROM_GLOW = 0.7
 
 SUFFIXES: tuple[str, ...] = (".toml", ".gpl")
 TOP_LEVEL_KEYS: tuple[str, ...] = ("name", "description", "print_safe", "colors")
-PROJECT_PALETTES = Path(__file__).resolve().parents[1] / "palettes"
+# The palettes that ship inside the package (the repository's palettes/ links here), so
+# an installed renderer finds "neon" from any folder.
+BUILTIN_PALETTES = Path(str(resources.files("render") / "palettes"))
+PROJECT_PALETTES = BUILTIN_PALETTES  # the name older code and tests use
+
+
+def user_palettes() -> Path:
+    """The user's palette folder: $XDG_CONFIG_HOME/render/palettes (~/.config/...)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "render" / "palettes"
+
+
+def origin(path: str | Path, near: Path | None = None) -> str:
+    """Where a palette file was found, in the words of the search order."""
+    p = Path(path).resolve()
+    if p.parent == BUILTIN_PALETTES.resolve():
+        return "built in"
+    if p.parent == user_palettes().resolve():
+        return "user"
+    return "beside the sequence" if near is not None else "this folder"
 
 _NEEDS = f"a palette needs {', '.join(REQUIRED_ROLES)} (hot is optional)"
 _TOML_POS_RE = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)\s*$")
@@ -65,6 +86,8 @@ class Palette:
     description: str = ""
     print_safe: bool = False
     source: str = field(default="", compare=False)
+    # How a GIMP palette's colours became roles: role -> "named, line 4" and the like.
+    mapping: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         given = dict(self.colors)
@@ -285,8 +308,9 @@ def _parse_gpl(path: Path, text: str) -> Palette:
         )
 
     colors: dict[str, RGB] = {}
+    mapping: dict[str, str] = {}
     named_at: dict[str, int] = {}
-    unnamed: list[RGB] = []
+    unnamed: list[tuple[int, RGB]] = []
     for number, rgb, label in entries:
         role = label.lower()
         if role in ROLES:
@@ -299,16 +323,20 @@ def _parse_gpl(path: Path, text: str) -> Palette:
                 )
             named_at[role] = number
             colors[role] = rgb
+            mapping[role] = f"named, line {number}"
         else:
-            unnamed.append(rgb)
+            unnamed.append((number, rgb))
 
     if "background" not in colors and unnamed:
-        darkest = min(range(len(unnamed)), key=lambda i: luminance(unnamed[i]))
-        colors["background"] = unnamed.pop(darkest)
+        darkest = min(range(len(unnamed)), key=lambda i: luminance(unnamed[i][1]))
+        number, colors["background"] = unnamed.pop(darkest)
+        mapping["background"] = f"the darkest unnamed colour, line {number}"
     missing = [r for r in ORDERED_ROLES if r not in colors]
     if missing and unnamed:
         for i, role in enumerate(missing):
-            colors[role] = unnamed[i % len(unnamed)]
+            number, colors[role] = unnamed[i % len(unnamed)]
+            again = " (reused: fewer colours than roles)" if i >= len(unnamed) else ""
+            mapping[role] = f"unnamed colour in file order, line {number}{again}"
     for role in REQUIRED_ROLES:
         if role not in colors:
             raise ConfigError(
@@ -322,6 +350,7 @@ def _parse_gpl(path: Path, text: str) -> Palette:
         description=notes[0] if notes else "",
         print_safe=False,
         source=str(path),
+        mapping=mapping,
     )
 
 
@@ -329,12 +358,14 @@ def _parse_gpl(path: Path, text: str) -> Palette:
 
 
 def palette_search_dirs(near: Path | None = None) -> list[Path]:
-    """Directories searched for bare palette names, nearest first; existing ones only."""
+    """Directories searched for bare palette names, nearest first; existing ones only:
+    palettes/ beside the sequence (or `near`) and beside its folder, the user's folder
+    (`user_palettes`), then the built-in palettes."""
     candidates: list[Path] = []
     if near is not None:
         near = Path(near)
         candidates += [near / "palettes", near.parent / "palettes"]
-    candidates.append(PROJECT_PALETTES)
+    candidates += [user_palettes(), BUILTIN_PALETTES]
     result: list[Path] = []
     seen: set[Path] = set()
     for directory in candidates:

@@ -302,3 +302,51 @@ def test_available_palettes_skips_broken(tmp_path: Path) -> None:
     assert "zeta" in names and "neon" in names
     assert "broken" not in names and "badgimp" not in names
     assert names == sorted(names)
+
+
+def test_search_order_beside_the_sequence_then_user_then_built_in(tmp_path, monkeypatch):
+    from render.palette import BUILTIN_PALETTES, find_palette, user_palettes
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    user = user_palettes()
+    user.mkdir(parents=True)
+    neon = (BUILTIN_PALETTES / "neon.toml").read_text()
+    (user / "neon.toml").write_text(neon.replace("Electric", "User's electric"))
+    mine = neon.replace('name = "neon"', 'name = "mine"')
+    (user / "mine.toml").write_text(mine.replace("Electric", "Mine"))
+    project = tmp_path / "project"
+    (project / "palettes").mkdir(parents=True)
+    (project / "palettes" / "mine.toml").write_text(mine.replace("Electric", "Beside"))
+    assert find_palette("neon", project).description.startswith("User's")  # user over built-in
+    assert find_palette("mine", project).description.startswith("Beside")  # beside over user
+    assert find_palette("amber", project).source == str(BUILTIN_PALETTES / "amber.toml")
+    monkeypatch.chdir(project)
+    from click.testing import CliRunner
+
+    from render.cli import cli
+
+    out = CliRunner().invoke(cli, ["palettes"]).output
+    assert f"user: {user / 'neon.toml'}" in out
+    assert f"built in: {BUILTIN_PALETTES / 'amber.toml'}" in out
+    assert "this folder: " in out and "synthwave" in out
+    # a GIMP palette says how its colours became roles
+    assert "background: the darkest unnamed colour, line" in out or "background: named" in out
+
+
+def test_an_installed_renderer_finds_the_built_in_palettes_from_any_folder(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from render.palette import find_palette; print(find_palette('neon').source)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("render/palettes/neon.toml")
