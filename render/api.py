@@ -191,7 +191,7 @@ def animate(
     from render.encode import check_size, format_for, open_writer
     from render.pipeline import render_frames
     from render.provenance import make_record, metadata_for
-    from render.seam import frame_difference, seam_score_from
+    from render.seam import frame_difference, seam_score_from, thumbnail
 
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
@@ -224,7 +224,7 @@ def animate(
             for frame in render_frames(seq, todo, workers=workers, progress=progress):
                 writer.write(frame)
                 if seq.loop:
-                    small = frame[::4, ::4].copy()
+                    small = thumbnail(frame)
                     if first_frame is None:
                         first_frame = small
                     if prev is not None:

@@ -36,6 +36,7 @@ from typing import Any
 
 from render.color import RGB, lighten_to_white, luminance, parse_color
 from render.errors import ConfigError, did_you_mean
+from render.tomlfile import Locator
 
 ROLES: tuple[str, ...] = ("background", "primary", "secondary", "alert", "glow", "text", "hot")
 REQUIRED_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "hot")
@@ -149,30 +150,13 @@ def _read_text(path: Path) -> str:
 
 
 def _key_line(text: str, table: str, key: str) -> int | None:
-    """Best-effort line number of ``key`` inside ``[table]`` ('' = top level)."""
-    current = ""
-    key_re = re.compile(rf"""\s*(?:"{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*=""")
-    dotted_re = re.compile(rf"\s*{re.escape(table)}\s*\.\s*{re.escape(key)}\s*=") if table else None
-    header_re = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]")
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = header_re.match(line)
-        if header:
-            current = header.group(1).strip().strip("\"'")
-            continue
-        if current == table and key_re.match(line):
-            return number
-        if current == "" and dotted_re is not None and dotted_re.match(line):
-            return number
-    return None
+    """Line of ``key`` inside ``[table]`` ('' = top level), counted as TOML counts lines."""
+    return Locator(text).line_of(f"{table}.{key}" if table else key)
 
 
 def _table_line(text: str, table: str) -> int | None:
-    """Line number of the ``[table]`` header, or of ``table = {...}``, if there is one."""
-    header_re = re.compile(rf"""\s*\[\s*["']?{re.escape(table)}["']?\s*\]""")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if header_re.match(line):
-            return number
-    return _key_line(text, "", table)
+    """Line of the ``[table]`` header, or of ``table = {...}``, if there is one."""
+    return Locator(text).line_of(table)
 
 
 def _parse_toml(path: Path, text: str) -> Palette:

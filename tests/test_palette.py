@@ -350,3 +350,16 @@ def test_an_installed_renderer_finds_the_built_in_palettes_from_any_folder(tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("render/palettes/neon.toml")
+
+
+def test_palette_line_numbers_count_lines_as_toml_does(tmp_path):
+    # A U+2028 inside a string is not a line break in TOML (str.splitlines thinks it is).
+    path = tmp_path / "p.toml"
+    path.write_text(
+        'name = "p"\ndescription = "a\u2028b"\n[colors]\nbackground = "#000000"\n'
+        'primary = "#ff0000"\nsecondary = "#00ff00"\nalert = "nope"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_palette(path)
+    assert info.value.line == 7, str(info.value)
