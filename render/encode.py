@@ -16,7 +16,6 @@ pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control t
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import json
 import math
@@ -27,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -37,6 +35,28 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from render.atomic import (
+    hold as _hold,
+)
+from render.atomic import (
+    is_abandoned as _is_abandoned,
+)
+from render.atomic import (
+    make_parents,
+    remove_made,
+)
+from render.atomic import (
+    release_gone as _release_gone,
+)
+from render.atomic import (
+    remove as _remove,
+)
+from render.atomic import (
+    signals_deferred as _signals_deferred,
+)
+from render.atomic import (
+    temp_sibling as _temp_sibling,
+)
 from render.errors import RenderError
 
 FORMATS = ("mp4", "gif", "webm", "png")
@@ -163,135 +183,6 @@ def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     return out
 
 
-# --------------------------------------------------------------------------- temp names
-
-
-# Every temporary we create is held under an exclusive flock (on our own file descriptor)
-# until it is removed or renamed into place. The kernel drops the lock when the process
-# dies, however it dies (kill -9 included), so a temporary nobody holds a lock on was
-# provably abandoned, and the next render of the same output removes it.
-_HELD: dict[Path, int] = {}
-
-
-def _hold(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise
-    _HELD[path] = fd
-
-
-def _release_gone() -> None:
-    """Drop the locks of our temporaries that are gone from their names (renamed into place
-    or removed), so a long-lived process doesn't collect descriptors."""
-    for path in [p for p in _HELD if not os.path.lexists(p)]:
-        os.close(_HELD.pop(path))
-
-
-def _is_abandoned(path: Path) -> bool:
-    """Whether `path` (one of our temporaries) is held by no living render."""
-    if path in _HELD:
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False  # a living render holds it
-    finally:
-        os.close(fd)
-    return True
-
-
-def sweep_abandoned(path: Path) -> list[Path]:
-    """Remove the temporaries beside `path` that a killed render of the same output left
-    (``.NAME.<8 hex>.part*``, held by nobody); returns what was removed. ``.old`` folders
-    of an interrupted swap are never touched: they may hold the only copy of old frames."""
-    stem_re = re.compile(
-        rf"\.(?:{re.escape(path.stem)}|{re.escape(path.name)})\.[0-9a-f]{{8}}\.part(?:\.\w+)?"
-    )
-    removed = []
-    try:
-        siblings = list(path.parent.iterdir())
-    except OSError:
-        return removed
-    for sibling in siblings:
-        if stem_re.fullmatch(sibling.name) and _is_abandoned(sibling):
-            _remove(sibling)
-            removed.append(sibling)
-    return removed
-
-
-def _temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = False) -> Path:
-    """Create a new hidden file/dir beside *path*: ``.dream.<random>.part.mp4``, held
-    (see _HELD) until it is removed or renamed into place.
-
-    Created with O_EXCL (or mkdir) so two renders can't collide, and with the normal
-    0o666/0o777 mode so the umask applies -- mkstemp's 0o600 would survive the rename and
-    leave a video nobody else can read. Abandoned temporaries of the same output (a render
-    killed outright) are removed first.
-    """
-    _release_gone()
-    sweep_abandoned(path)
-    stem = path.stem if not make_dir else path.name
-    for _ in range(100):
-        candidate = path.with_name(f".{stem}.{secrets.token_hex(4)}.{tag}{suffix}")
-        try:
-            if make_dir:
-                os.mkdir(candidate, 0o777)
-            else:
-                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        _hold(candidate)
-        return candidate
-    raise RenderError(f"{path}: could not create a temporary file beside it")
-
-
-def _remove(path: Path | None) -> None:
-    """Best-effort cleanup; never raises, so it can't mask the exception being handled."""
-    if path is None:
-        return
-    try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
-    fd = _HELD.pop(path, None)
-    if fd is not None:
-        os.close(fd)
-
-
-def make_parents(path: Path) -> list[Path]:
-    """Create the missing folders above `path`; returns the ones made, deepest first, for
-    :func:`remove_made` to take away again when the render fails."""
-    made = []
-    folder = path.parent
-    while not folder.exists():
-        made.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return made
-
-
-def remove_made(folders: list[Path]) -> None:
-    """Remove folders made by :func:`make_parents`, deepest first, while they are empty
-    (something else may have been put there meanwhile); never raises."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-
-
 def _die_with_parent() -> None:
     """In a child before exec: be killed when the render that started us dies, even by
     kill -9 (Linux's PR_SET_PDEATHSIG), so no ffmpeg is left running unattended."""
@@ -315,6 +206,9 @@ def _ffmpeg_exe() -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except Exception as exc:  # ImportError, or RuntimeError when no binary is found
         raise RenderError(f"ffmpeg is not available: {exc}") from exc
+
+
+ffmpeg_exe = _ffmpeg_exe  # public: provenance reports the encoder's version
 
 
 @functools.cache
@@ -925,31 +819,6 @@ def open_writer(
             if not path.exists():
                 remove_made(made)
         raise
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM while cleaning up, so a second Ctrl-C can't strand temporaries;
-    a signal that arrived meanwhile goes to its handler (which may raise) when the block
-    ends. Python handlers run in the main thread only, so elsewhere this does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    old = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        old[sig] = signal.signal(sig, lambda signum, _frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        if caught:
-            handler = old[caught[0]]
-            if callable(handler):
-                handler(caught[0], None)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(caught[0])
 
 
 # --------------------------------------------------------------------------- GIF comments

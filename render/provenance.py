@@ -158,7 +158,7 @@ def _unescape_ffmetadata(value: str) -> str:
 
 
 def _read_video(path: Path) -> dict[str, str] | None:
-    from render.encode import _ffmpeg_exe
+    from render.encode import ffmpeg_exe as _ffmpeg_exe
 
     try:
         result = subprocess.run(
