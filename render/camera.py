@@ -1,42 +1,106 @@
-"""The camera: how the drawn scene is placed in the frame.
+"""The camera: how the drawn scene is placed in the frame, and what is in focus.
 
-Its inputs are declared like a layer's (`CAMERA`) and set in a sequence's
-``[camera]`` table or by tracks of the same names; by default they follow the story.
-`place` applies them to the cairo context before any layer draws, so every layer
-(and the vector pass of a print) sees the same transform.
+Its inputs are declared like a layer's (`CAMERA`) and set in a sequence's ``[camera]``
+table, or by tracks of the same names; by default they follow the story
+(render/story.py). The scene is drawn on depth planes: each layer declares its `plane`
+(0 the back wall, 1 the nearest mist; None for what sits on the screen itself, such as
+the wake's cards). A plane moves with the camera by its parallax, so the room slides
+less than the panels in front of it; `focus` names the depth that is sharp, and the
+planes behind it are defocused as they are drawn (cheaply, at reduced resolution).
+Every length is a fraction of the frame, so a camera move looks the same at any size,
+and the transform is on the cairo context, so a print's vector pass follows it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import cairo
+import cv2
 
 from render.params import table, track
 from render.scene import Frame
+from render.surface import pixels
 
 CAMERA = table(
     [
+        track("zoom", "magnification: 1 is the frame, 2 shows half of it", lo=0.25, hi=8),
+        track(
+            "pan_x",
+            "look right (positive) or left, as a fraction of the frame's width",
+            lo=-1,
+            hi=1,
+        ),
+        track(
+            "pan_y", "look down (positive) or up, as a fraction of the frame's height", lo=-1, hi=1
+        ),
+        track("roll", "tilt of the horizon, degrees clockwise", lo=-180, hi=180),
         track("shake", "camera shake: a jolt in rhythm with the klaxon, plus tremor"),
+        track("focus", "the depth in focus: 0 the back wall, 0.5 the core, 1 the nearest mist"),
+        track("exposure", "light multiplier before the tone map", lo=0, hi=16),
     ]
 )
 
+# How much a plane moves with the camera: the back wall 0.6 of a pan or zoom, the nearest
+# plane 1.4 (the core, at 0.5, exactly as much as the camera).
+_PARALLAX_BACK, _PARALLAX_SPAN = 0.6, 0.8
+# Defocus blur (sigma, a fraction of the frame height) per unit of depth from the focus.
+_DEFOCUS = 0.012
 
-def place(cr: cairo.Context, frame: Frame, params: Mapping[str, Any]) -> None:
-    """Transform `cr` for this frame's camera."""
+
+def parallax(plane: float) -> float:
+    return _PARALLAX_BACK + _PARALLAX_SPAN * plane
+
+
+def place(cr: cairo.Context, frame: Frame, params: Mapping[str, Any], plane: float | None) -> None:
+    """Transform `cr` for a layer on depth `plane` (None: on the screen, unmoved)."""
+    if plane is None:
+        return
     w, h = frame.scene.width, frame.scene.height
+    k = parallax(plane)
+    zoom = 1.0 + (float(params["zoom"]) - 1.0) * k
+    dx = -float(params["pan_x"]) * k * w
+    dy = -float(params["pan_y"]) * k * h
     shake = float(params["shake"])
+    over = 1.0
     if shake > 0:
         rng = frame.rng("shake")
         amp = shake * 0.012 * min(w, h)
-        dx, dy = rng.normal(0, 1, 2) * amp * (0.6 + 0.4 * frame.wave(2.0))
-        cr.translate(float(dx), float(dy))
-        # Overscan slightly so shaking never shows the frame edge.
-        s = 1 + 2.2 * amp / min(w, h)
-        cr.translate(w / 2, h / 2)
-        cr.scale(s, s)
-        cr.translate(-w / 2, -h / 2)
+        jx, jy = rng.normal(0, 1, 2) * amp * (0.6 + 0.4 * frame.wave(2.0))
+        dx, dy = dx + float(jx), dy + float(jy)
+        over = 1 + 2.2 * amp / min(w, h)  # overscan: shaking never shows the frame's edge
+    cr.translate(w / 2 + dx, h / 2 + dy)
+    roll = float(params["roll"])
+    if roll:
+        cr.rotate(math.radians(roll))
+    cr.scale(zoom * over, zoom * over)
+    cr.translate(-w / 2, -h / 2)
 
 
-__all__ = ["CAMERA", "place"]
+def defocus(params: Mapping[str, Any], plane: float | None) -> float:
+    """Blur of a plane, as a fraction of the frame height (0 when in focus)."""
+    if plane is None:
+        return 0.0
+    return _DEFOCUS * abs(plane - float(params["focus"]))
+
+
+def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
+    """Defocus what is drawn on `surface` so far by `sigma` (a fraction of its height),
+    at a quarter of the resolution when the blur is wide enough to hide it."""
+    h = surface.get_height()
+    px = sigma * h
+    if px < 0.4:
+        return
+    surface.flush()
+    img = pixels(surface)
+    w = surface.get_width()
+    f = 4 if px >= 6 else 2 if px >= 3 else 1
+    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
+    img[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else small
+    surface.mark_dirty()
+
+
+__all__ = ["CAMERA", "blur_drawn", "defocus", "parallax", "place"]

@@ -16,13 +16,14 @@ import cairo
 import cv2
 import numpy as np
 
-from render.camera import CAMERA, place
+from render.camera import CAMERA, blur_drawn, defocus, place
 from render.color import RGB
 from render.params import Param, TrackRef
-from render.scene import Frame, Scene
+from render.scene import Frame, Scene, derive_seed
 from render.sequence import Sequence
 from render.softlight import SoftLight
 from render.surface import pixels
+from render.tonemap import finish
 
 
 def argb_to_rgb(surface: cairo.ImageSurface) -> np.ndarray:
@@ -70,8 +71,13 @@ class Renderer:
         return out
 
     def draw(self, cr: cairo.Context, index: int) -> dict[str, Any]:
-        """Draw every layer of frame `index` onto a cairo context (raster or vector);
-        returns the frame's track values."""
+        """Draw every layer of frame `index` onto a cairo context (raster or vector), soft
+        light added in; returns the frame's track values."""
+        values, light = self._draw(cr, index)
+        light.flush()
+        return values
+
+    def _draw(self, cr: cairo.Context, index: int) -> tuple[dict[str, Any], SoftLight]:
         values = self.values(index)
         w, h = self.scene.width, self.scene.height
         raster = isinstance(cr.get_target(), cairo.ImageSurface)
@@ -82,36 +88,51 @@ class Renderer:
         cr.save()
         cr.set_source_rgb(*self.scene.palette["background"])
         cr.paint()
-        place(cr, frame, self.params(self.sequence.camera, CAMERA, values))
-        for spec in self.sequence.layers:
-            if not spec.enabled:
-                continue
-            layer = self.sequence.layer(spec.type)
+        camera = self.camera(values)
+        specs = [s for s in self.sequence.layers if s.enabled]
+        drawn = [self.sequence.layer(s.type) for s in specs]
+        for k, (spec, layer) in enumerate(zip(specs, drawn, strict=True)):
             cr.save()
+            place(cr, frame, camera, layer.plane)
             layer.draw(
                 cr, frame, self.params(spec.params, layer.params, values), self.built(spec.type)
             )
             cr.restore()
-        light.flush()
+            if raster and k + 1 < len(drawn):
+                # Moving to a nearer plane: what is behind it gets the defocus it lacks.
+                here, ahead = defocus(camera, layer.plane), defocus(camera, drawn[k + 1].plane)
+                if here > ahead:
+                    blur_drawn(cr.get_target(), math.sqrt(here * here - ahead * ahead))
         cr.restore()
-        return values
+        return values, light
+
+    def camera(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return self.params(self.sequence.camera, CAMERA, values)
 
     def render(self, index: int) -> np.ndarray:
-        """Frame `index` as an (H, W, 3) uint8 RGB array, post effects applied."""
+        """Frame `index` as an (H, W, 3) uint8 RGB array: layers drawn, light added and
+        bloomed in linear light, tone-mapped and dithered, display effects applied."""
         surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, self.scene.width, self.scene.height)
         cr = cairo.Context(surface)
-        values = self.draw(cr, index)
+        values, light = self._draw(cr, index)
         del cr
-        rgb = argb_to_rgb(surface)
-        return self.post(rgb, index, values)
-
-    def post(self, rgb: np.ndarray, index: int, values: Mapping[str, Any]) -> np.ndarray:
+        base = argb_to_rgb(surface)
+        linear = light.collect()
         frame = self.frame(index)
+        display = []
         for spec in self.sequence.effects:
             if not spec.enabled:
                 continue
             effect = self.sequence.effect(spec.type)
             params = self.params(spec.params, effect.params, values)
+            if effect.stage == "light":
+                linear = effect.fn(base, linear, **params)
+            else:
+                display.append((spec, effect, params))
+        exposure = float(self.camera(values)["exposure"])
+        seed = derive_seed(self.scene.seed, "dither", index)
+        rgb = finish(base, linear, exposure, seed)
+        for spec, effect, params in display:
             rgb = effect.apply(rgb, params, frame.rng(f"effect:{spec.type}"))
         return np.ascontiguousarray(rgb)
 

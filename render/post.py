@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from render import effects as fx
+from render import light
 from render.params import Param, number, table, track
 
 
@@ -28,6 +29,10 @@ class Effect:
     fn: Callable[..., np.ndarray]
     params: Mapping[str, Param] = field(default_factory=dict)
     doc: str = ""
+    # "display": fn(rgb uint8, **params) -> rgb, after the tone map, in list order.
+    # "light": fn(base uint8, light float32 linear at the soft-light grid, **params) -> light,
+    # before the tone map (render/light.py): light adds up there without clipping.
+    stage: str = "display"
 
     @property
     def takes_rng(self) -> bool:
@@ -48,29 +53,19 @@ def declare(fn: Callable[..., np.ndarray], *params: Param) -> Mapping[str, Param
     out = []
     for p in params:
         given = sig.get(p.name)
-        if given is not None and given.default is not inspect.Parameter.empty:
+        has_default = given is not None and given.default is not inspect.Parameter.empty
+        if p.kind == "number" and has_default:
             p = Param(p.name, p.kind, float(given.default), p.doc, p.lo, p.hi, p.unit)
         out.append(p)
     return table(out)
 
 
-def _bloom(rgb: np.ndarray, strength: float, radius: float, threshold: float, scale: float):
-    return fx.bloom(rgb, strength * scale, radius, threshold)
-
-
-_bloom.__signature__ = inspect.signature(fx.bloom).replace(  # type: ignore[attr-defined]
-    parameters=[
-        *inspect.signature(fx.bloom).parameters.values(),
-        inspect.Parameter("scale", inspect.Parameter.KEYWORD_ONLY),
-    ]
-)
-
 BUILTIN: tuple[Effect, ...] = (
     Effect(
         "bloom",
-        _bloom,
+        light.bloom,
         declare(
-            fx.bloom,
+            light.bloom,
             number("strength", 0, "how much light the glow adds (0 = off)", 0, 8),
             number("radius", 0, "main glow radius", 0, 0.5, "of the height"),
             number("threshold", 0, "brightness where glowing starts (max channel)", 0, 1),
@@ -82,7 +77,8 @@ BUILTIN: tuple[Effect, ...] = (
                 hi=8,
             ),
         ),
-        "Glow at several radii around bright light.",
+        "Glow at several radii around bright light, in linear light before the tone map.",
+        stage="light",
     ),
     Effect(
         "chromatic_aberration",

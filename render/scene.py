@@ -168,6 +168,7 @@ class Layer:
     doc: str = ""
     default: bool = True
     order: float = 50.0  # where it is drawn among the default layers (back to front)
+    plane: float | None = None  # its depth for the camera: 0 back wall .. 1 nearest; None: screen
 
     @property
     def tracks(self) -> tuple[str, ...]:

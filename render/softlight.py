@@ -84,6 +84,22 @@ class SoftLight:
         add(pixels(self.surface))
         self.surface.mark_dirty()
 
+    def collect(self) -> np.ndarray:
+        """The light drawn since the last flush as linear float32 RGB on the buffer's grid
+        (ceil(h/FACTOR), ceil(w/FACTOR)), and the buffer cleared: the frame's end, where
+        the renderer adds it in linear light and tone-maps (render.light). Its bytes are
+        read as sRGB-encoded, as a flush would have added them to the frame."""
+        from render.tonemap import srgb_to_linear
+
+        small = pixels(self.surface)
+        rgb = srgb_to_linear(small[..., 2::-1])  # BGRA (premultiplied: light adds) -> RGB
+        self.dirty = False
+        self.cr.save()
+        self.cr.set_operator(cairo.OPERATOR_CLEAR)
+        self.cr.paint()
+        self.cr.restore()
+        return rgb
+
     def flush(self) -> None:
         """Add the buffer into the frame and clear it.
 

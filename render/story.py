@@ -8,6 +8,7 @@ of them by defining a track of the same name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -163,6 +164,61 @@ STORY: tuple[StoryTrack, ...] = (
         lambda v: 1.0 - smoothstep(0.3, 0.41, v["wake"]),
     ),
 )
+
+# The camera's moves, as the story wants them (render/camera.py places the planes).
+CAMERA_STORY: tuple[StoryTrack, ...] = (
+    StoryTrack(
+        "zoom",
+        "the camera pushes in on the core as the machine fails, and lets go on waking",
+        lambda v: (
+            (1.0 + 0.05 * smoothstep(0.0, 0.45, _e(v)) + 0.13 * smoothstep(0.58, 0.9, _e(v)))
+            * (1.0 - 0.18 * smoothstep(0.0, 0.05, v["wake"]))
+        ),
+        lo=0.25,
+        hi=8.0,
+    ),
+    StoryTrack(
+        "pan_x",
+        "a slow drift across the room, then settling on the core",
+        lambda v: (
+            0.025
+            * math.sin(math.pi * smoothstep(0.0, 0.6, _e(v)) * 2.0)
+            * (1.0 - smoothstep(0.6, 0.8, _e(v)))
+        ),
+        lo=-1.0,
+        hi=1.0,
+    ),
+    StoryTrack(
+        "pan_y",
+        "the look drops toward the core as it fractures",
+        lambda v: 0.035 * smoothstep(0.6, 0.88, _e(v)) * (1.0 - smoothstep(0.0, 0.05, v["wake"])),
+        lo=-1.0,
+        hi=1.0,
+    ),
+    StoryTrack(
+        "roll",
+        "the horizon tilts in the spiral and again as the core gives way (degrees)",
+        lambda v: (
+            2.5 * window(0.25, 0.38, 0.5, 0.6, _e(v))
+            - 1.8 * smoothstep(0.7, 0.9, _e(v)) * (1.0 - smoothstep(0.0, 0.05, v["wake"]))
+        ),
+        lo=-180.0,
+        hi=180.0,
+    ),
+    StoryTrack(
+        "focus",
+        "the depth in focus: the core, drifting forward to the phantoms in the mist",
+        lambda v: 0.5 + 0.35 * window(0.46, 0.5, 0.6, 0.64, _e(v)),
+    ),
+    StoryTrack(
+        "exposure",
+        "light multiplier before the tone map; it floods at the cut to white",
+        lambda v: 1.0 + 2.0 * smoothstep(0.38, 0.42, v["wake"]),
+        lo=0.0,
+        hi=16.0,
+    ),
+)
+STORY = STORY + CAMERA_STORY
 
 STORY_TRACKS: dict[str, StoryTrack] = {t.name: t for t in STORY}
 

@@ -150,7 +150,9 @@ type = "console"
 
 
 def _lit_rows(rgb: np.ndarray) -> np.ndarray:
-    weight = rgb.astype(float).sum(axis=2)
+    """Where the light is, row by row: what is above the background (the dark ground
+    would otherwise outweigh the text and hide where it moved)."""
+    weight = np.clip(rgb.astype(float) - np.median(rgb, axis=(0, 1)), 0, None).sum(axis=2)
     return weight.sum(axis=1) / weight.sum()
 
 

@@ -88,8 +88,12 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
     ambient = mix(frame.colour("secondary"), frame.colour("alert"), 0.5 * float(params["flash"]))
     ambient = mix(ambient, frame.colour("hot"), 0.5 * heat)
     breath = heartbeat(frame.cycles(params["rate"]))
-    g = cairo.RadialGradient(cx, cy, r * 0.5, cx, cy, max(w, h) * 0.75)
-    g.add_color_stop_rgba(0, *ambient, 0.16 + 0.05 * breath + 0.15 * heat)
+    # It lights the room around the core and fades out before the walls: the corners keep
+    # the palette's black, so the frame has a real black to set the light against.
+    g = cairo.RadialGradient(cx, cy, r * 0.5, cx, cy, max(w, h) * 0.5)
+    a = 0.16 + 0.05 * breath + 0.15 * heat
+    g.add_color_stop_rgba(0, *ambient, a)
+    g.add_color_stop_rgba(0.5, *ambient, 0.35 * a)
     g.add_color_stop_rgba(1, *ambient, 0.0)
     soft = frame.soft(cr)
     soft.set_source(g)
@@ -181,4 +185,5 @@ LAYER = Layer(
     },
     doc="Dark chamber, ambient core light, pipes throbbing like arteries, one that bursts.",
     order=10,
+    plane=0.0,
 )

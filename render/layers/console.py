@@ -442,4 +442,5 @@ LAYER = Layer(
     },
     doc="Console panels with gauges, readouts, switches, status lines, headline, glitch and melt.",
     order=40,
+    plane=0.7,
 )

@@ -152,8 +152,8 @@ def _body(
     u = frame.unit
     # Heat whitens the light (rim, cracks, seeping glow); the shell itself stays dark so
     # the cracks read against it, only warming toward the alert colour.
-    primary = mix(params["colour"], frame.colour("hot"), 0.6 * heat)
-    glow = mix(frame.colour("glow"), frame.colour("hot"), heat)
+    primary = mix(params["colour"], frame.colour("hot"), 0.3 * heat)
+    glow = mix(frame.colour("glow"), frame.colour("hot"), 0.45 * heat)
     bg = frame.colour("background")
     shell = mix(params["colour"], frame.colour("alert"), 0.7 * heat)
     # Solid dark globe, lit from within and from the rim.
@@ -211,7 +211,9 @@ def _body(
     cracks = float(params["cracks"])
     if cracks <= core["segs"][0, 4]:  # births start above 0: nothing is revealed yet
         return
-    crack_col = mix(glow, WHITE, 0.2 + 0.35 * heat)
+    # Saturated, not white: brightness comes from the light piling up (the tone map takes
+    # it through the hue toward white only where there is a great deal of it).
+    crack_col = mix(glow, frame.colour("hot"), 0.25 * heat)
     cr.save()
     cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
     cr.clip()
@@ -239,7 +241,7 @@ def _body(
             crack_col,
             width * u * (1 + 0.5 * heat),
             alpha=0.8,
-            heat=0.5 + 0.5 * heat,
+            heat=0.3 + 0.25 * heat,
             light=light,
         )
     # Liquid light seeping out of the cracks and running down the surface.
@@ -420,4 +422,5 @@ LAYER = Layer(
     },
     doc="The core: breathing sphere, noise-driven spiderweb cracks, liquid light, split, the eye.",
     order=30,
+    plane=0.5,
 )

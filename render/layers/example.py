@@ -55,4 +55,5 @@ LAYER = Layer(
     doc="Example layer: rings of light rippling out from a point (not drawn by default).",
     default=False,
     order=100,
+    plane=0.5,
 )

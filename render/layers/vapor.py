@@ -197,4 +197,5 @@ LAYER = Layer(
     },
     doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
     order=50,
+    plane=0.85,
 )

@@ -282,4 +282,5 @@ LAYER = Layer(
     },
     doc="Neural web: threads carrying pulses that snap with sparks as breaks rises.",
     order=20,
+    plane=0.3,
 )

@@ -1,0 +1,84 @@
+"""Light in linear floating point: the soft-light buffer's last light and the bloom.
+
+A frame's sharp drawing is cairo's sRGB bytes; its soft light (glows, washes, mist)
+accumulates at an eighth of the resolution (render/softlight.py). At the end of a frame
+both meet here in linear light, the bloom spreads the bright parts of their sum (also
+in linear light, so a saturated glow stays saturated), and `render.tonemap.finish`
+tone-maps and dithers the total into the final bytes. Everything soft stays at low
+resolution; only the final pass touches every pixel.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from render.tonemap import srgb_to_linear
+
+# Bloom levels as multiples of `radius` and their share of the glow's energy: a tight
+# glow hugging the strokes out to a wide haze around the brightest things.
+_LEVEL_SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
+_LEVEL_WEIGHTS = (0.30, 0.25, 0.20, 0.15, 0.10)
+# Glow saturation relative to its source: overlapping halos average toward grey; this
+# keeps them coloured.
+_SATURATION = 1.5
+# Glow energy relative to the bright part's, at strength 1.
+_GAIN = 5.0
+_GRID_ROWS = 540
+# Blur kernels work at the resolution where they are about this many pixels wide.
+_SIGMA_PX = 2.5
+
+
+def _knee(m: np.ndarray, threshold: float) -> np.ndarray:
+    """Weight (0..1) of a pixel's colour in the bright part, from its max channel `m` in
+    linear light: nothing up to the threshold, a quadratic soft knee, then all of it."""
+    t = float(srgb_to_linear(np.float64(np.clip(threshold, 0.0, 1.0))))
+    k = max(0.5 * t, 1e-4)
+    x = m - t
+    f = np.where(x <= 0, 0.0, np.where(x < k, x * x / (2 * k), x - k / 2))
+    return np.divide(f, m, out=np.zeros_like(m), where=m > 1e-6)
+
+
+def bloom(
+    base: np.ndarray,
+    light: np.ndarray,
+    strength: float = 1.0,
+    radius: float = 0.03,
+    threshold: float = 0.55,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """`light` (linear float32 at the soft-light grid) plus the glow of everything bright
+    in `base` (sRGB uint8, full size) and `light` together. `radius` is the main level's
+    blur as a fraction of the height, `threshold` (0..1, sRGB-encoded like a colour) where
+    a pixel's max channel starts to glow. Only adds light."""
+    amount = float(strength) * float(scale)
+    if amount <= 0 or radius <= 0 or threshold >= 1:
+        return light
+    h = base.shape[0]
+    sh, sw = light.shape[:2]
+    # The bright part is found on a grid of _GRID_ROWS rows whatever the frame's size, so
+    # which strokes glow does not change with resolution.
+    gh = _GRID_ROWS
+    gw = max(1, round(base.shape[1] * gh / h))
+    shrink = cv2.INTER_AREA if h >= gh else cv2.INTER_LINEAR
+    scene = srgb_to_linear(cv2.resize(base, (gw, gh), interpolation=shrink))
+    scene += cv2.resize(light, (gw, gh), interpolation=cv2.INTER_LINEAR)
+    bright = scene * _knee(scene.max(axis=2), threshold)[..., None].astype(np.float32)
+    glow = np.zeros_like(light)
+    for ls, lw in zip(_LEVEL_SCALES, _LEVEL_WEIGHTS, strict=True):
+        sigma = radius * ls * gh  # in grid pixels
+        f = max(1, int(sigma / _SIGMA_PX))
+        src = bright if f == 1 else cv2.resize(
+            bright, (max(1, gw // f), max(1, gh // f)), interpolation=cv2.INTER_AREA
+        )
+        s = math.sqrt(max(sigma * sigma / (f * f) - (f * f - 1) / 12.0 / (f * f), 0.25))
+        blurred = cv2.GaussianBlur(src, (0, 0), sigmaX=s, borderType=cv2.BORDER_REFLECT)
+        glow += lw * cv2.resize(blurred, (sw, sh), interpolation=cv2.INTER_LINEAR)
+    grey = glow.mean(axis=2, keepdims=True)
+    glow = np.maximum(grey + _SATURATION * (glow - grey), 0.0)
+    return light + glow * (amount * _GAIN)
+
+
+__all__ = ["bloom"]
