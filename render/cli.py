@@ -335,10 +335,22 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
 @cli.command()
 @sequence_arg
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw every track's curve, keyframes and the beats to this PNG.",
+)
 @friendly
-def check(sequence, as_json):
+def check(sequence, as_json, plot):
     """Validate SEQUENCE and print its timeline of tracks and keyframes."""
     seq = load_sequence(sequence)
+    if plot is not None:
+        from render.curves import plot_curves
+
+        refuse_overwriting_inputs(Path(plot), inputs_of(seq))
+        plot_curves(seq, plot)
+        click.echo(f"wrote {plot}", err=True)
     if as_json:
         click.echo(
             json.dumps(
