@@ -435,6 +435,45 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
 
 
 @cli.command()
+@sequence_arg
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
+)
+@click.option("--open/--no-open", "open_browser", default=True, help="Open the page in a browser.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Processes rendering frames.",
+)
+@friendly
+def preview(sequence, host, port, open_browser, workers):
+    """Preview SEQUENCE live in the browser: scrub, play, and see each save of the file."""
+    from render.preview import serve
+
+    try:
+        serve(
+            sequence,
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            workers=workers,
+            announce=lambda url: click.echo(url),
+            warn=lambda message: click.echo(one_line(message), err=True),
+        )
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            raise
+        click.echo("preview stopped", err=True)
+
+
+@cli.command()
 @friendly
 def palettes():
     """List the palettes with colour swatches."""
