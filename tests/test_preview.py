@@ -574,6 +574,7 @@ return Array.from(g.getImageData(0, 0, 16, 9).data);
 def test_in_a_real_browser(browser, tmp_path, capsys):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     path = write_tiny(tmp_path)
     good = path.read_text()
@@ -670,6 +671,18 @@ def test_in_a_real_browser(browser, tmp_path, capsys):
             )
             assert view()["frame"] == here["frame"]
             assert np.abs(pixels() - scrubbed).mean() < 1, "not back to the fixed file's picture"
+
+            step = "loop"
+            path.write_text(good.replace("seed = 5", "seed = 5\nloop = true"))
+            wait_for(lambda: view()["version"] == str(int(version) + 3))
+            ActionChains(browser).send_keys(Keys.END).perform()
+            wait_for(lambda: view()["frame"] == "39" and view()["full"] == "1")
+            ActionChains(browser).send_keys(" ").perform()
+            seam = "return !document.getElementById('seam').hidden"
+            wait_for(lambda: browser.execute_script(seam), every=0.02)
+            wait_for(lambda: int(view()["frame"]) < 39)  # wrapped round to the start
+            ActionChains(browser).send_keys(" ").perform()
+            wait_for(lambda: view()["full"] == "1")
 
             step = "traversal"
             browser.get(url + "assets/..%2F..%2Fpyproject.toml")
