@@ -335,10 +335,22 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
 @cli.command()
 @sequence_arg
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw every track's curve, keyframes and the beats to this PNG.",
+)
 @friendly
-def check(sequence, as_json):
+def check(sequence, as_json, plot):
     """Validate SEQUENCE and print its timeline of tracks and keyframes."""
     seq = load_sequence(sequence)
+    if plot is not None:
+        from render.curves import plot_curves
+
+        refuse_overwriting_inputs(Path(plot), inputs_of(seq))
+        plot_curves(seq, plot)
+        click.echo(f"wrote {plot}", err=True)
     if as_json:
         click.echo(
             json.dumps(
@@ -420,6 +432,45 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     write_png(out_path, rgb, metadata=provenance(seq, "sheet " + " ".join(sys.argv[2:])))
     if not quiet:
         click.echo(f"wrote {out_path}", err=True)
+
+
+@cli.command()
+@sequence_arg
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
+)
+@click.option("--open/--no-open", "open_browser", default=True, help="Open the page in a browser.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Processes rendering frames.",
+)
+@friendly
+def preview(sequence, host, port, open_browser, workers):
+    """Preview SEQUENCE live in the browser: scrub, play, and see each save of the file."""
+    from render.preview import serve
+
+    try:
+        serve(
+            sequence,
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            workers=workers,
+            announce=lambda url: click.echo(url),
+            warn=lambda message: click.echo(one_line(message), err=True),
+        )
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            raise
+        click.echo("preview stopped", err=True)
 
 
 @cli.command()

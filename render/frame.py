@@ -21,7 +21,7 @@ from render.color import RGB
 from render.params import Param, TrackRef
 from render.scene import Frame, Scene, derive_seed
 from render.sequence import Sequence
-from render.softlight import SoftLight
+from render.softlight import FACTOR, SoftLight
 from render.surface import pixels
 from render.tonemap import finish
 
@@ -131,7 +131,7 @@ class Renderer:
                 display.append((spec, effect, params))
         exposure = float(self.camera(values)["exposure"])
         seed = derive_seed(self.scene.seed, "dither", index)
-        rgb = finish(base, linear, exposure, seed)
+        rgb = finish(base, linear, exposure, seed, factor=FACTOR)
         for spec, effect, params in display:
             rgb = effect.apply(rgb, params, frame.rng(f"effect:{spec.type}"))
         return np.ascontiguousarray(rgb)
