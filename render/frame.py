@@ -98,9 +98,10 @@ class Renderer:
                 cr, frame, self.params(spec.params, layer.params, values), self.built(spec.type)
             )
             cr.restore()
-            if raster and k + 1 < len(drawn):
+            nearer = drawn[k + 1].plane if k + 1 < len(drawn) else None
+            if raster and layer.plane is not None and nearer is not None and nearer > layer.plane:
                 # Moving to a nearer plane: what is behind it gets the defocus it lacks.
-                here, ahead = defocus(camera, layer.plane), defocus(camera, drawn[k + 1].plane)
+                here, ahead = defocus(camera, layer.plane), defocus(camera, nearer)
                 if here > ahead:
                     blur_drawn(cr.get_target(), math.sqrt(here * here - ahead * ahead))
         cr.restore()

@@ -9,7 +9,7 @@ import math
 
 import cairo
 
-from render.color import mix
+from render.color import RGB, mix
 from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, number, track
 from render.scene import Frame, Layer, Scene
@@ -29,7 +29,132 @@ def burst_point(scene: Scene) -> tuple[float, float]:
     return 0.035 * scene.width, 0.7 * scene.height
 
 
-def build(scene: Scene) -> list[dict]:
+def _machines(scene: Scene) -> list[dict]:
+    """Cabinets of the machine standing along the back wall, each with its status lights."""
+    w, h = scene.width, scene.height
+    rng = scene.rng("chamber-machines")
+    floor = 0.9 * h
+    out = []
+    x = 0.07 * w
+    n = 0
+    while x < 0.93 * w:
+        mw = float(rng.uniform(0.05, 0.1)) * w
+        # Lower in the middle, where the core stands, taller toward the walls: a skyline.
+        side = abs((x + mw / 2) / w - 0.5) * 2
+        mh = float(rng.uniform(0.18, 0.3) + 0.25 * side) * h
+        rows = int(rng.integers(5, 11))
+        leds = [
+            (float(rng.uniform(0.15, 0.85)), 0.12 + 0.8 * k / rows, float(rng.uniform(0.3, 1.4)))
+            for k in range(rows)
+        ]
+        out.append({"x": x, "y": floor - mh, "w": mw, "h": mh, "leds": leds, "id": n})
+        x += mw + float(rng.uniform(0.006, 0.025)) * w
+        n += 1
+    return out
+
+
+def _cables(scene: Scene) -> list[tuple[float, float, float, float]]:
+    """Cables slung from the ceiling: (x0, x1, height of the ends, sag), as fractions."""
+    rng = scene.rng("chamber-cables")
+    out = []
+    for _ in range(7):
+        x0 = float(rng.uniform(-0.1, 0.9))
+        out.append(
+            (
+                x0,
+                x0 + float(rng.uniform(0.12, 0.35)),
+                float(rng.uniform(0.0, 0.04)),
+                float(rng.uniform(0.05, 0.16)),
+            )
+        )
+    return out
+
+
+def build(scene: Scene) -> dict:
+    return {"pipes": _pipes(scene), "machines": _machines(scene), "cables": _cables(scene)}
+
+
+def _led_on(cabinet: int, led: int, cycle: int) -> bool:
+    """Whether a status light is lit in this blink cycle: a fixed hash, no state."""
+    x = (cabinet * 73856093) ^ (led * 19349663) ^ (cycle * 83492791)
+    x = (x ^ (x >> 13)) * 1274126177 & 0xFFFFFFFF
+    return (x >> 8) % 100 < 62
+
+
+def _room(
+    cr: cairo.Context, frame: Frame, built: dict, lit: RGB, level: float, alarm: float
+) -> None:
+    """The back of the room: cables from the ceiling, then the machine's cabinets against
+    the wall, dark shapes rimmed by the core's light, their status lights blinking."""
+    scene = frame.scene
+    w, h, u = scene.width, scene.height, scene.unit
+    bg = frame.colour("background")
+    body = mix(bg, frame.colour("secondary"), 0.07)
+    for x0, x1, top, sag in built["cables"]:
+        ax, bx, y = x0 * w, x1 * w, top * h
+        cr.move_to(ax, y)
+        cr.curve_to(
+            ax + 0.3 * (bx - ax), y + sag * h * 1.3, bx - 0.3 * (bx - ax), y + sag * h * 1.3, bx, y
+        )
+        cr.set_operator(cairo.OPERATOR_OVER)
+        cr.set_line_width(2.5 * u)
+        cr.set_source_rgba(*body, 1.0)
+        cr.stroke_preserve()
+        additive(cr)
+        cr.set_line_width(1.0 * u)
+        cr.set_source_rgba(*lit, 0.3 * level)
+        cr.stroke()
+    cycle = int(frame.cycles(0.9))
+    period = frame.period_cycles(0.9)
+    if period:
+        cycle %= period
+    for m in built["machines"]:
+        x, y, mw, mh = m["x"], m["y"], m["w"], m["h"]
+        cr.rectangle(x, y, mw, mh)
+        frame.cover(cr)  # the cabinet hides the soft light behind it
+        cr.set_operator(cairo.OPERATOR_OVER)
+        # Its face catches the room's light, more toward the core's side.
+        facing = x + mw if x + mw / 2 < w / 2 else x
+        face = cairo.LinearGradient(x + mw - facing + x, 0, facing, 0)
+        face.add_color_stop_rgb(0, *body)
+        face.add_color_stop_rgb(1, *mix(body, lit, 0.3 * min(level, 1.5)))
+        cr.set_source(face)
+        cr.fill()
+        additive(cr)
+        # Rim light along the top and the side that faces the core.
+        cr.move_to(x, y)
+        cr.line_to(x + mw, y)
+        cr.move_to(facing, y)
+        cr.line_to(facing, y + mh)
+        cr.set_line_width(1.6 * u)
+        cr.set_source_rgba(*lit, min(1.0, 0.85 * level))
+        cr.stroke()
+        # A pool of its light on the floor in front of it.
+        radial_glow(cr, x + mw / 2, y + mh, 0.6 * mw, lit, 0.12 * level, frame.light)
+        # Vents: faint slots down the cabinet.
+        for k in range(1, 6):
+            yy = y + mh * k / 6
+            cr.move_to(x + 0.15 * mw, yy)
+            cr.line_to(x + 0.85 * mw, yy)
+        cr.set_line_width(0.8 * u)
+        cr.set_source_rgba(*lit, 0.14 * level)
+        cr.stroke()
+        for k, (fx, fy, rate) in enumerate(m["leds"]):
+            if not _led_on(m["id"], k, cycle + int(rate * 3)):
+                continue
+            colour = (
+                frame.colour("alert")
+                if (m["id"] + k) % 5 == 0 or alarm > 0.5
+                else frame.colour("primary")
+            )
+            lx, ly = x + fx * mw, y + fy * mh
+            cr.rectangle(lx - 3 * u, ly - 1.6 * u, 6 * u, 3.2 * u)
+            cr.set_source_rgba(*colour, 0.95)
+            cr.fill()
+            radial_glow(cr, lx, ly, 22 * u, colour, 0.6, frame.light)
+
+
+def _pipes(scene: Scene) -> list[dict]:
     w, h = scene.width, scene.height
     u = scene.unit
     rng = scene.rng("chamber")
@@ -78,7 +203,8 @@ def _point_along(pts, s: float) -> tuple[float, float]:
     return pts[-1]
 
 
-def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
+def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
+    pipes = built["pipes"]
     scene = frame.scene
     w, h, u = scene.width, scene.height, scene.unit
     cx, cy, r = scene.layout.core
@@ -110,8 +236,17 @@ def draw(cr: cairo.Context, frame: Frame, params, pipes) -> None:
         cr.line_to(w / 2 + (x - w / 2) * 2.2, h)
     cr.move_to(0, 0.9 * h)
     cr.line_to(w, 0.9 * h)
-    cr.set_source_rgba(*grid, 0.07 * params["intensity"])
+    cr.set_source_rgba(*grid, 0.12 * params["intensity"])
     cr.stroke()
+    # The core's pulse and the alarm light the machines.
+    _room(
+        cr,
+        frame,
+        built,
+        ambient,
+        params["intensity"] * (0.6 + 0.4 * breath + 0.6 * heat),
+        float(params["flash"]),
+    )
 
     fog = float(params["fog"])
     colour = params["colour"]
