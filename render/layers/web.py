@@ -16,11 +16,14 @@ import numpy as np
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, number, track
+from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR as SOFT_FACTOR
 from render.softlight import SoftLight
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
+# The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks).
+SNAP = Burst(count=28, speed=0.45, spread=1.0, gravity=0.6, drag=2.5, life=1.0)
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
@@ -240,19 +243,13 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity, light=frame.light)
             _curve(cr, p1, c, p0, 0.0, (1 - cut) * (1 - 0.8 * k), curl=(-curl * 0.3, -curl))
             neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity, light=frame.light)
-            if since < 0.45:
-                bx, by = _bezier(p0, c, p1, cut)
-                flash = 1 - since / 0.45
-                radial_glow(cr, bx, by, 26 * u * (0.5 + flash), spark, 0.9 * flash * intensity)
-                rng = np.random.default_rng(int(th["rank"] * 1e6))
-                cr.set_line_width(1.2 * u)
-                for _ in range(7):
-                    ang = rng.uniform(0, 2 * math.pi)
-                    ln = rng.uniform(8, 30) * u * (0.3 + since * 2)
-                    cr.move_to(bx + math.cos(ang) * ln * 0.4, by + math.sin(ang) * ln * 0.4)
-                    cr.line_to(bx + math.cos(ang) * ln, by + math.sin(ang) * ln)
-                cr.set_source_rgba(*spark, flash * intensity)
-                cr.stroke()
+            # The snap: a burst of sparks streaking out and falling, and a flash.
+            bx, by = _bezier(p0, c, p1, cut)
+            draw_sparks(
+                cr, frame, bx, by, SNAP, f"web-snap-{i}", since, frame.colour("alert"), spark,
+                width=2.4,
+                flash=intensity,
+            )
     # One stroke for every pulse instead of one each: the pulses are short and rarely
     # meet, and cairo's per-stroke cost dominated (9 ms a 1080p frame for ~100 pulses).
     cr.new_path()
