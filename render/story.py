@@ -156,7 +156,18 @@ STORY: tuple[StoryTrack, ...] = (
         lambda v: 0.15 * smoothstep(0.15, 0.3, _e(v)) + 0.85 * smoothstep(0.6, 0.8, _e(v)),
     ),
     StoryTrack("split", "the core splitting open", lambda v: smoothstep(0.85, 0.91, _e(v))),
-    StoryTrack("eye", "the eye opening inside it", lambda v: smoothstep(0.87, 0.93, _e(v))),
+    StoryTrack("eye", "the eye opening inside it", lambda v: smoothstep(0.87, 0.91, _e(v))),
+    StoryTrack(
+        "gaze",
+        "the eye's stare: it searches, blinks, turns to look out, its pupil dilating",
+        lambda v: smoothstep(0.91, 0.948, _e(v)),
+    ),
+    StoryTrack(
+        "hud",
+        "brightness of the panels and the web: they dim while the eye stares",
+        lambda v: 1.0 - 0.75 * smoothstep(0.9, 0.93, _e(v)),
+        hi=4.0,
+    ),
     StoryTrack(
         "bloom",
         "scales the bloom effect: it fades out before the cut to white, so the glow of "
@@ -191,7 +202,10 @@ CAMERA_STORY: tuple[StoryTrack, ...] = (
     StoryTrack(
         "pan_y",
         "the look drops toward the core as it fractures",
-        lambda v: 0.035 * smoothstep(0.6, 0.88, _e(v)) * (1.0 - smoothstep(0.0, 0.05, v["wake"])),
+        lambda v: (
+            (0.035 * smoothstep(0.6, 0.88, _e(v)) + 0.02 * smoothstep(0.89, 0.935, _e(v)))
+            * (1.0 - smoothstep(0.0, 0.05, v["wake"]))
+        ),
         lo=-1.0,
         hi=1.0,
     ),

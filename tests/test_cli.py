@@ -58,7 +58,7 @@ def test_mp4_decodes_with_the_right_codec_size_fps_and_count(tmp_path):
         "--fps",
         "12",
         "--start",
-        "50%",
+        "13",
         "--end",
         "13.5",
         "--workers",

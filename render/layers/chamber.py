@@ -212,7 +212,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     heat = float(params["heat"])
     # Ambient light from the core fills the room; it reddens with the alarm.
     ambient = mix(frame.colour("secondary"), frame.colour("alert"), 0.5 * float(params["flash"]))
-    ambient = mix(ambient, frame.colour("hot"), 0.5 * heat)
+    # The core's heat reddens it further (not whitens: white light would grey the room).
+    ambient = mix(ambient, frame.colour("alert"), 0.45 * heat)
     breath = heartbeat(frame.cycles(params["rate"]))
     # It lights the room around the core and fades out before the walls: the corners keep
     # the palette's black, so the frame has a real black to set the light against.

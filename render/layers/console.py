@@ -20,7 +20,7 @@ from render.color import mix
 from render.draw import additive, neon_stroke, neon_text, text_stroke
 from render.glyphs import CELL, text_width
 from render.noise import noise_row
-from render.params import colour, number, track
+from render.params import colour, track
 from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR, SoftLight
 from render.surface import pixels
@@ -438,7 +438,7 @@ LAYER = Layer(
         "errors": track("errors", "error messages cascading down the log"),
         "headline": track("headline", "the blinking SYSTEM INTEGRITY COMPROMISED banner", "flash"),
         "colour": colour("colour", "primary", "panels and readouts"),
-        "intensity": number("intensity", 1.0, "brightness", 0, 4),
+        "intensity": track("intensity", "brightness (dims while the eye stares)", "hud", 0, 4),
     },
     doc="Console panels with gauges, readouts, switches, status lines, headline, glitch and melt.",
     order=40,

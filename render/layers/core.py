@@ -19,6 +19,7 @@ from render.draw import additive, low_res, neon_stroke, radial_glow
 from render.layers.chamber import heartbeat
 from render.params import colour, number, track
 from render.scene import Frame, Layer, Scene
+from render.story import smoothstep, window
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 
@@ -263,47 +264,103 @@ def _body(
     cr.restore()
 
 
-def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float) -> None:
-    """Something in the opening, staring back."""
-    if opening <= 0.01:
-        return
-    u = frame.unit
-    ew, eh = 0.5 * r, 0.26 * r * opening
-    hot, alert = frame.colour("hot"), frame.colour("alert")
-    look = 0.04 * r * math.sin(frame.cycles(0.7)) * (1 - opening * 0.5)
-    cr.save()
+def _lids(cr: cairo.Context, cx: float, cy: float, ew: float, eh: float) -> None:
     cr.move_to(cx - ew, cy)
     cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
     cr.curve_to(cx + ew * 0.4, cy + eh * 1.3, cx - ew * 0.4, cy + eh * 1.3, cx - ew, cy)
     cr.close_path()
+
+
+def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float) -> None:
+    """Something in the opening, staring back: lids part (`opening`), then over `gaze`
+    (0..1) it searches, blinks once, turns to look straight out, and its pupil dilates."""
+    if opening <= 0.01:
+        return
+    u = frame.unit
+    hot, alert = frame.colour("hot"), frame.colour("alert")
+    # The blink: lids close and open again a little before the stare.
+    blink = 1.0 - window(0.38, 0.43, 0.46, 0.52, gaze)
+    ew, eh = 0.62 * r, 0.3 * r * opening * max(blink, 0.04)
+    # It searches left and right, then turns to us: the iris comes to the middle and grows.
+    search = 0.16 * r * math.sin(2 * math.pi * frame.cycles(0.45))
+    turn = smoothstep(0.55, 0.75, gaze)
+    look = search * (1 - turn)
+    lift = -0.03 * r * (1 - turn)
+    iris_r = 0.23 * r * (1 + 0.12 * turn)
+    ix, iy = cx + look, cy + lift
+    cr.save()
+    _lids(cr, cx, cy, ew, eh)
+    frame.cover(cr)
     cr.set_operator(cairo.OPERATOR_OVER)
-    # A dark eyeball: only the iris burns, so bloom cannot wash the stare away.
-    cr.set_source_rgba(*mix(alert, (0.0, 0.0, 0.0), 0.8), 1.0)
+    # The white of the eye is dark, veined with the alert colour toward the corners.
+    sclera = cairo.RadialGradient(ix, iy, iris_r, cx, cy, ew)
+    sclera.add_color_stop_rgb(0, *mix(alert, (0.0, 0.0, 0.0), 0.72))
+    sclera.add_color_stop_rgb(1, *mix(alert, (0.0, 0.0, 0.0), 0.9))
+    cr.set_source(sclera)
     cr.fill_preserve()
-    cr.clip_preserve()
-    iris_r = 0.2 * r
-    g = cairo.RadialGradient(cx + look, cy, 0, cx + look, cy, iris_r)
-    g.add_color_stop_rgb(0, *mix(alert, hot, 0.7))
-    g.add_color_stop_rgb(0.55, *alert)
-    g.add_color_stop_rgb(1, *mix(alert, (0, 0, 0), 0.6))
-    cr.new_path()
-    cr.arc(cx + look, cy, iris_r, 0, 2 * math.pi)
+    cr.clip()
+    additive(cr)
+    rng = frame.scene.rng("eye")
+    for _ in range(14):  # veins from the corners toward the iris
+        side = 1 if rng.random() < 0.5 else -1
+        y0 = cy + rng.uniform(-0.5, 0.5) * eh
+        cr.move_to(cx + side * ew, y0)
+        cr.curve_to(
+            cx + side * ew * 0.7, y0 + rng.uniform(-0.4, 0.4) * eh,
+            ix + side * iris_r * 1.6, iy + rng.uniform(-0.6, 0.6) * eh,
+            ix + side * iris_r * 1.05, iy + rng.uniform(-0.5, 0.5) * iris_r,
+        )  # fmt: skip
+    cr.set_line_width(0.9 * u)
+    cr.set_source_rgba(*alert, 0.35)
+    cr.stroke()
+    # The iris: a burning ring of fibres around the pupil, darker at its rim.
+    cr.set_operator(cairo.OPERATOR_OVER)
+    g = cairo.RadialGradient(ix, iy, 0, ix, iy, iris_r)
+    g.add_color_stop_rgb(0, *mix(alert, hot, 0.5))
+    g.add_color_stop_rgb(0.6, *alert)
+    g.add_color_stop_rgb(0.92, *mix(alert, (0, 0, 0), 0.5))
+    g.add_color_stop_rgb(1, *mix(alert, (0, 0, 0), 0.85))
+    cr.arc(ix, iy, iris_r, 0, 2 * math.pi)
     cr.set_source(g)
     cr.fill()
-    # A slit pupil: not a human eye.
+    additive(cr)
+    dilate = 0.28 + 0.42 * smoothstep(0.6, 0.95, gaze)  # the pupil opens as it stares
+    pupil_w, pupil_h = iris_r * 0.85 * dilate, iris_r * 0.8
+    fibres = rng.random((72, 3))
+    for k, (jitter, reach, tone) in enumerate(fibres):
+        ang = 2 * math.pi * (k + 0.6 * jitter) / len(fibres)
+        ca, sa = math.cos(ang), math.sin(ang)
+        inner = min(pupil_w / max(abs(ca), 1e-3), pupil_h / max(abs(sa), 1e-3), iris_r) * 1.05
+        outer = iris_r * (0.7 + 0.28 * reach)
+        cr.move_to(ix + ca * inner, iy + sa * inner)
+        cr.line_to(ix + ca * outer, iy + sa * outer)
+        cr.set_source_rgba(*mix(alert, hot, 0.6 * tone), 0.35 + 0.35 * tone)
+        cr.set_line_width((0.8 + 1.2 * tone) * u)
+        cr.stroke()
+    # The pupil: an upright slit that widens toward round. Not a human eye.
+    cr.set_operator(cairo.OPERATOR_OVER)
     cr.save()
-    cr.translate(cx + look, cy)
-    cr.scale(0.22, 1)
+    cr.translate(ix, iy)
+    cr.scale(max(dilate, 0.05), 1)
     cr.arc(0, 0, iris_r * 0.85, 0, 2 * math.pi)
     cr.restore()
     cr.set_source_rgb(0.0, 0.0, 0.0)
     cr.fill()
-    cr.restore()
-    cr.move_to(cx - ew, cy)
-    cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
-    cr.curve_to(cx + ew * 0.4, cy + eh * 1.3, cx - ew * 0.4, cy + eh * 1.3, cx - ew, cy)
+    # A wet highlight: the light of the opening caught on its surface.
     additive(cr)
-    neon_stroke(cr, alert, 3 * u, alpha=0.9, heat=0.7, light=frame.light)
+    for hx, hy, hr, a in ((-0.35, -0.4, 0.16, 0.85), (0.3, 0.35, 0.06, 0.5)):
+        cr.save()
+        cr.translate(ix + hx * iris_r, iy + hy * iris_r)
+        cr.scale(1.0, 0.7)
+        cr.arc(0, 0, hr * iris_r, 0, 2 * math.pi)
+        cr.restore()
+        cr.set_source_rgba(1.0, 0.97, 0.95, a)
+        cr.fill()
+    cr.restore()
+    _lids(cr, cx, cy, ew, eh)
+    additive(cr)
+    neon_stroke(cr, alert, 3 * u, alpha=0.9, heat=0.5, light=frame.light)
+    radial_glow(cr, ix, iy, iris_r * 2.2, alert, 0.18 * opening * blink, frame.light)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
@@ -402,7 +459,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         )
     cr.restore()
     radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
-    _eye(cr, frame, cx, cy, r, float(params["eye"]))
+    _eye(cr, frame, cx, cy, r, float(params["eye"]), float(params["gaze"]))
 
 
 LAYER = Layer(
@@ -415,6 +472,7 @@ LAYER = Layer(
         "erratic": track("erratic", "the pulse losing its rhythm"),
         "split": track("split", "the sphere splitting open"),
         "eye": track("eye", "the eye opening inside it"),
+        "gaze": track("gaze", "the eye's stare: it searches, blinks, turns to us, dilates"),
         "colour": colour("colour", "primary", "the sphere's light"),
         "intensity": number("intensity", 1.0, "brightness of the sphere and its halo", 0, 4),
         "rate": number("rate", 0.8, "heartbeat", 0, 10, "Hz"),

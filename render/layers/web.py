@@ -15,7 +15,7 @@ import numpy as np
 
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
-from render.params import colour, number, track
+from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR as SOFT_FACTOR
@@ -246,7 +246,15 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             # The snap: a burst of sparks streaking out and falling, and a flash.
             bx, by = _bezier(p0, c, p1, cut)
             draw_sparks(
-                cr, frame, bx, by, SNAP, f"web-snap-{i}", since, frame.colour("alert"), spark,
+                cr,
+                frame,
+                bx,
+                by,
+                SNAP,
+                f"web-snap-{i}",
+                since,
+                frame.colour("alert"),
+                spark,
                 width=2.4,
                 flash=intensity,
             )
@@ -273,7 +281,13 @@ LAYER = Layer(
     build=build,
     params={
         "breaks": track("breaks", "fraction of threads snapped"),
-        "intensity": number("intensity", 1.0, "brightness of threads and pulses", 0, 4),
+        "intensity": track(
+            "intensity",
+            "brightness of threads and pulses (dims while the eye stares)",
+            "hud",
+            lo=0,
+            hi=4,
+        ),
         "colour": colour("colour", "primary", "the threads"),
         "pulse": colour("pulse", "glow", "the pulses running along them"),
     },
