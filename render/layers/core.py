@@ -53,8 +53,8 @@ def build(scene: Scene) -> dict:
         for i in range(max_steps):
             # Glass cracks run nearly straight: noise bends the course slowly, jitter makes
             # the jags. Neither accumulates, so a crack never curls back on itself.
-            wander = 0.45 * noise.noise2(i * 0.12, 7.3 * main_id + 3.1 * depth)
-            heading = course + wander + rng.normal(0, 0.22)
+            wander = 0.16 * noise.noise2(i * 0.12, 7.3 * main_id + 3.1 * depth)
+            heading = course + wander + rng.normal(0, 0.07)
             nx, ny = x + math.cos(heading) * step, y + math.sin(heading) * step
             if nx * nx + ny * ny > 0.97:
                 break
@@ -69,7 +69,8 @@ def build(scene: Scene) -> dict:
         if trace is not None:
             mains.append(trace)
     # Spiderweb rings: sagging cross-cracks between neighbouring main cracks.
-    for ring_r in (0.18, 0.34, 0.52, 0.72):
+    rings: list[list] = []
+    for ring_r in (0.1, 0.2, 0.32, 0.46, 0.62, 0.8):
         hits = []
         for trace in mains:
             for px, py, pb in trace:
@@ -78,26 +79,45 @@ def build(scene: Scene) -> dict:
                     break
             else:
                 hits.append(None)
+        rings.append(hits)
         for a, b in zip(hits, hits[1:] + hits[:1], strict=False):
             if a is None or b is None or math.dist(a[:2], b[:2]) > 0.6:
                 continue
             birth = max(a[2], b[2]) + 0.05 + rng.uniform(0, 0.1)
             mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-            sag = 0.22 * rng.uniform(0.6, 1.2)
+            sag = 0.06 * rng.uniform(0.4, 1.2)  # ice rings run nearly straight across
             mx += (impact[0] - mx) * sag
             my += (impact[1] - my) * sag
             pts = [a[:2]]
             for s in (0.25, 0.5, 0.75):
                 qx = (1 - s) ** 2 * a[0] + 2 * (1 - s) * s * mx + s * s * b[0]
                 qy = (1 - s) ** 2 * a[1] + 2 * (1 - s) * s * my + s * s * b[1]
-                pts.append((qx + rng.normal(0, 0.012), qy + rng.normal(0, 0.012)))
+                pts.append((qx + rng.normal(0, 0.005), qy + rng.normal(0, 0.005)))
             pts.append(b[:2])
             for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
                 segs.append((x0, y0, x1, y1, birth, 2))
                 birth += 0.01
+    # Chipped facets: the wedges between neighbouring main cracks inside the first rings,
+    # where the ice is shattered and catches the light, each its own shade.
+    facets = []
+    for inner, outer in ((None, rings[0]), (rings[0], rings[1]), (rings[1], rings[2])):
+        for j in range(len(outer)):
+            a, b = outer[j], outer[(j + 1) % len(outer)]
+            if a is None or b is None or math.dist(a[:2], b[:2]) > 0.6:
+                continue
+            if inner is None:
+                poly = [impact, a[:2], b[:2]]
+            else:
+                ia, ib = inner[j], inner[(j + 1) % len(inner)]
+                if ia is None or ib is None:
+                    continue
+                poly = [ia[:2], a[:2], b[:2], ib[:2]]
+            facets.append(([_project(*p) for p in poly], max(a[2], b[2]), float(rng.random())))
+    scale = max(s[4] for s in segs)
     arr = np.array(segs, dtype=float)
-    arr[:, 4] /= arr[:, 4].max()
+    arr[:, 4] /= scale
     arr[:, 4] = arr[:, 4] * 0.97 + 0.01
+    facets = [(poly, birth / scale * 0.97 + 0.01, tone) for poly, birth, tone in facets]
     for i in range(len(arr)):
         arr[i, 0], arr[i, 1] = _project(arr[i, 0], arr[i, 1])
         arr[i, 2], arr[i, 3] = _project(arr[i, 2], arr[i, 3])
@@ -114,6 +134,7 @@ def build(scene: Scene) -> dict:
     return {
         "segs": arr,
         "chains": _chains(arr),
+        "facets": facets,
         "impact": _project(*impact),
         "drips": drips,
         "split": list(zip(jag.tolist(), ys.tolist(), strict=True)),
@@ -212,55 +233,87 @@ def _body(
     cracks = float(params["cracks"])
     if cracks <= core["segs"][0, 4]:  # births start above 0: nothing is revealed yet
         return
-    # Saturated, not white: brightness comes from the light piling up (the tone map takes
-    # it through the hue toward white only where there is a great deal of it).
-    crack_col = mix(glow, frame.colour("hot"), 0.25 * heat)
+    _ice(cr, frame, core, cx, cy, r, cracks, glow, heat, light)
+
+
+def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat, light) -> None:
+    """The cracks as fractured ice: the core's light leaking through each fissure, the
+    fissure itself a dark line with a bright refracted edge beside it, shattered facets
+    near the impact catching the light, and a star of light at the impact point."""
+    u = frame.unit
+    # Saturated, not white: the tone map takes light through the hue toward white only
+    # where there is a great deal of it.
+    leak = mix(glow, frame.colour("alert"), 0.55 * heat)
+    edge = mix(glow, WHITE, 0.3)
     cr.save()
     cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
     cr.clip()
-    # Light pooled under the cracks: a wide faint stroke, then the cracks by depth.
-    for depth, width in ((0, 3.2), (1, 2.2), (2, 1.5), (3, 1.0)):
-        drawn = False
+    additive(cr)
+    for poly, birth, tone in core["facets"]:
+        shown = smoothstep(birth, birth + 0.08, cracks)
+        if shown <= 0:
+            continue
+        cr.move_to(cx + poly[0][0] * r, cy + poly[0][1] * r)
+        for px, py in poly[1:]:
+            cr.line_to(cx + px * r, cy + py * r)
+        cr.close_path()
+        cr.set_source_rgba(*mix(glow, WHITE, 0.2 * tone), (0.05 + 0.16 * tone) * shown)
+        cr.fill()
+    paths = []
+    for depth, width in ((0, 2.2), (1, 1.6), (2, 1.1), (3, 0.9)):
         for pts, births in core["chains"].get(depth, ()):
             n = int(np.searchsorted(births, cracks))
-            if n == 0:
-                continue
-            drawn = True
-            xs = (cx + pts[: n + 1, 0] * r).tolist()
-            ys = (cy + pts[: n + 1, 1] * r).tolist()
-            cr.move_to(xs[0], ys[0])
+            if n:
+                paths.append(
+                    (
+                        width,
+                        (cx + pts[: n + 1, 0] * r).tolist(),
+                        (cy + pts[: n + 1, 1] * r).tolist(),
+                    )
+                )
+
+    def trace(dx: float = 0.0, dy: float = 0.0, target=None) -> None:
+        c = target or cr
+        for _w, xs, ys in paths:
+            c.move_to(xs[0] + dx, ys[0] + dy)
             for x, y in zip(xs[1:], ys[1:], strict=True):
-                cr.line_to(x, y)
-        if not drawn:
-            continue
-        if depth == 0:
-            cr.set_source_rgba(*glow, 0.08 + 0.08 * heat)
-            cr.set_line_width(width * 7 * u)
-            cr.stroke_preserve()
-        neon_stroke(
-            cr,
-            crack_col,
-            width * u * (1 + 0.5 * heat),
-            alpha=0.8,
-            heat=0.3 + 0.25 * heat,
-            light=light,
-        )
-    # Liquid light seeping out of the cracks and running down the surface.
+                c.line_to(x + dx, y + dy)
+
+    # Light leaking through: soft, wide, coloured, on the light buffer when there is one.
+    soft = light.context(cr) if light is not None else cr
+    soft.save()
+    trace(target=soft)
+    soft.set_source_rgba(*leak, 0.1 + 0.14 * heat)
+    soft.set_line_width(7 * u)
+    soft.set_line_join(cairo.LINE_JOIN_ROUND)
+    soft.stroke()
+    soft.restore()
+    # The fissures: dark lines through the glassy shell.
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_line_join(cairo.LINE_JOIN_MITER)
+    for width, xs, ys in paths:
+        cr.move_to(xs[0], ys[0])
+        for x, y in zip(xs[1:], ys[1:], strict=True):
+            cr.line_to(x, y)
+        cr.set_line_width(width * u * 1.2)
+        cr.set_source_rgba(0.0, 0.0, 0.0, 0.7)
+        cr.stroke()
+    # Refracted edges: a bright hairline on the lit side of each fissure, and the leaking
+    # light's bright core on the other.
+    additive(cr)
+    trace(-0.9 * u, -0.9 * u)
+    cr.set_source_rgba(*edge, 0.85)
+    cr.set_line_width(0.9 * u)
+    cr.stroke()
+    trace(0.8 * u, 0.8 * u)
+    cr.set_source_rgba(*leak, 0.5 + 0.4 * heat)
+    cr.set_line_width(1.1 * u)
+    cr.stroke()
+    # The impact: a star of light where the ice was struck.
     ix, iy = core["impact"]
-    radial_glow(cr, cx + ix * r, cy + iy * r, r * 0.3 * cracks, crack_col, 0.3 * cracks, light)
-    for dx, dy, birth, length in core["drips"]:
-        age = cracks - birth
-        if age <= 0:
-            continue
-        ln = min(1.0, age * 3) * length * r
-        x, y = cx + dx * r, cy + dy * r
-        cr.move_to(x, y)
-        wob = 0.05 * ln * math.sin(7 * dx + frame.cycles(0.3))
-        cr.curve_to(x + wob, y + ln * 0.3, x - wob, y + ln * 0.7, x, y + ln)
-        neon_stroke(cr, crack_col, 2.4 * u, alpha=0.8, heat=0.6, light=light)
-        radial_glow(
-            cr, x, y + ln, 6 * u * (1 + 0.3 * math.sin(frame.cycles(1.5) + dx * 9)), crack_col, 0.8
-        )
+    px, py = cx + ix * r, cy + iy * r
+    radial_glow(cr, px, py, r * (0.08 + 0.12 * cracks), leak, 0.5 + 0.4 * cracks, light)
+    radial_glow(cr, px, py, r * 0.03, edge, 0.9)
     cr.restore()
 
 
