@@ -30,17 +30,25 @@ def build(scene: Scene) -> dict:
     w, h = scene.width, scene.height
     cx, cy, r = scene.layout.core
     figures = []
-    slots = [0.14, 0.27, 0.73, 0.86] if not scene.layout.portrait else [0.15, 0.38, 0.62, 0.85]
-    for k, sx in enumerate(slots):
-        tall = 0.42 * h if not scene.layout.portrait else 0.25 * h
-        scale = float(rng.uniform(0.85, 1.1)) * tall
+    # Five figures at different depths: the far ones smaller and standing higher on the
+    # floor, none in the middle where the core is, no two alike.
+    slots = (
+        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.7, 0.8), (0.87, 0.95)]
+        if not scene.layout.portrait
+        else [(0.15, 1.0), (0.35, 0.7), (0.62, 0.8), (0.85, 0.95)]
+    )
+    for k, (sx, near) in enumerate(slots):
+        tall = (0.44 if not scene.layout.portrait else 0.26) * h * near
         figures.append(
             {
                 "x": sx * w + float(rng.normal(0, 0.015 * w)),
-                "y": 0.98 * h,
-                "height": scale,
-                "turner": k == 1,
+                "y": (0.9 + 0.09 * near) * h,
+                "height": float(rng.uniform(0.9, 1.08)) * tall,
+                "broad": float(rng.uniform(0.85, 1.2)),
+                "turner": k == 3,
                 "phase": float(rng.random()),
+                "delay": 0.1 + 0.5 * float(rng.random()),
+                "near": near,
             }
         )
     return {"figures": figures, "noise": scene.noise("vapor"), "warp": scene.noise("vapor-warp")}
@@ -86,76 +94,96 @@ def _mist(
     return pat, img  # the caller holds the pixels while cairo reads them
 
 
-def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim) -> None:
-    """A standing figure in a uniform like the dreamer's; a smooth blank oval for a face."""
-    x, base, H = fig["x"], fig["y"], fig["height"]
-    head_r = 0.07 * H
+def _body_path(cr: cairo.Context, x: float, base: float, H: float, broad: float) -> None:
+    """Squared shoulders, a neck, a long uniform coat: the dreamer's own uniform."""
     top = base - H
-    u = frame.unit
-    sway = 0.01 * H * math.sin(2 * math.pi * (frame.cycles(0.15) + fig["phase"]))
-    x += sway
-    cr.save()
-    cr.set_operator(cairo.OPERATOR_OVER)
-    # Body: squared shoulders, a neck, a long uniform coat; no detail, dark against the mist.
-    cr.move_to(x - 0.15 * H, base)
-    cr.line_to(x - 0.175 * H, top + 0.55 * H)
+    b = broad
+    cr.move_to(x - 0.15 * b * H, base)
+    cr.line_to(x - 0.175 * b * H, top + 0.55 * H)
     cr.curve_to(
-        x - 0.2 * H, top + 0.3 * H, x - 0.215 * H, top + 0.22 * H, x - 0.12 * H, top + 0.2 * H
-    )
+        x - 0.2 * b * H, top + 0.3 * H, x - 0.215 * b * H, top + 0.22 * H,
+        x - 0.12 * b * H, top + 0.2 * H,
+    )  # fmt: skip
     cr.line_to(x - 0.045 * H, top + 0.19 * H)
     cr.line_to(x - 0.04 * H, top + 0.14 * H)
     cr.line_to(x + 0.04 * H, top + 0.14 * H)
     cr.line_to(x + 0.045 * H, top + 0.19 * H)
-    cr.line_to(x + 0.12 * H, top + 0.2 * H)
+    cr.line_to(x + 0.12 * b * H, top + 0.2 * H)
     cr.curve_to(
-        x + 0.215 * H, top + 0.22 * H, x + 0.2 * H, top + 0.3 * H, x + 0.175 * H, top + 0.55 * H
-    )
-    cr.line_to(x + 0.15 * H, base)
+        x + 0.215 * b * H, top + 0.22 * H, x + 0.2 * b * H, top + 0.3 * H,
+        x + 0.175 * b * H, top + 0.55 * H,
+    )  # fmt: skip
+    cr.line_to(x + 0.15 * b * H, base)
     cr.close_path()
-    # the figure hides the light behind it, mist included
-    frame.cover(cr, 0.75 * alpha)
-    cr.set_source_rgba(0.0, 0.0, 0.0, 0.75 * alpha)
+
+
+def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit) -> None:
+    """A phantom: a translucent figure made of the core's light, darker at its heart, its
+    outline lit on the side facing the core, wavering like heat haze; one turns its head
+    and shows a smooth blank face."""
+    scene = frame.scene
+    x, base, H = fig["x"], fig["y"], fig["height"]
+    head_r = 0.07 * H
+    top = base - H
+    u = frame.unit
+    # They drift slowly and waver: a shear and a sway that breathe with their own phase.
+    t = frame.cycles(0.05) + fig["phase"]
+    x += 0.03 * scene.width * math.sin(2 * math.pi * t) * fig["near"]
+    shear = 0.06 * math.sin(2 * math.pi * (frame.cycles(0.3) + fig["phase"]))
+    cx = scene.layout.core[0]
+    facing = 1.0 if cx > x else -1.0
+    cr.save()
+    cr.translate(x, base)
+    cr.transform(cairo.Matrix(1.0, 0.0, shear, 1.0, 0.0, 0.0))
+    cr.translate(-x, -base)
+    _body_path(cr, x, base, H, fig["broad"])
+    # A dark heart that hides some of the light behind it...
+    frame.cover(cr, 0.45 * alpha)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.45 * alpha)
     cr.fill_preserve()
+    # ...inside a body of faint light, brightest toward the core.
     additive(cr)
-    cr.set_source_rgba(*rim, 0.35 * alpha)
-    cr.set_line_width(1.5 * u)
+    g = cairo.LinearGradient(x - facing * 0.2 * H, 0, x + facing * 0.2 * H, 0)
+    g.add_color_stop_rgba(0, *rim, 0.03 * alpha)
+    g.add_color_stop_rgba(1, *lit, 0.22 * alpha)
+    cr.set_source(g)
+    cr.fill_preserve()
+    cr.set_source_rgba(*lit, 0.5 * alpha)
+    cr.set_line_width(1.8 * u)
     cr.stroke()
     # Head; the one that turns shows its blank face.
     hx, hy = x, top + 0.08 * H
     turn = 0.0
     if fig["turner"]:
         turn = min(1.0, max(0.0, frame.wave(0.08, fig["phase"]) * 1.6 - 0.3))
-    cr.set_operator(cairo.OPERATOR_OVER)
     cr.save()
     cr.translate(hx, hy)
     cr.scale(0.8, 1.0)
     cr.arc(0, 0, head_r, 0, 2 * math.pi)
     cr.restore()
-    frame.cover(cr, 0.8 * alpha)
-    cr.set_source_rgba(0.0, 0.0, 0.0, 0.8 * alpha)
-    cr.fill()
+    frame.cover(cr, 0.55 * alpha)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.55 * alpha)
+    cr.fill_preserve()
+    additive(cr)
+    cr.set_source_rgba(*lit, 0.55 * alpha)
+    cr.set_line_width(1.6 * u)
+    cr.stroke()
     if turn > 0:
-        # The face: smooth, featureless, catching the light.
+        # The face: smooth, featureless, pale, catching the light, looking out at us.
         cr.save()
-        cr.translate(hx + (1 - turn) * 0.3 * head_r, hy)
+        cr.translate(hx + (1 - turn) * 0.3 * head_r * facing, hy)
         cr.scale(0.55 * (0.3 + 0.7 * turn), 0.85)
         g = cairo.RadialGradient(0, -0.2 * head_r, 0, 0, 0, head_r)
-        g.add_color_stop_rgba(0, *mix(rim, (1, 1, 1), 0.6), 0.7 * alpha * turn)
-        g.add_color_stop_rgba(1, *rim, 0.1 * alpha * turn)
+        g.add_color_stop_rgba(0, *mix(lit, (1, 1, 1), 0.7), 0.85 * alpha * turn)
+        g.add_color_stop_rgba(1, *lit, 0.15 * alpha * turn)
         cr.arc(0, 0, head_r, 0, 2 * math.pi)
         cr.set_source(g)
         cr.fill()
         cr.restore()
+        radial_glow(cr, hx, hy, 3 * head_r, lit, 0.3 * alpha * turn, frame.light)
     cr.restore()
-    cr.save()
-    cr.translate(hx, hy)
-    cr.scale(0.8, 1.0)
-    cr.arc(0, 0, head_r, 0, 2 * math.pi)
-    cr.restore()
-    additive(cr)
-    cr.set_source_rgba(*rim, 0.45 * alpha)
-    cr.set_line_width(1.5 * u)
-    cr.stroke()
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
@@ -173,9 +201,13 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         soft.paint_with_alpha(0.8)
     if phantoms > 0.005:
         flick = frame.rng("phantom-flicker")
+        lit = mix(colour, frame.colour("primary"), 0.5)
         for fig in built["figures"]:
-            a = phantoms * (0.75 + 0.25 * flick.random())
-            _figure(cr, frame, fig, a, colour)
+            # They appear one by one as the phantoms come, and flicker.
+            shown = min(1.0, max(0.0, (phantoms - fig["delay"] * 0.6) / 0.4))
+            a = shown * (0.8 + 0.2 * flick.random())
+            if a > 0.005:
+                _figure(cr, frame, fig, a, colour, lit)
     if mist is not None:
         soft = frame.soft(cr)
         additive(soft)

@@ -23,6 +23,33 @@ def which(frame: Frame, line: float) -> tuple[int, float]:
     return k, p % 1.0
 
 
+# Each whisper in its own place, size and manner: (x, y of its middle as fractions of the
+# frame, cap height as a fraction of the shorter side, manner).
+STYLES = (
+    (0.3, 0.78, 0.04, "letters"),  # low by the phantoms, spelled out letter by letter
+    (0.68, 0.3, 0.06, "defocused"),  # high on the right, soft, as if heard through a wall
+    (0.5, 0.52, 0.1, "doubled"),  # over the core, large, doubled and shaking
+)
+
+
+def _shade(cr: cairo.Context, frame: Frame, cx: float, cy: float, tw: float, a: float) -> None:
+    """A shadow behind the words so bright vapor cannot swallow them."""
+    shade = cairo.RadialGradient(cx, cy, 0, cx, cy, 0.7 * tw)
+    shade.add_color_stop_rgba(0, 0, 0, 0, 0.65 * a)
+    shade.add_color_stop_rgba(1, 0, 0, 0, 0)
+    cr.save()
+    cr.translate(cx, cy)
+    cr.scale(1.0, 0.3)
+    cr.translate(-cx, -cy)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    box = (cx - 0.7 * tw, cy - 0.7 * tw, 1.4 * tw, 1.4 * tw)
+    cr.rectangle(*box)
+    frame.cover(cr, source=shade)  # the shadow darkens the light beneath it too
+    cr.set_source(low_res(cr, shade, *box))
+    cr.fill()
+    cr.restore()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     level = float(params["whisper"])
     if level <= 0.01:
@@ -30,10 +57,12 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     w, h, u = frame.scene.width, frame.scene.height, frame.unit
     k, p = which(frame, float(params["line"]))
     rng = frame.rng("static")
-    burst = level * (smoothstep(0.0, 0.1, p) * (1 - smoothstep(0.8, 1.0, p)))
+    # Each burst of static arrives hard, then the words hold long enough to read twice.
+    burst = level * (smoothstep(0.0, 0.06, p) * (1 - smoothstep(0.88, 1.0, p)))
+    crackle = level * (1 - smoothstep(0.0, 0.25, p) * 0.7)
     additive(cr)
-    # Static: bands of scratchy horizontal noise.
-    for _ in range(int(40 * level)):
+    # Static: bands of scratchy horizontal noise, loudest as each whisper breaks in.
+    for _ in range(int(60 * crackle)):
         y = rng.uniform(0, h)
         x0 = rng.uniform(-0.2, 1.0) * w
         ln = rng.uniform(0.05, 0.5) * w
@@ -41,36 +70,37 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         cr.line_to(x0 + ln, y)
         cr.set_line_width(rng.uniform(0.5, 3.0) * u)
         g = rng.uniform(0.3, 1.0)
-        cr.set_source_rgba(g, g, g, 0.25 * level * rng.random())
+        cr.set_source_rgba(g, g, g, 0.3 * crackle * rng.random())
         cr.stroke()
-    # The whisper itself, shivering.
     text = WHISPERS[k]
-    size = 0.045 * min(w, h)
-    x = (w - text_width(text, size)) / 2
-    y = 0.83 * h if not frame.scene.layout.portrait else 0.62 * h
-    # A shadow behind the words so bright vapor cannot swallow them.
-    tw = text_width(text, size)
-    shade = cairo.RadialGradient(w / 2, y + size / 2, 0, w / 2, y + size / 2, 0.7 * tw)
-    shade.add_color_stop_rgba(0, 0, 0, 0, 0.6 * burst)
-    shade.add_color_stop_rgba(1, 0, 0, 0, 0)
-    cr.save()
-    cr.translate(w / 2, y + size / 2)
-    cr.scale(1.0, 0.25)
-    cr.translate(-w / 2, -(y + size / 2))
-    cr.set_operator(cairo.OPERATOR_OVER)
-    box = (w / 2 - 0.7 * tw, y + size / 2 - 0.7 * tw, 1.4 * tw, 1.4 * tw)  # the shade only
-    cr.rectangle(*box)
-    frame.cover(cr, source=shade)  # the shadow darkens the light beneath it too
-    cr.set_source(low_res(cr, shade, *box))
-    cr.fill()
-    cr.restore()
+    fx, fy, fsize, manner = STYLES[k % len(STYLES)]
+    if frame.scene.layout.portrait:
+        fx, fy = 0.5, 0.35 + 0.15 * k
+    size = fsize * min(w, h)
+    if manner == "letters":  # spelled out over the first half of its time
+        text = text[: max(1, math.ceil(len(text) * min(1.0, p / 0.45)))]
+    tw = text_width(WHISPERS[k], size)
+    x = min(max(fx * w - tw / 2, 0.04 * w), 0.96 * w - tw)  # never off the frame's edge
+    y = fy * h - size / 2
+    fx = (x + tw / 2) / w
+    _shade(cr, frame, fx * w, fy * h, tw, burst)
     additive(cr)
-    for ghost, off in ((0.3, -3.0), (0.3, 3.0), (1.0, 0.0)):
-        jx = off * u + rng.normal(0, 1.5) * u * (1 + 2 * (1 - burst))
-        ty = y + math.sin(2 * math.pi * frame.cycles(6.0)) * u
-        colour = params["colour"] if ghost == 1.0 else frame.colour("alert")
-        a = burst * ghost * (0.7 + 0.3 * rng.random())
-        neon_text(cr, text, x + jx, ty, size, colour, 0.08 * size, alpha=a, heat=0.4)
+    colour = params["colour"]
+    if manner == "defocused":
+        # Only soft light: drawn on the low-resolution buffer, it arrives blurred.
+        soft = frame.soft(cr)
+        for spread in (1.0, 2.2):
+            neon_text(soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.7 * burst)
+        neon_text(cr, text, x, y, size, colour, 0.05 * size, alpha=0.35 * burst, heat=0.2)
+        return
+    ghosts = ((0.35, -3.0), (0.35, 3.0), (1.0, 0.0)) if manner == "doubled" else ((1.0, 0.0),)
+    shake = 2.5 if manner == "doubled" else 1.0
+    for ghost, off in ghosts:
+        jx = off * u * shake + rng.normal(0, 1.5) * u * shake * (1 + 2 * (1 - burst))
+        ty = y + math.sin(2 * math.pi * frame.cycles(6.0)) * u * shake
+        c = colour if ghost == 1.0 else frame.colour("alert")
+        a = burst * ghost * (0.8 + 0.2 * rng.random())
+        neon_text(cr, text, x + jx, ty, size, c, 0.08 * size, alpha=a, heat=0.45)
 
 
 LAYER = Layer(
