@@ -60,6 +60,10 @@ def declare(fn: Callable[..., np.ndarray], *params: Param) -> Mapping[str, Param
     return table(out)
 
 
+def _scanlines(rgb: np.ndarray, strength: float, period: float, scale: float) -> np.ndarray:
+    return fx.scanlines(rgb, strength * scale, period)
+
+
 BUILTIN: tuple[Effect, ...] = (
     Effect(
         "bloom",
@@ -91,11 +95,12 @@ BUILTIN: tuple[Effect, ...] = (
     ),
     Effect(
         "scanlines",
-        fx.scanlines,
+        _scanlines,
         declare(
             fx.scanlines,
             number("strength", 0, "how dark the lines are", 0, 1),
             number("period", 0, "line spacing", 0.0005, 0.1, "of the height"),
+            track("scale", "multiplies strength; the story ends the screen on waking", "screen"),
         ),
         "CRT scanlines.",
     ),

@@ -169,6 +169,11 @@ STORY: tuple[StoryTrack, ...] = (
         hi=4.0,
     ),
     StoryTrack(
+        "screen",
+        "the screen's own artefacts (scanlines): gone with the cut to daylight",
+        lambda v: 1.0 - smoothstep(0.38, 0.42, v["wake"]),
+    ),
+    StoryTrack(
         "bloom",
         "scales the bloom effect: it fades out before the cut to white, so the glow of "
         "the white cannot swallow the last words",

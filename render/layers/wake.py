@@ -1,4 +1,5 @@
-"""The wake-up: 'Then-', a cut to white, and 'I wake up.'"""
+"""The wake-up: 'Then-' on black, a cut to warm daylight, 'I wake up.' coming into focus
+while the after-image of the eye fades."""
 
 from __future__ import annotations
 
@@ -32,16 +33,45 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         text_path(cr, text, x, h / 2 - size / 2, size)
         neon_stroke(cr, frame.colour("text"), 0.1 * size, alpha=min(1.0, p * 6), heat=0.5)
         return
-    # The cut to white, and the line in dark ink.
+    # The cut to daylight: warm, brightest where the window is, a little dimmer away.
+    day = (1.0, 0.965, 0.9)
+    light = cairo.RadialGradient(0.3 * w, 0.1 * h, 0.05 * max(w, h), 0.4 * w, 0.3 * h, max(w, h))
+    light.add_color_stop_rgb(0, *day)
+    light.add_color_stop_rgb(1, *(0.82 * c for c in day))
     cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_source_rgb(0.97, 0.97, 0.96)
+    cr.set_source(light)
     cr.paint()
     frame.cover(cr, everywhere=True)
+    # The after-image of the eye: a faint cyan almond where the red eye burned, fading.
+    after = 1.0 - smoothstep(0.4, 0.75, p)
+    if after > 0.01:
+        ew, eh = 0.3 * min(w, h), 0.13 * min(w, h)
+        cx, cy = w / 2, h / 2
+        cr.save()
+        cr.translate(cx, cy)
+        cr.scale(ew, eh)
+        cr.arc(0, 0, 1, 0, 2 * 3.141592653589793)
+        cr.restore()
+        g = cairo.RadialGradient(cx, cy, 0, cx, cy, ew)
+        g.add_color_stop_rgba(0, 0.55, 0.85, 0.85, 0.35 * after)
+        g.add_color_stop_rgba(1, 0.55, 0.85, 0.85, 0.0)
+        cr.set_source(g)
+        cr.fill()
+    # 'I wake up.' comes into focus: first soft (on the light buffer), then sharp.
     text = "I wake up."
+    ink = (0.1, 0.08, 0.08)
+    focus = smoothstep(0.5, 0.7, p)
+    appear = smoothstep(0.45, 0.55, p)
     x = (w - text_width(text, size)) / 2
-    text_path(cr, text, x, h / 2 - size / 2, size)
     cr.set_line_cap(cairo.LINE_CAP_ROUND)
-    cr.set_source_rgba(0.08, 0.08, 0.1, min(1.0, (p - 0.45) * 5))
+    if focus < 1:
+        # Out of focus: a wide, faint stroke of ink.
+        text_path(cr, text, x, h / 2 - size / 2, size)
+        cr.set_source_rgba(*ink, 0.18 * appear * (1 - focus))
+        cr.set_line_width(0.45 * size * (1 - focus) + 0.08 * size)
+        cr.stroke()
+    text_path(cr, text, x, h / 2 - size / 2, size)
+    cr.set_source_rgba(*ink, appear * focus)
     cr.set_line_width(0.08 * size)
     cr.stroke()
 
