@@ -475,7 +475,13 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.line_to(cx + side * edge, seam[0][1])
         cr.close_path()
         cr.clip()
+        # Each half slides out and swings on a hinge low on its outer rim, like a
+        # mechanism opening: the globe's shape stays whole in each half.
+        px, py = cx + side * r, cy + 0.55 * r
         cr.translate(side * gap / 2, 0)
+        cr.translate(px, py)
+        cr.rotate(side * math.radians(9.0) * split)
+        cr.translate(-px, -py)
         cr.set_source(body)
         cr.paint()
         cr.restore()
@@ -492,9 +498,12 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.line_to(x + gap / 2, y)
     cr.close_path()
     cr.set_operator(cairo.OPERATOR_OVER)
+    # Light pours out as it opens, then sinks back so the thing inside can be seen.
+    pour = smoothstep(0.0, 0.4, split) * (1.0 - 0.85 * float(params["eye"]))
+    inside = mix(frame.colour("alert"), hot, 0.5)
     g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
-    g.add_color_stop_rgb(0, *mix(frame.colour("alert"), (0, 0, 0), 0.55))
-    g.add_color_stop_rgb(1, *mix(frame.colour("alert"), (0, 0, 0), 0.92))
+    g.add_color_stop_rgb(0, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.55), inside, pour))
+    g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.92), inside, 0.6 * pour))
     cr.set_source(low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r))
     cr.fill()
     additive(cr)
@@ -512,6 +521,21 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         )
     cr.restore()
     radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
+    if pour > 0.01:
+        # Shafts of light thrown up and down out of the gap, through the room's haze.
+        soft = frame.soft(cr)
+        for sign in (-1, 1):
+            tip = cy + sign * 2.5 * r
+            beam = cairo.LinearGradient(cx, cy, cx, tip)
+            beam.add_color_stop_rgba(0, *inside, 0.45 * pour)
+            beam.add_color_stop_rgba(1, *inside, 0.0)
+            soft.move_to(cx - 0.6 * gap, cy)
+            soft.line_to(cx - 1.6 * gap - 0.3 * r, tip)
+            soft.line_to(cx + 1.6 * gap + 0.3 * r, tip)
+            soft.line_to(cx + 0.6 * gap, cy)
+            soft.close_path()
+            soft.set_source(beam)
+            soft.fill()
     _eye(cr, frame, cx, cy, r, float(params["eye"]), float(params["gaze"]))
 
 
