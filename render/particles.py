@@ -96,7 +96,7 @@ def draw_sparks(
     if flash > 0:
         f = flash * max(0.0, 1.0 - age / (0.25 * burst.life)) ** 2
         if f > 0.01:
-            radial_glow(cr, x, y, 0.08 * h * (0.6 + f), hot, 0.9 * f, frame.light)
+            radial_glow(cr, x, y, 0.035 * h * (0.6 + f), hot, 0.9 * f, frame.light)
 
 
 __all__ = ["Burst", "draw_sparks", "state"]

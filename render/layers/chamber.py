@@ -218,7 +218,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     # It lights the room around the core and fades out before the walls: the corners keep
     # the palette's black, so the frame has a real black to set the light against.
     g = cairo.RadialGradient(cx, cy, r * 0.5, cx, cy, max(w, h) * 0.5)
-    a = 0.16 + 0.05 * breath + 0.15 * heat
+    a = 0.16 + 0.05 * breath + 0.05 * heat
     g.add_color_stop_rgba(0, *ambient, a)
     g.add_color_stop_rgba(0.5, *ambient, 0.35 * a)
     g.add_color_stop_rgba(1, *ambient, 0.0)

@@ -23,11 +23,12 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     pulse = math.exp(-phase * 5.0)
     additive(cr)
     cr = frame.soft(cr)  # all of it is soft light: draw it at low resolution
-    # The flood reddens the room, strongest in a ring around the middle, and dies out
-    # before the corners: the frame keeps a true black to flash against.
+    # The flood only tints the room, strongest in a ring around the middle, and dies out
+    # before the corners: the red is in the light sources (beacons, beams, the banner),
+    # and the frame keeps a true black to flash against.
     g = cairo.RadialGradient(w / 2, h / 2, 0.1 * min(w, h), w / 2, h / 2, 0.62 * max(w, h))
-    g.add_color_stop_rgba(0, *colour, 0.08 * flash * pulse)
-    g.add_color_stop_rgba(0.55, *colour, 0.3 * flash * pulse)
+    g.add_color_stop_rgba(0, *colour, 0.03 * flash * pulse)
+    g.add_color_stop_rgba(0.55, *colour, 0.11 * flash * pulse)
     g.add_color_stop_rgba(1, *colour, 0.0)
     cr.set_source(g)
     cr.paint()

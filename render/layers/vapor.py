@@ -75,7 +75,7 @@ def _mist(
     # The vapor spreads from the burst pipe across the floor and up the room.
     bx, by = burst_point(scene)
     yy, xx = np.mgrid[0:gh, 0:gw] * cell
-    reach = fog * 1.6 * max(w, h)
+    reach = fog * 0.95 * max(w, h)  # it rolls out from the pipe; it does not fill the room
     dist = np.hypot((xx - bx) * 0.8, (yy - by) * 1.4)
     spread = np.clip(1.0 - dist / max(reach, 1e-6), 0.0, 1.0) ** 0.7
     floor = np.clip((yy / h - 0.35) / 0.65, 0.0, 1.0) ** 0.8
@@ -142,16 +142,26 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit) 
     cr.set_operator(cairo.OPERATOR_OVER)
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.45 * alpha)
     cr.fill_preserve()
-    # ...inside a body of faint light, brightest toward the core.
+    # ...inside a body of light with no hard edge: the mist lit around and through it,
+    # brightest toward the core (soft light, drawn on the low-resolution buffer).
+    path = cr.copy_path()
     additive(cr)
     g = cairo.LinearGradient(x - facing * 0.2 * H, 0, x + facing * 0.2 * H, 0)
-    g.add_color_stop_rgba(0, *rim, 0.03 * alpha)
-    g.add_color_stop_rgba(1, *lit, 0.22 * alpha)
+    g.add_color_stop_rgba(0, *rim, 0.04 * alpha)
+    g.add_color_stop_rgba(1, *lit, 0.2 * alpha)
     cr.set_source(g)
     cr.fill_preserve()
-    cr.set_source_rgba(*lit, 0.5 * alpha)
-    cr.set_line_width(1.8 * u)
+    cr.set_source_rgba(*lit, 0.22 * alpha)
+    cr.set_line_width(1.2 * u)
     cr.stroke()
+    # The mist glowing around it.
+    soft = frame.soft(cr)
+    soft.save()
+    soft.append_path(path)
+    soft.set_source_rgba(*lit, 0.12 * alpha)
+    soft.set_line_width(14 * u)
+    soft.stroke()
+    soft.restore()
     # Head; the one that turns shows its blank face.
     hx, hy = x, top + 0.08 * H
     turn = 0.0

@@ -23,7 +23,7 @@ from render.softlight import SoftLight
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks).
-SNAP = Burst(count=28, speed=0.45, spread=1.0, gravity=0.6, drag=2.5, life=1.0)
+SNAP = Burst(count=18, speed=0.5, spread=0.7, gravity=1.4, drag=2.0, life=1.0)
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
