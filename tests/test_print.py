@@ -225,7 +225,7 @@ def test_pdf_is_a_paper_page_with_an_image_under_vector_strokes(tmp_path):
         assert form["/Group"]["/S"] == "/Transparency"
         content = form.get_data()
         assert len(re.findall(rb"\bS\b", content)) > 50  # hundreds of stroked paths
-        assert len(re.findall(rb" l\b", content)) > 500
+        assert len(re.findall(rb" l\b", content)) > 300
         # Shapes hiding strokes are painted again from the same raster: no other image,
         # no fallback image -- everything the vector pass draws is native PDF.
         for x in form["/Resources"].get("/XObject", {}).values():
@@ -454,7 +454,7 @@ def test_aberrated_strokes_land_where_the_raster_puts_each_plane():
 def test_aberration_follows_the_sequence():
     seq = load_sequence(DREAM).replace(size=(640, 360))
     renderer = Renderer(seq)
-    red, blue = printing.aberration_zooms(renderer, seq.index_at(0.88 * seq.duration))
+    red, blue = printing.aberration_zooms(renderer, seq.index_at(0.74 * seq.duration))
     assert red > 1.005 and blue < 0.995 and red - 1 == pytest.approx(1 - blue)
     plain = seq.replace(effects=[e for e in seq.effects if e.type != "chromatic_aberration"])
     assert printing.aberration_zooms(Renderer(plain), 0) is None
