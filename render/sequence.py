@@ -33,6 +33,7 @@ MAX_DURATION = 3600.0
 # Track values and numeric parameters: far beyond any useful setting, and small enough that
 # no layer spends minutes drawing (a core of size 1e308 never finishes).
 MAX_VALUE = 1e6
+MAX_TEXT = 200  # words on screen: a banner, a whisper, a line of the wake
 
 HEADER_KEYS = ("title", "duration", "fps", "size", "seed", "palette", "loop", "description")
 TOP_KEYS = ("sequence", "tracks", "camera", "layers", "effects")
@@ -667,6 +668,10 @@ class _Loader:
             raise self.fail(key, f"expected text, got {type_name(raw)}")
         if decl.kind == "colour":
             return self.value(raw, key, palette)
+        if len(raw) > MAX_TEXT or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in raw):
+            raise self.fail(
+                key, f"expected one line of at most {MAX_TEXT} characters, got {show(raw)}"
+            )
         return raw
 
 

@@ -80,3 +80,16 @@ def test_check_reports_an_overshooting_easing_on_one_line(tmp_path):
 def test_a_linear_track_within_range_is_accepted():
     seq = parse_sequence(_with("[tracks]\ncracks = [[0, 0.0], [4, 1.0]]\nheat = [[0, 0.5]]\n"))
     assert seq.sample(2.0)["cracks"] == pytest.approx(0.5)
+
+
+def test_the_words_on_screen_come_from_the_sequence():
+    from render.errors import ConfigError
+
+    base = '[sequence]\nduration = 2\nsize = "480x270"\n[tracks]\nescalation = [[0, 0.99]]\n'
+    mine = parse_sequence(base + '[[layers]]\ntype = "wake"\nafter = "Good morning."\n')
+    theirs = parse_sequence(base + '[[layers]]\ntype = "wake"\n')
+    assert not np.array_equal(mine.frame(10), theirs.frame(10))
+    with pytest.raises(ConfigError, match="one line of at most 200"):
+        parse_sequence(base + '[[layers]]\ntype = "wake"\nafter = "two\\nlines"\n')
+    with pytest.raises(ConfigError, match="layers\\[0\\].lines"):
+        parse_sequence(base + '[[layers]]\ntype = "whispers"\nlines = "' + "x" * 300 + '"\n')

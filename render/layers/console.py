@@ -20,7 +20,7 @@ from render.color import mix
 from render.draw import additive, neon_stroke, neon_text, text_stroke
 from render.glyphs import CELL, text_width
 from render.noise import noise_row
-from render.params import colour, track
+from render.params import colour, text, track
 from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR, SoftLight
 from render.surface import pixels
@@ -417,13 +417,14 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
     headline = float(params["headline"])
     if headline > 0.01:
         hx, hy, hw, hh = scene.layout.headline
-        size = min(hh * 0.7, hw / (len(HEADLINE) * CELL))
-        tw = text_width(HEADLINE, size)
+        banner = params["banner"] or HEADLINE
+        size = min(hh * 0.7, hw / (len(banner) * CELL))
+        tw = text_width(banner, size)
         blink = 0.55 + 0.45 * (frame.wave(1.2) > 0.3)
         cr.rectangle(hx + (hw - tw) / 2 - size * 0.6, hy - size * 0.45, tw + size * 1.2, size * 1.9)
         neon_stroke(cr, alert, 2.2 * u, alpha=0.7 * headline * blink * alpha, light=frame.light)
         writer.text(
-            HEADLINE, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink, width=size * 0.11
+            banner, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink, width=size * 0.11
         )
     writer.finish()
 
@@ -437,6 +438,7 @@ LAYER = Layer(
         "melt": track("melt", "glyphs warping and sagging"),
         "errors": track("errors", "error messages cascading down the log"),
         "headline": track("headline", "the blinking SYSTEM INTEGRITY COMPROMISED banner", "flash"),
+        "banner": text("banner", HEADLINE, "the banner's words"),
         "colour": colour("colour", "primary", "panels and readouts"),
         "intensity": track("intensity", "brightness (dims while the eye stares)", "hud", 0, 4),
     },

@@ -7,7 +7,7 @@ import cairo
 
 from render.draw import additive, neon_stroke
 from render.glyphs import text_path, text_width
-from render.params import track
+from render.params import text, track
 from render.scene import Frame, Layer
 from render.story import smoothstep
 
@@ -28,7 +28,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         # darkness falls over the light too
         frame.cover(cr, dark, everywhere=True)
         additive(cr)
-        text = "Then-"
+        text = params["before"]
         x = (w - text_width(text, size)) / 2
         text_path(cr, text, x, h / 2 - size / 2, size)
         neon_stroke(cr, frame.colour("text"), 0.1 * size, alpha=min(1.0, p * 6), heat=0.5)
@@ -58,7 +58,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         cr.set_source(g)
         cr.fill()
     # 'I wake up.' comes into focus: first soft (on the light buffer), then sharp.
-    text = "I wake up."
+    text = params["after"]
     ink = (0.1, 0.08, 0.08)
     focus = smoothstep(0.5, 0.7, p)
     appear = smoothstep(0.45, 0.55, p)
@@ -79,7 +79,11 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
 LAYER = Layer(
     name="wake",
     draw=draw,
-    params={"wake": track("wake", "progress through the beat: 'Then-' below 0.4, white above")},
+    params={
+        "wake": track("wake", "progress through the beat: 'Then-' below 0.4, daylight above"),
+        "before": text("before", "Then-", "the words on black"),
+        "after": text("after", "I wake up.", "the words in the daylight"),
+    },
     doc="'Then-' on black, a cut to white, 'I wake up.'",
     order=90,
 )

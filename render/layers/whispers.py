@@ -8,18 +8,18 @@ import cairo
 
 from render.draw import additive, low_res, neon_text
 from render.glyphs import text_width
-from render.params import colour, track
+from render.params import colour, text, track
 from render.scene import Frame, Layer
 from render.story import smoothstep
 
 WHISPERS = ("You missed a step.", "It's already too late.", "Join us.")
 
 
-def which(frame: Frame, line: float) -> tuple[int, float]:
+def which(frame: Frame, line: float, count: int = len(WHISPERS)) -> tuple[int, float]:
     """The whisper heard now and how far through it we are (0..1): from the `line`
     parameter, or taking turns every 2.5 s when it is below 0."""
     p = line if line >= 0 else frame.cycles(0.4)
-    k = int(p) % len(WHISPERS)
+    k = int(p) % count
     return k, p % 1.0
 
 
@@ -55,7 +55,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     if level <= 0.01:
         return
     w, h, u = frame.scene.width, frame.scene.height, frame.unit
-    k, p = which(frame, float(params["line"]))
+    lines = [t.strip() for t in str(params["lines"]).split("|") if t.strip()] or list(WHISPERS)
+    k, p = which(frame, float(params["line"]) * len(lines) / len(WHISPERS), len(lines))
     rng = frame.rng("static")
     # Each burst of static arrives hard, then the words hold long enough to read twice.
     burst = level * (smoothstep(0.0, 0.06, p) * (1 - smoothstep(0.88, 1.0, p)))
@@ -72,14 +73,14 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         g = rng.uniform(0.3, 1.0)
         cr.set_source_rgba(g, g, g, 0.3 * crackle * rng.random())
         cr.stroke()
-    text = WHISPERS[k]
+    text = lines[k]
     fx, fy, fsize, manner = STYLES[k % len(STYLES)]
     if frame.scene.layout.portrait:
         fx, fy = 0.5, 0.35 + 0.15 * k
     size = fsize * min(w, h)
     if manner == "letters":  # spelled out over the first half of its time
         text = text[: max(1, math.ceil(len(text) * min(1.0, p / 0.45)))]
-    tw = text_width(WHISPERS[k], size)
+    tw = text_width(lines[k], size)
     x = min(max(fx * w - tw / 2, 0.04 * w), 0.96 * w - tw)  # never off the frame's edge
     y = fy * h - size / 2
     fx = (x + tw / 2) / w
@@ -116,6 +117,7 @@ LAYER = Layer(
             hi=3,
         ),
         "colour": colour("colour", "text", "the words"),
+        "lines": text("lines", "|".join(WHISPERS), "the whispers, in order, separated by |"),
     },
     doc="Static bursts and the whispers: You missed a step. It's already too late. Join us.",
     order=60,
