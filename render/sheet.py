@@ -12,7 +12,7 @@ from render.frame import argb_to_rgb
 from render.glyphs import text_path
 from render.pipeline import render_frames
 from render.sequence import Sequence
-from render.story import beat_of
+from render.story import on_screen
 from render.units import MAX_SIDE, LimitError
 
 
@@ -78,8 +78,7 @@ def contact_sheet(
         cr.paint()
         t = sequence.time_of(index)
         label = f"{t:6.2f}s  #{index}"
-        if "escalation" in sequence.tracks:
-            label += "  " + beat_of(float(sequence.sample(t)["escalation"]))
+        label += "  " + ", ".join(on_screen(sequence.sample(t)))
         text_path(cr, label, x + 2, y + th + label_h * 0.25, label_h * 0.5)
         cr.set_source_rgb(0.85, 0.85, 0.85)
         cr.set_line_width(max(1.0, label_h * 0.06))

@@ -242,6 +242,33 @@ STORY = STORY + CAMERA_STORY
 STORY_TRACKS: dict[str, StoryTrack] = {t.name: t for t in STORY}
 
 
+# What a viewer sees when a track is up, for labels (contact sheets): most telling first.
+_SEEN = (
+    ("wake", 0.4, "daylight"),
+    ("wake", 0.01, "Then-"),
+    ("eye", 0.3, "the eye"),
+    ("split", 0.1, "core splitting"),
+    ("cracks", 0.1, "ice cracks"),
+    ("whisper", 0.3, "whispers"),
+    ("phantoms", 0.3, "phantoms"),
+    ("fog", 0.2, "vapor"),
+    ("breaks", 0.05, "web breaking"),
+    ("glitch", 0.4, "glitch"),
+    ("flash", 0.3, "klaxon"),
+)
+
+
+def on_screen(values: Mapping[str, float], most: int = 2) -> list[str]:
+    """A few words for what a frame with these track values shows, most telling first."""
+    seen: list[str] = []
+    for name, above, words in _SEEN:
+        if float(values.get(name, 0.0)) > above and words not in seen:
+            seen.append(words)
+            if name == "wake":  # the wake covers everything else
+                break
+    return seen[:most] or ["the hum"]
+
+
 def derive(values: dict[str, float]) -> dict[str, float]:
     """Fill in every story track the sequence does not define, in `STORY` order (each
     curve sees the tracks before it, overridden or derived). `values` holds the defined

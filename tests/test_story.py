@@ -93,3 +93,13 @@ def test_the_words_on_screen_come_from_the_sequence():
         parse_sequence(base + '[[layers]]\ntype = "wake"\nafter = "two\\nlines"\n')
     with pytest.raises(ConfigError, match="layers\\[0\\].lines"):
         parse_sequence(base + '[[layers]]\ntype = "whispers"\nlines = "' + "x" * 300 + '"\n')
+
+
+def test_labels_say_what_is_on_screen():
+    from render.story import derive, on_screen
+
+    assert on_screen(derive({"escalation": 0.0})) == ["the hum"]
+    assert "klaxon" in on_screen(derive({"escalation": 0.2}))
+    assert on_screen(derive({"escalation": 0.92}))[0] == "the eye"
+    assert on_screen(derive({"escalation": 0.955})) == ["Then-"]  # the wake covers the eye
+    assert on_screen(derive({"escalation": 1.0})) == ["daylight"]

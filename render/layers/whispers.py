@@ -91,8 +91,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         # Only soft light: drawn on the low-resolution buffer, it arrives blurred.
         soft = frame.soft(cr)
         for spread in (1.0, 2.2):
-            neon_text(soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.7 * burst)
-        neon_text(cr, text, x, y, size, colour, 0.05 * size, alpha=0.35 * burst, heat=0.2)
+            neon_text(soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.3 * burst)
+        neon_text(cr, text, x, y, size, colour, 0.05 * size, alpha=0.65 * burst, heat=0.2)
         return
     ghosts = ((0.35, -3.0), (0.35, 3.0), (1.0, 0.0)) if manner == "doubled" else ((1.0, 0.0),)
     shake = 2.5 if manner == "doubled" else 1.0
