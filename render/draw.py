@@ -86,13 +86,14 @@ def neon_text(
     heat: float = 0.35,
     light: SoftLight | None = None,
     warp: Warp | None = None,
+    face: str = "futural",
 ) -> None:
     """`text` with its cap line at y, as neon tubes: the same light as `text_path` followed
     by `neon_stroke`, but painted from cached masks on raster frames (see glyphs.py).
     Warped text and vector surfaces (print) are stroked as paths."""
     raster = isinstance(cr.get_group_target(), cairo.ImageSurface)
     if warp is not None or not raster or not text.strip():
-        text_path(cr, text, x, y, size, warp)
+        text_path(cr, text, x, y, size, warp, face)
         neon_stroke(cr, colour, width, alpha=alpha, heat=heat, light=light)
         return
     if alpha <= 0.003 or width <= 0:
@@ -103,7 +104,7 @@ def neon_text(
         ((*_hot(tuple(colour)), min(1.0, heat * 2.0) * alpha), width * 0.35),
     ]
     if light is not None:  # the halo goes to the soft-light buffer, at its resolution
-        halo = text_masks(text, size, (width * 3.2,), scale=1.0 / FACTOR)
+        halo = text_masks(text, size, (width * 3.2,), scale=1.0 / FACTOR, face=face)
         soft = light.context(cr)
         hx, hy = soft.user_to_device(x, y)
         soft.save()
@@ -113,7 +114,7 @@ def neon_text(
         soft.restore()
     else:
         paints.insert(0, ((*colour, 0.16 * alpha), width * 3.2))
-    _paint_masks(cr, text, x, y, size, paints)
+    _paint_masks(cr, text, x, y, size, paints, face)
 
 
 def text_stroke(
@@ -125,21 +126,24 @@ def text_stroke(
     rgba: tuple[float, float, float, float],
     width: float,
     warp: Warp | None = None,
+    face: str = "futural",
 ) -> None:
     """`text` stroked once in one colour (round caps and joins), from a cached mask on
     raster frames; warped text and vector surfaces are stroked as paths."""
     if warp is not None or not isinstance(cr.get_group_target(), cairo.ImageSurface):
-        text_path(cr, text, x, y, size, warp)
+        text_path(cr, text, x, y, size, warp, face)
         cr.set_line_cap(cairo.LINE_CAP_ROUND)
         cr.set_line_join(cairo.LINE_JOIN_ROUND)
         cr.set_source_rgba(*rgba)
         cr.set_line_width(width)
         cr.stroke()
     elif text.strip() and rgba[3] > 0.003 and width > 0:
-        _paint_masks(cr, text, x, y, size, [(rgba, width)])
+        _paint_masks(cr, text, x, y, size, [(rgba, width)], face)
 
 
-def _paint_masks(cr: cairo.Context, text: str, x: float, y: float, size: float, paints) -> None:
+def _paint_masks(
+    cr: cairo.Context, text: str, x: float, y: float, size: float, paints, face: str = "futural"
+) -> None:
     """Paint `text` from its masks, one (rgba, stroke width) after another."""
     widths = tuple(w for _, w in paints)
     m = cr.get_matrix()
@@ -152,11 +156,11 @@ def _paint_masks(cr: cairo.Context, text: str, x: float, y: float, size: float, 
         zoom = 1.0 if m.xx == 1.0 else round(m.xx * 250) / 250
         phases = PHASES if zoom == 1.0 else 1
         (ix, fx), (iy, fy) = (snap(v, phases) for v in cr.user_to_device(x, y))
-        masks = text_masks(text, size, widths, fx, fy, zoom)
+        masks = text_masks(text, size, widths, fx, fy, zoom, face)
         cr.identity_matrix()
         px, py = ix - (masks.ox - fx), iy - (masks.oy - fy)
     else:  # anything else resamples the phase-0 masks through the transform
-        masks = text_masks(text, size, widths)
+        masks = text_masks(text, size, widths, face=face)
         cr.translate(x, y)
         px, py = -masks.ox, -masks.oy
     for (rgba, _), mask in zip(paints, masks.masks, strict=True):

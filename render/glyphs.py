@@ -24,23 +24,28 @@ Segment = tuple[tuple[float, float], tuple[float, float]]
 Warp = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+# Faces for a typographic hierarchy, all Hershey single-stroke fonts: the console's log
+# face, a heavier double-stroke face for alerts, a script for the whispers.
+FACES = ("futural", "futuram", "scripts", "timesr")
+
+
 @cache
-def _font() -> HersheyFonts:
+def _font(face: str = "futural") -> HersheyFonts:
     font = HersheyFonts()
-    font.load_default_font("futural")
+    font.load_default_font(face if face in FACES else "futural")
     font.normalize_rendering(1)
     return font
 
 
 @cache
-def glyph(ch: str) -> tuple[Segment, ...]:
+def glyph(ch: str, face: str = "futural") -> tuple[Segment, ...]:
     """Segments of one character in a cell: x in 0..CELL, y down from the cap line (0) to the
     baseline (1); descenders go below 1."""
     if ch == " ":
         return ()
-    segs = list(_font().lines_for_text(ch))
+    segs = list(_font(face).lines_for_text(ch))
     if not segs:
-        segs = list(_font().lines_for_text("?"))
+        segs = list(_font(face).lines_for_text("?"))
     xs = [p[0] for s in segs for p in s]
     mid = (min(xs) + max(xs)) / 2
 
@@ -58,7 +63,7 @@ _scratch = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 1, 1))
 
 
 @lru_cache(maxsize=8192)
-def _polylines(text: str, size: float) -> tuple[np.ndarray, np.ndarray]:
+def _polylines(text: str, size: float, face: str = "futural") -> tuple[np.ndarray, np.ndarray]:
     """A whole string at the origin as polylines: points (n, 2) and a flag per point that
     starts a new subpath. Hershey strokes come as separate segments; joining the ones that
     meet into polylines halves the points and saves cairo two round caps a joint."""
@@ -67,7 +72,7 @@ def _polylines(text: str, size: float) -> tuple[np.ndarray, np.ndarray]:
     cx = 0.0
     for ch in text:
         last = None
-        for (ax, ay), (bx, by) in glyph(ch):
+        for (ax, ay), (bx, by) in glyph(ch, face):
             p0 = (cx + ax * size, ay * size)
             if last is None or abs(last[0] - p0[0]) > 1e-9 or abs(last[1] - p0[1]) > 1e-9:
                 pts.append(p0)
@@ -88,9 +93,9 @@ def _emit(cr, xs: Iterable[float], ys: Iterable[float], starts: Iterable[bool]) 
 
 
 @lru_cache(maxsize=8192)
-def _string_path(text: str, size: float) -> cairo.Path:
+def _string_path(text: str, size: float, face: str = "futural") -> cairo.Path:
     """The path of a whole string at the origin, built once: scrolling console lines reuse it."""
-    pts, starts = _polylines(text, size)
+    pts, starts = _polylines(text, size, face)
     _scratch.new_path()
     _emit(_scratch, pts[:, 0].tolist(), pts[:, 1].tolist(), starts.tolist())
     path = _scratch.copy_path()
@@ -98,7 +103,10 @@ def _string_path(text: str, size: float) -> cairo.Path:
     return path
 
 
-def text_path(cr, text: str, x: float, y: float, size: float, warp: Warp | None = None) -> float:
+def text_path(
+    cr, text: str, x: float, y: float, size: float, warp: Warp | None = None,
+    face: str = "futural",
+) -> float:  # fmt: skip
     """Append `text` to cr's path with its cap line at y; returns the advance width.
 
     `warp` maps arrays of point coordinates (in pixels) to new ones: used for melting.
@@ -106,10 +114,10 @@ def text_path(cr, text: str, x: float, y: float, size: float, warp: Warp | None 
     if warp is None:
         cr.save()
         cr.translate(x, y)
-        cr.append_path(_string_path(text, size))
+        cr.append_path(_string_path(text, size, face))
         cr.restore()  # the path stays; only the transform is undone
     elif text:
-        pts, starts = _polylines(text, size)
+        pts, starts = _polylines(text, size, face)
         wx, wy = warp(pts[:, 0] + x, pts[:, 1] + y)
         _emit(cr, np.asarray(wx).tolist(), np.asarray(wy).tolist(), starts.tolist())
     return len(text) * CELL * size
@@ -147,12 +155,12 @@ def _geometry(text: str, size: float, widest: float, scale: float):
     return w, h, pad, top
 
 
-def _stroke_mask(text: str, size: float, width: float, origin, shape, scale: float):
+def _stroke_mask(text: str, size: float, width: float, origin, shape, scale: float, face: str):
     surf = cairo.ImageSurface(cairo.FORMAT_A8, *shape)
     cr = cairo.Context(surf)
     cr.translate(*origin)
     cr.scale(scale, scale)
-    cr.append_path(_string_path(text, size))
+    cr.append_path(_string_path(text, size, face))
     cr.set_line_cap(cairo.LINE_CAP_ROUND)
     cr.set_line_join(cairo.LINE_JOIN_ROUND)
     cr.set_line_width(width)
@@ -196,6 +204,7 @@ def text_masks(
     fx: float = 0.0,
     fy: float = 0.0,
     scale: float = 1.0,
+    face: str = "futural",
 ) -> TextMasks:
     """`text` stroked once per line width into A8 masks drawn at `scale` (1/8 for the soft
     light, about 1.005 under camera shake), with the string's origin at fractional offset
@@ -204,10 +213,12 @@ def text_masks(
     def make() -> TextMasks:
         w, h, pad, top = _geometry(text, size, max(widths), scale)
         origin = (pad + fx, top + fy)
-        masks = tuple(_stroke_mask(text, size, lw, origin, (w, h), scale) for lw in widths)
+        masks = tuple(
+            _stroke_mask(text, size, lw, origin, (w, h), scale, face) for lw in widths
+        )
         return TextMasks(masks, *origin, sum(m.get_stride() * h for m in masks))
 
-    return MASKS.get((text, size, widths, fx, fy, scale), make)
+    return MASKS.get((text, size, widths, fx, fy, scale, face), make)
 
 
 def snap(v: float, phases: int = PHASES) -> tuple[int, float]:

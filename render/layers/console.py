@@ -161,6 +161,7 @@ class Writer:
         colour,
         alpha: float = 1.0,
         width: float | None = None,
+        face: str = "futural",
     ) -> None:
         cr, light, warp = self.cr, self.frame.light, self.warp()
         if warp is not None and isinstance(cr.get_group_target(), cairo.ImageSurface):
@@ -176,10 +177,12 @@ class Writer:
             # Colour split: the red and cyan ghosts drift apart.
             off = (2 + 8 * self.glitch) * u * self.rng.uniform(0.5, 1.5)
             for dx, ghost in ((-off, (1.0, 0.1, 0.2)), (off, (0.1, 0.9, 1.0))):
-                text_stroke(cr, s, x + dx, y, size, (*ghost, 0.35 * a), lw, warp)
+                text_stroke(cr, s, x + dx, y, size, (*ghost, 0.35 * a), lw, warp, face)
         if self.glitch > 0.1 and self.rng.random() < 0.25 * self.glitch:
             x += self.rng.normal(0, 14 * self.glitch) * u  # a slice jumps sideways
-        neon_text(cr, s, x, y, size, colour, lw, alpha=a, heat=0.45, light=light, warp=warp)
+        neon_text(
+            cr, s, x, y, size, colour, lw, alpha=a, heat=0.45, light=light, warp=warp, face=face
+        )
         if self._melted is not None and cr is self._melted.cr:
             self._melted.end()
 
@@ -424,8 +427,9 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         cr.rectangle(hx + (hw - tw) / 2 - size * 0.6, hy - size * 0.45, tw + size * 1.2, size * 1.9)
         neon_stroke(cr, alert, 2.2 * u, alpha=0.7 * headline * blink * alpha, light=frame.light)
         writer.text(
-            banner, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink, width=size * 0.11
-        )
+            banner, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink,
+            width=size * 0.13, face="futuram",  # the alert's heavier face
+        )  # fmt: skip
     writer.finish()
 
 

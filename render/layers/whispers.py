@@ -12,6 +12,7 @@ from render.params import colour, text, track
 from render.scene import Frame, Layer
 from render.story import smoothstep
 
+FACE = "scripts"  # a hand, not a machine: the whispers are not the console's voice
 WHISPERS = ("You missed a step.", "It's already too late.", "Join us.")
 
 
@@ -91,8 +92,13 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         # Only soft light: drawn on the low-resolution buffer, it arrives blurred.
         soft = frame.soft(cr)
         for spread in (1.0, 2.2):
-            neon_text(soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.3 * burst)
-        neon_text(cr, text, x, y, size, colour, 0.05 * size, alpha=0.65 * burst, heat=0.2)
+            neon_text(
+                soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.3 * burst,
+                face=FACE,
+            )  # fmt: skip
+        neon_text(
+            cr, text, x, y, size, colour, 0.05 * size, alpha=0.65 * burst, heat=0.2, face=FACE
+        )
         return
     ghosts = ((0.35, -3.0), (0.35, 3.0), (1.0, 0.0)) if manner == "doubled" else ((1.0, 0.0),)
     shake = 2.5 if manner == "doubled" else 1.0
@@ -101,7 +107,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         ty = y + math.sin(2 * math.pi * frame.cycles(6.0)) * u * shake
         c = colour if ghost == 1.0 else frame.colour("alert")
         a = burst * ghost * (0.8 + 0.2 * rng.random())
-        neon_text(cr, text, x + jx, ty, size, c, 0.08 * size, alpha=a, heat=0.45)
+        neon_text(cr, text, x + jx, ty, size, c, 0.08 * size, alpha=a, heat=0.45, face=FACE)
 
 
 LAYER = Layer(
