@@ -91,12 +91,12 @@ def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
     at a quarter of the resolution when the blur is wide enough to hide it."""
     h = surface.get_height()
     px = sigma * h
-    if px < 0.4:
+    if px < 3.0:  # below 3 pixels a defocus barely shows and a full-size blur costs most
         return
     surface.flush()
     img = pixels(surface)
     w = surface.get_width()
-    f = 4 if px >= 6 else 2 if px >= 3 else 1
+    f = 4 if px >= 6 else 2
     small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
     img[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else small

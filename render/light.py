@@ -10,12 +10,15 @@ resolution; only the final pass touches every pixel.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
 import numpy as np
 
 from render.tonemap import srgb_to_linear
+
+_DECODE_LUT = srgb_to_linear(np.arange(256, dtype=np.uint8)).reshape(256, 1)
 
 # Bloom levels as multiples of `radius` and their share of the glow's energy: a tight
 # glow hugging the strokes out to a wide haze around the brightest things.
@@ -31,14 +34,20 @@ _GRID_ROWS = 540
 _SIGMA_PX = 2.5
 
 
-def _knee(m: np.ndarray, threshold: float) -> np.ndarray:
-    """Weight (0..1) of a pixel's colour in the bright part, from its max channel `m` in
-    linear light: nothing up to the threshold, a quadratic soft knee, then all of it."""
+@functools.lru_cache(maxsize=32)
+def _knee_lut(threshold: float) -> np.ndarray:
+    """uint8 LUT: a pixel's max channel (sRGB byte) -> 255 x the share of its colour in the
+    bright part: nothing up to the threshold, a quadratic soft knee, then all of it (the
+    knee measured in linear light, so it is the same curve for every hue)."""
+    m = srgb_to_linear(np.arange(256, dtype=np.float64) / 255.0)
     t = float(srgb_to_linear(np.float64(np.clip(threshold, 0.0, 1.0))))
     k = max(0.5 * t, 1e-4)
     x = m - t
     f = np.where(x <= 0, 0.0, np.where(x < k, x * x / (2 * k), x - k / 2))
-    return np.divide(f, m, out=np.zeros_like(m), where=m > 1e-6)
+    w = np.divide(f, m, out=np.zeros_like(m), where=m > 1e-6)
+    lut = np.clip(np.rint(w * 255.0), 0, 255).astype(np.uint8)
+    lut.flags.writeable = False
+    return lut
 
 
 def bloom(
@@ -65,17 +74,29 @@ def bloom(
     gh = _GRID_ROWS
     gw = max(1, round(base.shape[1] * gh / h))
     shrink = cv2.INTER_AREA if h >= gh else cv2.INTER_LINEAR
-    scene = srgb_to_linear(cv2.resize(base, (gw, gh), interpolation=shrink))
-    scene += cv2.resize(light, (gw, gh), interpolation=cv2.INTER_LINEAR)
-    bright = scene * _knee(scene.max(axis=2), threshold)[..., None].astype(np.float32)
+    small = cv2.resize(base, (gw, gh), interpolation=shrink)
+    # The knee on the sharp drawing's bytes (a LUT on the max channel, in uint8), then the
+    # bright part to linear light: one float pass at the grid's size.
+    m = cv2.max(cv2.max(small[..., 0], small[..., 1]), small[..., 2])
+    weight = cv2.LUT(m, _knee_lut(round(float(threshold), 4)))
+    bright = cv2.multiply(small, cv2.cvtColor(weight, cv2.COLOR_GRAY2RGB), scale=1 / 255)
+    bright = cv2.LUT(bright, _DECODE_LUT)  # to linear light, float32
+    # The soft light's own bright part, on its grid (it is smooth: no detail is lost).
+    lm = light.max(axis=2)
+    lt = float(srgb_to_linear(np.float64(np.clip(threshold, 0.0, 1.0))))
+    lw = np.clip((lm - lt) / np.maximum(lm, 1e-6), 0.0, 1.0)[..., None]
+    bright += cv2.resize(light * lw, (gw, gh), interpolation=cv2.INTER_LINEAR)
     glow = np.zeros_like(light)
+    # Each level is cut down from the one before (sigma doubles, so the grid halves): the
+    # full grid is read once.
+    src, sf = bright, 1
     for ls, lw in zip(_LEVEL_SCALES, _LEVEL_WEIGHTS, strict=True):
         sigma = radius * ls * gh  # in grid pixels
         f = max(1, int(sigma / _SIGMA_PX))
-        src = bright if f == 1 else cv2.resize(
-            bright, (max(1, gw // f), max(1, gh // f)), interpolation=cv2.INTER_AREA
-        )
-        s = math.sqrt(max(sigma * sigma / (f * f) - (f * f - 1) / 12.0 / (f * f), 0.25))
+        if f >= 2 * sf:
+            src = cv2.resize(src, (max(1, gw // f), max(1, gh // f)), interpolation=cv2.INTER_AREA)
+            sf = f
+        s = math.sqrt(max((sigma * sigma - (sf * sf - 1) / 12.0) / (sf * sf), 0.25))
         blurred = cv2.GaussianBlur(src, (0, 0), sigmaX=s, borderType=cv2.BORDER_REFLECT)
         glow += lw * cv2.resize(blurred, (sw, sh), interpolation=cv2.INTER_LINEAR)
     grey = glow.mean(axis=2, keepdims=True)

@@ -174,7 +174,7 @@ def _body(
     u = frame.unit
     # Heat whitens the light (rim, cracks, seeping glow); the shell itself stays dark so
     # the cracks read against it, only warming toward the alert colour.
-    primary = mix(params["colour"], frame.colour("hot"), 0.3 * heat)
+    primary = mix(params["colour"], frame.colour("alert"), 0.35 * heat)
     glow = mix(frame.colour("glow"), frame.colour("hot"), 0.45 * heat)
     bg = frame.colour("background")
     shell = mix(params["colour"], frame.colour("alert"), 0.7 * heat)
@@ -244,7 +244,7 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
     # Saturated, not white: the tone map takes light through the hue toward white only
     # where there is a great deal of it.
     leak = mix(glow, frame.colour("alert"), 0.55 * heat)
-    edge = mix(glow, WHITE, 0.3)
+    edge = mix(mix(glow, leak, 0.5), WHITE, 0.15)
     cr.save()
     cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
     cr.clip()
@@ -511,12 +511,12 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.move_to(seam[0][0] + side * gap / 2, seam[0][1])
         for x, y in seam[1:]:
             cr.line_to(x + side * gap / 2, y)
-        neon_stroke(
+        neon_stroke(  # molten lips: hot but coloured, white only at their very core
             cr,
-            hot,
+            mix(frame.colour("alert"), hot, 0.35),
             5 * frame.unit * (0.5 + split),
             alpha=min(1.0, 2 * split),
-            heat=1.0,
+            heat=0.45,
             light=frame.light,
         )
     cr.restore()
