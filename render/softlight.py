@@ -93,6 +93,10 @@ class SoftLight:
 
         small = pixels(self.surface)
         rgb = srgb_to_linear(small[..., 2::-1])  # BGRA (premultiplied: light adds) -> RGB
+        # The buffer holds 8-bit levels: a faint wide glow is a staircase of them, which
+        # upsampling would show as rings. A blur of under a buffer pixel turns the steps
+        # back into a slope (the dither at the end then hides the output's own levels).
+        rgb = cv2.GaussianBlur(rgb, (0, 0), sigmaX=0.8, borderType=cv2.BORDER_REPLICATE)
         self.dirty = False
         self.cr.save()
         self.cr.set_operator(cairo.OPERATOR_CLEAR)

@@ -170,8 +170,8 @@ STORY: tuple[StoryTrack, ...] = (
     ),
     StoryTrack(
         "screen",
-        "the screen's own artefacts (scanlines): gone with the cut to daylight",
-        lambda v: 1.0 - smoothstep(0.38, 0.42, v["wake"]),
+        "the screen's own artefacts (scanlines): gone when the darkness falls",
+        lambda v: 1.0 - smoothstep(0.0, 0.03, v["wake"]),
     ),
     StoryTrack(
         "bloom",
