@@ -15,8 +15,11 @@ result then decodes to the frames of a cluster render of the same sequence.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -248,13 +251,43 @@ def encode_segment_bytes(frames: Iterable[np.ndarray], settings: VideoSettings) 
         return encode_segment(frames, folder / f"segment{settings.suffix}", settings).read_bytes()
 
 
+# A worker's temporaries: "<tmp>/neon-render-segment-<random>/", locked (flock) while in use.
+_PRIVATE_PREFIX = "neon-render-segment-"
+# A folder nobody holds is only taken for abandoned (its process was killed) once it is this
+# old: between its creation and its lock, another worker must not take it for abandoned.
+_ABANDONED_AFTER_SECONDS = 60.0
+
+
 @contextmanager
 def private_folder() -> Iterator[Path]:
-    """A temporary folder in the system's temporary directory, held (flock) while in use
-    and removed after; one a killed process left behind is removed by the next user."""
-    beside = Path(tempfile.gettempdir()) / "neon-render-segment"
-    folder = _temp_sibling(beside, "part", make_dir=True)
+    """A new folder in the system's temporary directory, held (flock) while in use and
+    removed after; folders that killed workers left behind are removed first."""
+    root = Path(tempfile.gettempdir())
+    _sweep_private(root)
+    folder = Path(tempfile.mkdtemp(prefix=_PRIVATE_PREFIX, dir=root))
+    fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield folder
     finally:
-        _remove(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
+def _sweep_private(root: Path) -> None:
+    now = time.time()
+    for folder in root.glob(f"{_PRIVATE_PREFIX}*"):
+        try:
+            if now - folder.lstat().st_mtime < _ABANDONED_AFTER_SECONDS or folder.is_symlink():
+                continue
+            fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a living worker holds it
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
