@@ -448,7 +448,8 @@ def _local_client(workers: int | None) -> Iterator[Any]:
                     n_workers=workers or default_workers(),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    host="127.0.0.1",
+                    dashboard_address=":0",  # its HTTP server always starts: any free port
                     silence_logs=logging.CRITICAL,
                 )
                 client = Client(cluster, set_as_default=False)
