@@ -219,9 +219,13 @@ def run_segment(job: Job, number: int, indices: Sequence[int]) -> bytes | list[b
 
             return [sequence_png(frame, job.metadata) for frame in _frames(job, indices)]
         return [zlib.compress(frame.tobytes(), 1) for frame in _frames(job, indices)]
-    except (RenderError, _Cancelled):
+    except _Cancelled:
         raise
-    except Exception as exc:  # e.g. ConfigError can't be rebuilt on the client: say it plainly
+    except RenderError as exc:  # as a plain RenderError: a ConfigError can't be unpickled
+        plain = RenderError(str(exc))
+        plain.exit_code = exc.exit_code
+        raise plain from None
+    except Exception as exc:
         first, last = indices[0], indices[-1]
         raise RenderError(f"frames {first}-{last}: {type(exc).__name__}: {exc}") from None
 
