@@ -2,9 +2,9 @@
 
 The client cuts the frames into segments (about two seconds each, :mod:`render.segments`)
 and submits one task per segment to a Dask scheduler (`dask.distributed`). A task carries
-everything it needs as data -- the sequence's text, the overrides and the palette the
-client loaded -- so workers need the package installed but no shared file system and none
-of the client's files. A worker renders its segment and sends back bytes:
+everything it needs as data -- the sequence, its palette included, pickles as its fields --
+so workers need the package installed but no shared file system and none of the client's
+files. A worker renders its segment and sends back bytes:
 
 - MP4/WebM: the segment encoded with the client's encoder settings (a closed GOP); the
   client stores it beside the output and joins all segments with ffmpeg's concat demuxer
@@ -23,27 +23,21 @@ next frame (they watch a Dask `Event`), removing their temporaries.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import secrets
 import threading
 import time
-import tomllib
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from render.errors import InputError, RenderError
-from render.palette import Palette
 from render.segments import SegmentedVideo, VideoSettings, encode_segment_bytes, split
-from render.sequence import ElementSpec
 from render.sequence import Sequence as Animation
 
 Progress = Callable[[int], None]
@@ -98,49 +92,6 @@ def parse_cluster(value: str) -> ClusterSpec:
     raise InputError(f"--cluster: expected {EXPECTED}, got {text[:80]!r}")
 
 
-# --------------------------------------------------------------------------- the sequence as data
-
-
-@dataclass(frozen=True)
-class ShippedSequence:
-    """A sequence as plain data, rebuilt on a worker without reading any file.
-
-    Pickling a `Sequence` sends its text and overrides, but unpickling parses the text
-    again and so looks its palette up on disk -- a file the worker may not have, or a
-    different one. Here the client's palette travels too and the parse uses it."""
-
-    text: str
-    source: Path | None
-    overrides: dict[str, Any]
-    palette: Palette
-
-    @classmethod
-    def of(cls, seq: Animation) -> ShippedSequence:
-        _rebuild, (text, source, overrides) = seq.__reduce__()
-        return cls(text, source, overrides, seq.palette)
-
-    def load(self) -> Animation:
-        from render.sequence import _Loader  # the parser, given our palette
-
-        palette = self.palette
-
-        class Loader(_Loader):
-            def palette(self, name: str, near: Path | None) -> Palette:
-                return palette
-
-        raw = self.text.encode("utf-8", "surrogatepass")
-        digest = hashlib.sha256(raw).hexdigest()
-        seq = Loader(tomllib.loads(self.text), self.text, self.source, digest).build()
-        changes = dict(self.overrides)
-        for key in ("layers", "effects"):
-            changes[key] = tuple(
-                ElementSpec(kind, MappingProxyType(params), enabled)
-                for kind, params, enabled in changes[key]
-            )
-        changes["palette"] = palette
-        return seq.replace(**changes)
-
-
 # --------------------------------------------------------------------------- worker side
 
 
@@ -149,7 +100,7 @@ class Job:
     """What every segment task of one render shares."""
 
     token: str
-    sequence: ShippedSequence
+    sequence: Animation  # pickles as plain data (its fields, palette included): no files
     kind: str  # "video", "png" or "frames"
     video: VideoSettings | None = None
     metadata: dict[str, str] | None = None  # PNG text chunks
@@ -174,7 +125,7 @@ def _renderer(job: Job):
         from render.frame import Renderer
 
         _one_thread_each()
-        cached = (job.token, Renderer(job.sequence.load()))
+        cached = (job.token, Renderer(job.sequence))
         _per_thread.renderer = cached
     return cached[1]
 
@@ -266,7 +217,7 @@ class Session:
         chunks = split(list(indices), segment_frames)
         job = Job(
             secrets.token_hex(8),
-            ShippedSequence.of(seq),
+            seq,
             kind,
             video=writer.settings if kind == "video" else None,
             metadata=dict(metadata or {}) if kind == "png" else None,
