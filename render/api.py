@@ -200,6 +200,7 @@ def animate(
     from render.pipeline import render_frames
     from render.provenance import make_record, metadata_for
     from render.seam import frame_difference, seam_score_from, thumbnail
+    from render.segments import DEFAULT_SECONDS, frames_per_segment
 
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
@@ -215,8 +216,6 @@ def animate(
     folder = manifest(seq, meta, first, last) if fmt == "png" else None
     if cluster is not None:  # where it ran; a PNG folder's frames stay byte-identical
         meta, folder = _on_cluster(cluster, meta, folder)
-    from render.segments import DEFAULT_SECONDS, frames_per_segment
-
     if segment is None and cluster is not None:
         segment = DEFAULT_SECONDS  # a cluster's unit of work, whatever the format
     writer = None
