@@ -184,14 +184,23 @@ def animate(
     resume: bool = False,
     metadata: dict[str, str] | None = None,
     on_start: Callable[[int], None] | None = None,
+    segment: float | None = None,
+    cluster: Any = None,
 ) -> Rendered:
     """Render `seq` to `out`: MP4, GIF or a PNG folder, as the suffix says (what the CLI
     writes). `progress(n)` is called as frames finish; `on_start(total)` once the number
-    of frames to render is known. The output appears whole or not at all."""
-    from render.encode import check_size, format_for, open_writer
+    of frames to render is known. The output appears whole or not at all.
+
+    `cluster` (a `render.cluster.Session`) renders on a Dask cluster instead of worker
+    processes here; MP4/WebM are then encoded in segments of about `segment` seconds
+    (default 2), as a local render does when given `segment` (render.segments): the two
+    decode to the same frames. A cluster render has no seam score (its frames never come
+    here)."""
+    from render.encode import check_size, format_for
     from render.pipeline import render_frames
     from render.provenance import make_record, metadata_for
     from render.seam import frame_difference, seam_score_from, thumbnail
+    from render.segments import DEFAULT_SECONDS, frames_per_segment
 
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
@@ -204,24 +213,28 @@ def animate(
     args = ["animate", str(seq.source or ""), "-o", str(out_path)]
     meta = metadata or metadata_for(make_record(seq, args))
     first, last = indices.start, indices.stop
+    folder = manifest(seq, meta, first, last) if fmt == "png" else None
+    if cluster is not None:  # where it ran; a PNG folder's frames stay byte-identical
+        meta, folder = _on_cluster(cluster, meta, folder)
+    if segment is None and cluster is not None:
+        segment = DEFAULT_SECONDS  # a cluster's unit of work, whatever the format
     writer = None
     first_frame = last_frame = prev = None
     diffs: list[float] = []
     try:
-        with open_writer(
-            out_path,
-            seq.size,
-            seq.fps,
-            metadata=meta,
-            preset=preset,
-            crf=crf,
-            manifest=manifest(seq, meta, first, last) if fmt == "png" else None,
-            resume_frames=len(indices) if resume else None,
+        with _open_output(
+            out_path, seq, meta, preset, crf, folder, len(indices) if resume else None, segment
         ) as writer:
             todo = [first + n for n in writer.todo] if resume else list(indices)
             if on_start is not None:
                 on_start(len(todo))
-            for frame in render_frames(seq, todo, workers=workers, progress=progress):
+            if cluster is not None:
+                every = frames_per_segment(seq.fps, segment)
+                cluster.render_into(
+                    writer, seq, todo, segment_frames=every, metadata=meta, progress=progress
+                )
+            local = () if cluster else render_frames(seq, todo, workers=workers, progress=progress)
+            for frame in local:
                 writer.write(frame)
                 if seq.loop:
                     small = thumbnail(frame)
@@ -243,6 +256,35 @@ def animate(
     whole_loop = seq.loop and len(todo) == seq.frames and bool(diffs)
     seam = seam_score_from(first_frame, last_frame, diffs) if whole_loop else None
     return Rendered(out_path, len(todo), len(indices) - len(todo), seam)
+
+
+def _on_cluster(session: Any, meta: dict[str, str], folder: dict | None):
+    """The metadata and PNG manifest of a render on `session`'s cluster: its address and
+    worker count are in the record, but not in a PNG folder's frames (only its manifest)."""
+    from render.provenance import cluster_fields, metadata_for
+
+    where = cluster_fields(session.address, session.workers)
+    if folder is not None:
+        folder["record"].update(where)
+        return meta, folder
+    return metadata_for({**json.loads(meta["comment"]), **where}), folder
+
+
+def _open_output(out_path, seq, meta, preset, crf, folder, resume_frames, segment):
+    """The output's writer: MP4/WebM in segments of about `segment` seconds if given
+    (render.segments), else whole (render.encode)."""
+    from render.encode import format_for, open_writer
+    from render.segments import VIDEO_FORMATS, frames_per_segment, open_segmented
+
+    if segment is not None and format_for(out_path) in VIDEO_FORMATS:
+        return open_segmented(
+            out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
+            segment_frames=frames_per_segment(seq.fps, segment),
+        )  # fmt: skip
+    return open_writer(
+        out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
+        manifest=folder, resume_frames=resume_frames,
+    )  # fmt: skip
 
 
 def still(

@@ -105,17 +105,19 @@ def _time(seq: Sequence, value: str | None, option: str, default: float) -> floa
     return time_of(seq, value, option, default)
 
 
-def provenance(seq: Sequence, command: str) -> dict[str, str]:
+def provenance(seq: Sequence, command: str, extra_args: list[str] | None = None) -> dict[str, str]:
     """What an output needs to be made again: written into every file's metadata.
 
     The arguments are the ones this command line was invoked with (captured by the group,
     so they are right under CliRunner too); `command` is only the fallback outside click.
+    `extra_args` are implied by the command line and recorded as if given.
     """
     from render.provenance import make_record, metadata_for
 
     ctx = click.get_current_context(silent=True)
     argv = ctx.meta.get(_ARGV) if ctx is not None else None
-    return metadata_for(make_record(seq, argv if argv is not None else command.split()))
+    args = [*(argv if argv is not None else command.split()), *(extra_args or [])]
+    return metadata_for(make_record(seq, args))
 
 
 _ARGV = "render.argv"
@@ -222,14 +224,37 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     help="PNG folders: write frames one by one and keep them if interrupted; run again "
     "with --resume to render only the missing ones.",
 )
+@click.option(
+    "--cluster",
+    envvar="RENDER_CLUSTER",
+    default=None,
+    metavar="tcp://HOST:PORT|local[:N]",
+    help="Render on a Dask cluster: a running scheduler's address, or `local` (`local:N`) "
+    "to start N workers here. Also read from RENDER_CLUSTER.",
+)
+@click.option(
+    "--segment",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Encode MP4/WebM as independent segments of about SECONDS (closed GOPs), joined "
+    "without re-encoding, as --cluster does (default 2): the two then decode alike. With "
+    "--cluster, also the size of a task.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @friendly
-def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, resume, quiet):
+def animate(
+    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, resume, cluster,
+    segment, quiet,
+):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
     from render.api import animate as render_animation
 
+    spec = _cluster_spec(cluster)
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
+    implied = _implied(out_path, spec, segment)
+    session = _cluster_session(spec)  # connected before anything is written
     bar: list[Progress] = []
 
     def started(total: int) -> None:
@@ -246,8 +271,10 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
             preset=preset,
             crf=crf,
             resume=resume,
-            metadata=provenance(seq, "animate " + " ".join(sys.argv[2:])),
+            metadata=provenance(seq, "animate " + " ".join(sys.argv[2:]), implied),
             on_start=started,
+            segment=segment,
+            cluster=session,
         )
     finally:
         for b in bar:
@@ -255,15 +282,44 @@ def animate(sequence, out, size, fps, seed, start, end, loop, workers, preset, c
     if not quiet:
         secs = time.perf_counter() - bar[0].start
         kept = f", {done.kept} kept from before" if done.kept else ""
+        on = f" on {session.address} ({session.workers} workers)" if session else ""
         click.echo(
             f"wrote {out_path} ({done.frames} frames{kept}, {seq.width}x{seq.height}, "
-            f"{seq.fps:g} fps) in {secs:.1f} s, {done.frames / max(secs, 1e-9):.1f} frames/s",
+            f"{seq.fps:g} fps) in {secs:.1f} s, {done.frames / max(secs, 1e-9):.1f} frames/s" + on,
             err=True,
         )
         if done.seam is not None:
             click.echo(
                 f"loop seam score {done.seam:.2f} (1.0 is perfect; higher shows a jump)", err=True
             )
+
+
+def _cluster_spec(value: str | None):
+    """--cluster / RENDER_CLUSTER parsed (InputError when malformed), or None: render here."""
+    if not value:
+        return None
+    from render.cluster import parse_cluster
+
+    return parse_cluster(value)
+
+
+def _cluster_session(spec):
+    """A session on the cluster, closed when the command ends however it ends."""
+    if spec is None:
+        return None
+    from render.cluster import connect
+
+    return click.get_current_context().with_resource(connect(spec))
+
+
+def _implied(out_path: Path, spec, segment: float | None) -> list[str]:
+    """A cluster encodes MP4/WebM in segments: recorded, so `reproduce` does the same here."""
+    from render.encode import format_for
+    from render.segments import DEFAULT_SECONDS, VIDEO_FORMATS
+
+    if spec is None or segment is not None or format_for(out_path) not in VIDEO_FORMATS:
+        return []
+    return ["--segment", f"{DEFAULT_SECONDS:g}"]
 
 
 class StillSizeType(SizeType):

@@ -17,6 +17,7 @@ pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control t
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 import os
@@ -393,8 +394,17 @@ class FrameWriter:
                 f"frame must be uint8 of shape ({self.height}, {self.width}, 3); "
                 f"got {arr.dtype} {arr.shape}"
             )
+        self._put(np.ascontiguousarray(arr))
+
+    def write_encoded(self, png: bytes) -> None:
+        """Append one frame already encoded by :func:`sequence_png` (PNG folders only)."""
+        if self._closed or self.format != "png":
+            raise ValueError(f"{self.path}: only an open PNG folder takes encoded frames")
+        self._put(bytes(png))
+
+    def _put(self, frame: np.ndarray | bytes) -> None:
         try:
-            self._write(np.ascontiguousarray(arr))
+            self._write(frame)
         except OSError as exc:  # our own I/O: a full disk, a vanished folder
             raise RenderError(f"{self.path}: can't write output: {exc.strerror or exc}") from exc
         self.frames_written += 1
@@ -435,6 +445,7 @@ class _FfmpegWriter(FrameWriter):
         metadata: dict[str, str],
         preset: str,
         crf: int,
+        threads: int | None = None,
     ) -> None:
         super().__init__(path, fmt, width, height, fps)
         self._temps: list[Path] = []
@@ -443,6 +454,8 @@ class _FfmpegWriter(FrameWriter):
         try:
             self._tmp = self._temp(path.suffix)
             inp = _raw_input_args(width, height, fps)
+            if threads is not None and fmt != "gif":
+                inp += ["-threads", str(int(threads))]  # after -i: the encoder's, not input's
             if fmt == "mp4":
                 args = [
                     *inp, "-c:v", "libx264", "-preset", str(preset), "-crf", str(crf),
@@ -551,9 +564,7 @@ class _PngSequenceWriter(FrameWriter):
         assert self._tmpdir is not None
         name = self._tmpdir / _FRAME_NAME.format(self.frames_written)
         try:
-            Image.fromarray(frame, "RGB").save(
-                name, "PNG", pnginfo=self._pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
-            )
+            _save_sequence_png(frame, name, self._pnginfo)
         except OSError as exc:
             raise RenderError(
                 f"{self.path}: could not write {name.name}: {exc.strerror or exc}"
@@ -692,9 +703,7 @@ class _ResumablePngWriter(FrameWriter):
         self._part = self.path / f".{name[:-4]}.{secrets.token_hex(4)}.part.png"
         os.close(os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         _hold(self._part)
-        Image.fromarray(frame, "RGB").save(
-            self._part, "PNG", pnginfo=self._pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
-        )
+        _save_sequence_png(frame, self._part, self._pnginfo)
         os.replace(self._part, self.path / name)
         _release_gone()
         self._part = None
@@ -735,6 +744,25 @@ def _short(value: object) -> str:
     return text[:12] + "…" if isinstance(value, str) and len(value) > 16 else text
 
 
+def sequence_png(frame: np.ndarray, metadata: Mapping[str, str] | None = None) -> bytes:
+    """One frame of a PNG folder encoded exactly as the PNG writers store it (same text
+    chunks, same compression), for frames rendered elsewhere (render.cluster) and handed to
+    :meth:`FrameWriter.write_encoded`."""
+    buf = io.BytesIO()
+    _save_sequence_png(np.ascontiguousarray(frame), buf, _pnginfo(_check_metadata(metadata)))
+    return buf.getvalue()
+
+
+def _save_sequence_png(frame: np.ndarray | bytes, dest, pnginfo: PngInfo | None) -> None:
+    if isinstance(frame, bytes):  # encoded by sequence_png
+        with open(dest, "wb") as f:
+            f.write(frame)
+        return
+    Image.fromarray(frame, "RGB").save(
+        dest, "PNG", pnginfo=pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
+    )
+
+
 def _pnginfo(metadata: Mapping[str, str]) -> PngInfo | None:
     if not metadata:
         return None
@@ -755,6 +783,7 @@ def open_writer(
     crf: int = 18,
     manifest: Mapping | None = None,
     resume_frames: int | None = None,
+    threads: int | None = None,
 ) -> Iterator[FrameWriter]:
     """Open an atomic frame sink for *path*; format from :func:`format_for`.
 
@@ -771,6 +800,9 @@ def open_writer(
     resumable instead: frames go straight into the folder one by one, each atomically, and
     are kept on failure; a folder whose manifest identity matches keeps its finished frames
     and the writer's ``todo`` lists the frame numbers still to write, in order.
+
+    *threads* pins the MP4/WebM encoder's thread count: x264's output depends on it, so
+    segments encoded on different machines (render.segments) decode alike only when pinned.
     """
     path = Path(path)
     fmt = format_for(path)
@@ -792,7 +824,7 @@ def open_writer(
         elif fmt == "png":
             writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest)
         else:
-            writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf)
+            writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf, threads)
     except BaseException as exc:
         remove_made(made)
         if isinstance(exc, OSError):

@@ -3,7 +3,10 @@
 Every output carries one *record* (a flat dict of strings): the tool and its version, the
 seed, the sequence file as it was named on the command line and the SHA-256 of its bytes,
 the palette file and its hash, the frame size and rate, the working folder and the exact
-arguments as a JSON list (argv after the program name). Where it lives:
+arguments as a JSON list (argv after the program name). A render on a Dask cluster also
+records the cluster (``Cluster``) and its worker count (``ClusterWorkers``) -- but not in
+a PNG folder's frames, only in its manifest, so that frames are byte for byte the same
+wherever they were rendered. Where it lives:
 
 - PNG stills, sheets and every frame of a PNG folder: one text chunk per key, plus the
   whole record as JSON in ``comment``;
@@ -39,6 +42,9 @@ SOFTWARE = "neon-dream-render"
 # Flags that change how a render runs, never what it makes: left out of the recorded
 # arguments, so a resumed render records the same thing as an uninterrupted one.
 _NOT_RECORDED = ("--resume",)
+# The same for options with a value: where a render ran is recorded apart (cluster_fields),
+# so that `render reproduce` runs here rather than on a cluster that may be gone.
+_NOT_RECORDED_WITH_VALUE = ("--cluster",)
 
 
 class ProvenanceError(RenderError):
@@ -58,9 +64,12 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def make_record(seq, argv: Sequence[str], cwd: str | None = None) -> dict[str, str]:
-    """The record for an output of `seq` made by `render <argv...>` run in `cwd`."""
-    args = [a for a in argv if a not in _NOT_RECORDED]
+def make_record(
+    seq, argv: Sequence[str], cwd: str | None = None, cluster: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The record for an output of `seq` made by `render <argv...>` run in `cwd`, on the
+    cluster `cluster` describes (:func:`cluster_fields`) if any."""
+    args = _recorded(argv)
     palette_source = getattr(seq.palette, "source", "") or ""
     palette_hash = ""
     if palette_source:
@@ -82,7 +91,28 @@ def make_record(seq, argv: Sequence[str], cwd: str | None = None) -> dict[str, s
         "Command": shlex.join(args),
         "Arguments": json.dumps(args),
         "Cwd": cwd if cwd is not None else os.getcwd(),
+        **(cluster or {}),
     }
+
+
+def cluster_fields(address: str, workers: int) -> dict[str, str]:
+    """What a record says about the Dask cluster a render ran on."""
+    return {"Cluster": address, "ClusterWorkers": str(workers)}
+
+
+def _recorded(argv: Sequence[str]) -> list[str]:
+    args: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _NOT_RECORDED_WITH_VALUE:
+            skip = True
+        elif arg not in _NOT_RECORDED and not arg.startswith(
+            tuple(f"{name}=" for name in _NOT_RECORDED_WITH_VALUE)
+        ):
+            args.append(arg)
+    return args
 
 
 def metadata_for(record: Mapping[str, str]) -> dict[str, str]:
