@@ -325,7 +325,7 @@ class Session:
         (it stays set: a late task must not start), queued ones are cancelled."""
         from distributed import Event
 
-        from render.encode import _signals_deferred
+        from render.atomic import signals_deferred as _signals_deferred
 
         with _signals_deferred():
             try:
@@ -389,13 +389,13 @@ def _local_client(workers: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
     from distributed.utils import get_mp_context
 
-    from render.encode import _signals_deferred
-    from render.pipeline import _start_forkserver_deaf_to_ctrl_c, default_workers
+    from render.atomic import signals_deferred as _signals_deferred
+    from render.pipeline import default_workers, start_forkserver_deaf_to_ctrl_c
 
     # For the session's lifetime: a worker that dies is replaced the same way.
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(["distributed", "render.frame"])
-        _start_forkserver_deaf_to_ctrl_c()
+        start_forkserver_deaf_to_ctrl_c()
         cluster = client = None
         try:
             with _signals_deferred():

@@ -1,4 +1,5 @@
-"""Stream rendered frames into MP4, WebM, GIF or a PNG folder, atomically.
+"""Stream rendered frames into any registered output format (render/formats: MP4, WebM,
+GIF) or a PNG folder, atomically.
 
 Frames arrive one at a time as uint8 RGB arrays of shape (height, width, 3) and go straight
 into an ffmpeg pipe (or straight to disk for PNG), so memory stays flat however long the
@@ -16,7 +17,6 @@ pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control t
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import math
@@ -24,9 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -36,33 +33,26 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from render import formats
 from render.atomic import (
     hold as _hold,
-)
-from render.atomic import (
     is_abandoned as _is_abandoned,
-)
-from render.atomic import (
     make_parents,
-    remove_made,
-)
-from render.atomic import (
     release_gone as _release_gone,
-)
-from render.atomic import (
     remove as _remove,
-)
-from render.atomic import (
+    remove_made,
     signals_deferred as _signals_deferred,
-)
-from render.atomic import (
     temp_sibling as _temp_sibling,
 )
 from render.errors import RenderError
+from render.ffmpeg import (
+    Ffmpeg as _Ffmpeg,
+    fps_fraction as _fps_fraction,
+    raw_input_args as _raw_input_args,
+)
 
-FORMATS = ("mp4", "gif", "webm", "png")
+FORMATS = tuple(formats.FORMATS)  # ("mp4", "webm", "gif", "png"): see render/formats
 
-_SUFFIX_FORMATS = {".mp4": "mp4", ".gif": "gif", ".webm": "webm"}
 _FRAME_NAME = "frame_{:06d}.png"
 _FRAME_RE = re.compile(r"frame_\d+\.png")
 # A PNG folder's record of the render that made it: provenance, and what --resume compares.
@@ -70,30 +60,12 @@ MANIFEST = ".render.json"
 # Our own temporaries inside a folder (a frame being written by a resumable render).
 _OWN_TEMP_RE = re.compile(r"\.(frame_\d+|render)\.[0-9a-f]{8}\.part(\.png|\.json)?")
 
-# Browsers play GIF delays below 2 centiseconds as 10 cs, so anything over 50 fps would
-# silently run at 10 fps; refuse instead.
-_GIF_MAX_FPS = 50
-_GIF_MAX_SIZE = 65535  # 16-bit width/height fields in the GIF header
-
-# The default, sierra2_4a, measured worst of ten dithers on a 320x180x30 neon test pattern
-# (glowing sine lines and a ring on a dark gradient): 12% of static pixels flicker between
-# frames, 962 KiB, PSNR 32.5 dB. sierra3: 0.1% flicker, 766 KiB, PSNR 34.0 dB, best
-# blurred-PSNR among full error-diffusion dithers. (atkinson scored about the same but drops
-# a quarter of the error, which crushes detail in near-black -- exactly where neon lives.)
-_GIF_DITHER = "sierra3"
-
 # PNG sequences: zlib level 3 vs Pillow's default 6 on a 1080p neon frame measured 42 ms /
 # 206 KiB vs 86 ms / 154 KiB; a frame dump is written once per frame, so favour speed.
 _SEQUENCE_PNG_LEVEL = 3
 
 # ffmpeg's error output ends with generic follow-on lines; these say nothing the first
 # error didn't, so they are dropped when building the one-line RenderError.
-_FFMPEG_NOISE = re.compile(
-    r"Task finished with error code|Terminating thread with return code|"
-    r"Error sending frames to consumers|Nothing was written into output file|"
-    r"Conversion failed|Could not open encoder before EOF|Error while filtering|"
-    r"Error while opening encoder|Error closing file|^Exiting"
-)
 
 
 # --------------------------------------------------------------------------- format checks
@@ -107,30 +79,31 @@ def format_for(path: str | os.PathLike[str]) -> str:
     suffix = p.suffix
     if not suffix:
         return "png"
-    fmt = _SUFFIX_FORMATS.get(suffix.lower())
+    fmt = formats.BY_SUFFIX.get(suffix.lower())
     if fmt is None:
         raise RenderError(
-            f'{path}: unknown output format "{suffix}"; use .mp4, .gif, .webm or a folder'
+            f'{path}: unknown output format "{suffix}"; use {formats.suffix_list()} or a folder'
         )
-    return fmt
+    return fmt.name
 
 
 def check_size(fmt: str, width: int, height: int) -> None:
     """Refuse sizes the format can't hold; frames are never rescaled to fit."""
-    if fmt not in FORMATS:
+    spec = formats.FORMATS.get(fmt)
+    if spec is None:
         raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
     if width < 1 or height < 1:
         raise RenderError(f"output size must be positive; got {width}x{height}")
-    if fmt in ("mp4", "webm") and (width % 2 or height % 2):
+    if spec.even_size and (width % 2 or height % 2):
         # yuv420p stores chroma at half resolution in both directions, so x264/libvpx
         # reject odd dimensions; padding or scaling would change the picture.
         even = f"{width - width % 2 or 2}x{height - height % 2 or 2}"
         raise RenderError(
-            f"{fmt.upper()} needs an even width and height (yuv420p); "
+            f"{spec.label} needs an even width and height (yuv420p); "
             f"got {width}x{height}; try {even}"
         )
-    if fmt == "gif" and max(width, height) > _GIF_MAX_SIZE:
-        raise RenderError(f"GIF can be at most {_GIF_MAX_SIZE} pixels wide or high")
+    if spec.max_side is not None and max(width, height) > spec.max_side:
+        raise RenderError(f"{spec.label} can be at most {spec.max_side} pixels wide or high")
 
 
 def _check_fps(fmt: str, fps: float | Fraction) -> Fraction:
@@ -140,34 +113,17 @@ def _check_fps(fmt: str, fps: float | Fraction) -> Fraction:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise RenderError(f"frame rate must be a positive number; got {fps!r}")
-    if fmt == "gif" and fps > _GIF_MAX_FPS:
+    spec = formats.FORMATS.get(fmt)
+    if spec is not None and spec.max_fps is not None and fps > spec.max_fps:
         raise RenderError(
-            f"GIF can't play faster than {_GIF_MAX_FPS} fps (browsers slow shorter frame "
-            f"delays to 10 fps); got {float(fps):g} fps, use 50, 25 or 20"
+            f"{spec.label} can't play faster than {spec.max_fps:g} fps ({spec.fps_hint}); "
+            f"got {float(fps):g} fps"
         )
     return _fps_fraction(fps if isinstance(fps, Fraction) else value)
 
 
-def _fps_fraction(fps: float | Fraction) -> Fraction:
-    """Exact rational for ffmpeg's -r, so timestamps don't drift over long renders."""
-    if isinstance(fps, Fraction):
-        return fps
-    exact = Fraction(fps)
-    if exact.denominator == 1:
-        return exact
-    # 29.97, 23.976, 59.94 ... mean the NTSC rates n*1000/1001; Fraction(29.97) would give
-    # 2997/100, which differs by 0.1 frame per hour but breaks the standard timebase.
-    ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
-    if abs(ntsc - exact) < Fraction(1, 200):
-        return ntsc
-    return exact.limit_denominator(1001)
-
-
-def _fps_arg(fps: Fraction) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
-
-
-def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """Metadata keys and values every container (and PNG tEXt) can hold, as strings."""
     out: dict[str, str] = {}
     for key, value in (metadata or {}).items():
         # PNG keywords are 1-79 Latin-1 characters; "=" would split ffmpeg's key=value.
@@ -184,189 +140,7 @@ def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     return out
 
 
-def _die_with_parent() -> None:
-    """In a child before exec: be killed when the render that started us dies, even by
-    kill -9 (Linux's PR_SET_PDEATHSIG), so no ffmpeg is left running unattended."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        return  # not Linux: the parent's own cleanup still kills it on every other exit
-
-
 # --------------------------------------------------------------------------- ffmpeg
-
-
-@functools.cache
-def _ffmpeg_exe() -> str:
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:  # ImportError, or RuntimeError when no binary is found
-        raise RenderError(f"ffmpeg is not available: {exc}") from exc
-
-
-ffmpeg_exe = _ffmpeg_exe  # public: provenance reports the encoder's version
-
-
-@functools.cache
-def _encoders() -> frozenset[str]:
-    """Names from ``ffmpeg -encoders`` (lines like ' V....D libx264   libx264 H.264 ...')."""
-    result = subprocess.run(
-        [_ffmpeg_exe(), "-hide_banner", "-encoders"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    names = set()
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) == 6 and parts[1] != "=":
-            names.add(parts[1])
-    return frozenset(names)
-
-
-def _summarize_stderr(text: str, limit: int = 3) -> str:
-    """The first few distinct, non-boilerplate lines of ffmpeg's stderr, as one line.
-
-    With -loglevel error the root cause comes first (e.g. "x264 [error]: invalid preset
-    'nonsense'") and the tail is generic fallout ("Conversion failed!"), so prefer the start.
-    """
-    lines: list[str] = []
-    for raw in text.splitlines():
-        # drop "[libx264 @ 0x55d...] " / "[vost#0:0/libx264 @ 0x...] [enc:...] " prefixes
-        line = re.sub(r"^(\[[^\]]*\]\s*)+", "", raw).strip()
-        if line and not _FFMPEG_NOISE.search(line) and line not in lines:
-            lines.append(line)
-    return "; ".join(lines[:limit])
-
-
-class _Ffmpeg:
-    """One ffmpeg process. stderr goes to an anonymous temp file, not a pipe: nobody reads
-    it while frames are written, and a full stderr pipe would deadlock both sides."""
-
-    def __init__(self, args: list[str], target: Path, what: str, *, feed: bool) -> None:
-        self.target = target
-        self.what = what
-        self._stderr = tempfile.TemporaryFile()
-        cmd = [_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
-        try:
-            self.proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._stderr,
-                # Own session: Ctrl-C reaches only Python, which then kills ffmpeg itself;
-                # otherwise ffmpeg may die first and a KeyboardInterrupt turns into a
-                # confusing "broken pipe" RenderError.
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-        except OSError as exc:
-            self._stderr.close()
-            raise RenderError(f"{target}: could not start ffmpeg: {exc}") from exc
-
-    def write(self, data: memoryview) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(data)
-        except BrokenPipeError:
-            # ffmpeg exited early (bad option, encoder error, disk full); its stderr says why
-            self.proc.wait()
-            raise self._error() from None
-
-    def finish(self) -> None:
-        """Close the input (if any), wait, and raise RenderError if ffmpeg failed."""
-        if self.proc.stdin is not None:
-            try:
-                self.proc.stdin.close()
-            except BrokenPipeError:
-                pass  # reported below through the exit code
-        if self.proc.wait() != 0:
-            raise self._error()
-        self._stderr.close()
-
-    def kill(self) -> None:
-        """Stop ffmpeg now and reap it; safe to call more than once."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass  # BrokenPipeError flushing a buffer ffmpeg will never read
-        self.proc.wait()
-        self._stderr.close()
-
-    def _error(self) -> RenderError:
-        self._stderr.seek(0)
-        text = self._stderr.read().decode("utf-8", "replace")
-        detail = _summarize_stderr(text) or f"ffmpeg exited with code {self.proc.returncode}"
-        return RenderError(f"{self.target}: ffmpeg could not write {self.what}: {detail}")
-
-
-def _run_ffmpeg(args: list[str], target: Path, what: str) -> None:
-    """Run a non-streaming ffmpeg step to completion (killed if we are interrupted)."""
-    ff = _Ffmpeg(args, target, what, feed=False)
-    try:
-        ff.finish()
-    except BaseException:
-        ff.kill()
-        raise
-
-
-def _raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
-    return [
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-        "-r", _fps_arg(fps), "-i", "-",
-    ]  # fmt: skip
-
-
-# Frames are sRGB; say so, and convert with the BT.709 matrix the tags promise. Untagged,
-# ffmpeg converts with BT.601 and players guess (often 709 for video), shifting saturated
-# neon hues. setparams labels the RGB frames' primaries/transfer; -colorspace picks the
-# YUV matrix for the conversion and the bitstream tag. This is no scaling: size is untouched.
-_YUV420_BT709 = [
-    "-vf", "setparams=color_primaries=bt709:color_trc=bt709",
-    "-colorspace", "bt709", "-color_range", "tv", "-pix_fmt", "yuv420p",
-]  # fmt: skip
-
-
-def _metadata_args(metadata: Mapping[str, str]) -> list[str]:
-    args: list[str] = []
-    for key, value in metadata.items():
-        args += ["-metadata", f"{key}={value}"]
-    return args
-
-
-def _webm_codec_args() -> list[str]:
-    encoders = _encoders()
-    if "libvpx-vp9" in encoders:
-        # Constant quality (crf with -b:v 0); row-mt + cpu-used 4 is ~realtime-ish at
-        # "good" quality; plain VP9 defaults are very slow.
-        return [
-            "-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1",
-            "-deadline", "good", "-cpu-used", "4",
-        ]  # fmt: skip
-    if "libvpx" in encoders:
-        # VP8's crf mode needs -b:v as a ceiling.
-        return [
-            "-c:v", "libvpx", "-crf", "10", "-b:v", "10M",
-            "-deadline", "good", "-cpu-used", "4",
-        ]  # fmt: skip
-    raise RenderError("this ffmpeg has no VP9 or VP8 encoder for WebM; write .mp4 instead")
-
-
-def _lossless_stage_args() -> list[str]:
-    # Lossless RGB intermediate for the two-pass GIF. On a 720p neon pattern: x264rgb
-    # qp 0 ultrafast encoded ~115 fps at 5% of raw size; FFV1 ~50 fps at 5.5%.
-    if "libx264rgb" in _encoders():
-        return ["-c:v", "libx264rgb", "-qp", "0", "-preset", "ultrafast"]
-    return ["-c:v", "ffv1"]
 
 
 # --------------------------------------------------------------------------- writers
@@ -426,14 +200,9 @@ class FrameWriter:
 
 
 class _FfmpegWriter(FrameWriter):
-    """mp4 / webm: one ffmpeg process encodes the piped frames straight into the temp file.
-
-    gif: GIF wants one palette computed from *all* frames. The obvious single graph
-    (split -> palettegen + paletteuse) makes ffmpeg hold every frame in RAM until the input
-    ends (measured: ~1 MiB per 640x360 frame, 256 MiB RSS at 200 frames; ~8 MiB per 1080p
-    frame). So frames stream into a lossless intermediate beside the output, then two more
-    ffmpeg runs read it back: palettegen, then paletteuse. Memory stays flat; disk pays.
-    """
+    """An ffmpeg-encoded format (render/formats): one ffmpeg process encodes the piped
+    frames into a temporary beside the output, and a format with an `after` step (GIF's
+    palette passes) makes the final file from that intermediate when the frames are in."""
 
     def __init__(
         self,
@@ -450,31 +219,20 @@ class _FfmpegWriter(FrameWriter):
         super().__init__(path, fmt, width, height, fps)
         self._temps: list[Path] = []
         self._ffmpeg: _Ffmpeg | None = None
-        self._comment = metadata.get("comment", "")
+        self._spec = formats.FORMATS[fmt]
+        self._metadata = metadata
         try:
             self._tmp = self._temp(path.suffix)
             inp = _raw_input_args(width, height, fps)
-            if threads is not None and fmt != "gif":
+            if threads is not None and self._spec.pinned_threads:
                 inp += ["-threads", str(int(threads))]  # after -i: the encoder's, not input's
-            if fmt == "mp4":
-                args = [
-                    *inp, "-c:v", "libx264", "-preset", str(preset), "-crf", str(crf),
-                    *_YUV420_BT709, "-movflags", "+faststart",
-                    *_metadata_args(metadata), "-f", "mp4", str(self._tmp),
-                ]  # fmt: skip
-                what = "MP4"
-            elif fmt == "webm":
-                args = [
-                    *inp, *_webm_codec_args(), *_YUV420_BT709,
-                    *_metadata_args(metadata), "-f", "webm", str(self._tmp),
-                ]  # fmt: skip
-                what = "WebM"
-            else:
-                # GIF metadata: ffmpeg's GIF muxer writes no comment extension (only
-                # loop/final_delay options); the comment is inserted afterwards in _finish.
-                self._stage = self._temp(".mkv")
-                args = [*inp, *_lossless_stage_args(), "-f", "matroska", str(self._stage)]
-                what = "GIF frames"
+            encode = self._spec.encode
+            assert encode is not None, f"{fmt} is not an ffmpeg format"
+            dest = self._tmp
+            if self._spec.after is not None:
+                self._stage = dest = self._temp(self._spec.stage_suffix)
+            args = encode(inp, metadata, preset, crf, dest)
+            what = f"{self._spec.label} frames" if self._spec.after else self._spec.label
             self._ffmpeg = _Ffmpeg(args, path, what, feed=True)
         except BaseException:
             self._abort()
@@ -494,37 +252,13 @@ class _FfmpegWriter(FrameWriter):
         self._require_frames()
         self._ffmpeg.finish()
         final = self._tmp
-        if self.format == "gif":
-            self._make_gif()
-            if self._comment:
-                final = self._temp(".gif")
-                insert_gif_comment(self._tmp, final, self._comment)
+        if self._spec.after is not None:
+            final = self._spec.after(self._stage, self._tmp, self.path, self._temp, self._metadata)
         os.replace(final, self.path)
         self._closed = True
         for tmp in self._temps:
             if tmp != final:
                 _remove(tmp)
-
-    def _make_gif(self) -> None:
-        palette = self._temp(".png")
-        _run_ffmpeg(
-            [
-                "-i", str(self._stage),
-                "-vf", "palettegen=stats_mode=full:max_colors=256",
-                "-frames:v", "1", "-update", "1", "-f", "image2", str(palette),
-            ],
-            self.path, "the GIF palette",
-        )  # fmt: skip
-        _run_ffmpeg(
-            [
-                "-i", str(self._stage), "-i", str(palette),
-                "-filter_complex", f"[0:v][1:v]paletteuse=dither={_GIF_DITHER}",
-                # -loop 0: repeat forever. Delays come from the timestamps (centiseconds;
-                # ffmpeg alternates e.g. 3/3/4 cs for 30 fps so the average is right).
-                "-loop", "0", "-f", "gif", str(self._tmp),
-            ],
-            self.path, "GIF",
-        )  # fmt: skip
 
     def _abort(self) -> None:
         self._closed = True
@@ -749,7 +483,7 @@ def sequence_png(frame: np.ndarray, metadata: Mapping[str, str] | None = None) -
     chunks, same compression), for frames rendered elsewhere (render.cluster) and handed to
     :meth:`FrameWriter.write_encoded`."""
     buf = io.BytesIO()
-    _save_sequence_png(np.ascontiguousarray(frame), buf, _pnginfo(_check_metadata(metadata)))
+    _save_sequence_png(np.ascontiguousarray(frame), buf, _pnginfo(check_metadata(metadata)))
     return buf.getvalue()
 
 
@@ -809,7 +543,7 @@ def open_writer(
     width, height = (int(v) for v in size)
     check_size(fmt, width, height)
     fraction = _check_fps(fmt, fps)
-    meta = _check_metadata(metadata)
+    meta = check_metadata(metadata)
     made: list[Path] = []
     try:
         made = make_parents(path)
@@ -853,75 +587,6 @@ def open_writer(
         raise
 
 
-# --------------------------------------------------------------------------- GIF comments
-
-
-def _gif_blocks_start(head: bytes) -> int:
-    """Offset just past the header, logical screen descriptor and global colour table."""
-    if len(head) < 13 or head[:3] != b"GIF":
-        raise ValueError("not a GIF file")
-    packed = head[10]
-    return 13 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)
-
-
-def _gif_sub_blocks(data: bytes) -> bytes:
-    out = bytearray()
-    for i in range(0, len(data), 255):
-        chunk = data[i : i + 255]
-        out += bytes([len(chunk)]) + chunk
-    return bytes(out + b"\x00")
-
-
-def insert_gif_comment(src: Path, dst: Path, text: str) -> None:
-    """Copy GIF *src* to *dst* with a Comment Extension (0x21 0xFE) holding *text* (UTF-8),
-    placed after the global colour table and any application extensions (the NETSCAPE2.0
-    loop block, which some players want first). ffmpeg's GIF muxer can't write comments."""
-    with open(src, "rb") as f, open(dst, "wb") as out:
-        f.seek(_gif_blocks_start(f.read(13)))
-        while (two := f.read(2)) == b"\x21\xff":  # an application extension: skip it
-            while (n := f.read(1)) and n[0]:
-                f.seek(n[0], os.SEEK_CUR)
-        at = f.tell() - len(two)
-        f.seek(0)
-        prefix = f.read(at)
-        if prefix[:6] == b"GIF87a":  # extensions are GIF89a
-            prefix = b"GIF89a" + prefix[6:]
-        out.write(prefix)
-        out.write(b"\x21\xfe" + _gif_sub_blocks(text.encode("utf-8")))
-        shutil.copyfileobj(f, out, 1 << 20)
-
-
-def read_gif_comments(path: str | os.PathLike[str]) -> list[str]:
-    """The text of every Comment Extension in a GIF file, in order."""
-    comments: list[str] = []
-    with open(path, "rb") as f:
-        f.seek(_gif_blocks_start(f.read(13)))
-
-        def sub_blocks() -> bytes:
-            data = bytearray()
-            while (n := f.read(1)) and n[0]:
-                data += f.read(n[0])
-            return bytes(data)
-
-        while (kind := f.read(1)) and kind != b"\x3b":  # 0x3B: trailer
-            if kind == b"\x21":
-                label = f.read(1)
-                body = sub_blocks()
-                if label == b"\xfe":
-                    comments.append(body.decode("utf-8", "replace"))
-            elif kind == b"\x2c":  # image: descriptor, local colour table, LZW data
-                desc = f.read(9)
-                if len(desc) < 9:
-                    break
-                if desc[8] & 0x80:
-                    f.seek(3 * 2 ** ((desc[8] & 7) + 1), os.SEEK_CUR)
-                f.read(1)  # LZW minimum code size
-                sub_blocks()
-            else:
-                break  # not a GIF block: stop rather than guess
-    return comments
-
-
 def write_png(
     path: str | os.PathLike[str],
     rgb: np.ndarray,
@@ -942,7 +607,7 @@ def write_png(
         )
     if dpi is not None and not (math.isfinite(dpi) and dpi > 0):
         raise RenderError(f"dpi must be a positive number; got {dpi!r}")
-    info = _pnginfo(_check_metadata(metadata))
+    info = _pnginfo(check_metadata(metadata))
     tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

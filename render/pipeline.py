@@ -223,7 +223,7 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
-def _start_forkserver_deaf_to_ctrl_c() -> None:
+def start_forkserver_deaf_to_ctrl_c() -> None:
     """Start the fork server (if it isn't running) with SIGINT ignored from its first
     instruction: Ctrl-C goes to the whole process group, and the server ignores it only
     after its preload (a second of imports), so a Ctrl-C then printed its traceback. An
@@ -320,7 +320,7 @@ class _Workers:
     ) -> None:
         ctx = _context()
         if ctx.get_start_method() == "forkserver":
-            _start_forkserver_deaf_to_ctrl_c()
+            start_forkserver_deaf_to_ctrl_c()
         self.procs: list[Any] = []
         self.conns: list[connection.Connection] = []
         self.busy: list[dict[int, int]] = []  # per worker: position -> index, unanswered

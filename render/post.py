@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from render import effects as fx
-from render import light
+from render import effects as fx, light
 from render.params import Param, number, table, track
 
 

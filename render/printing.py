@@ -58,8 +58,7 @@ from xml.sax.saxutils import escape
 import cairo
 import numpy as np
 
-from render.atomic import remove as _remove
-from render.atomic import temp_sibling as _temp_sibling
+from render.atomic import remove as _remove, temp_sibling as _temp_sibling
 from render.color import LMS_TO_OKLAB, srgb_to_oklab, to_hex
 from render.encode import write_png
 from render.errors import RenderError

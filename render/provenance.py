@@ -171,7 +171,7 @@ def _read_folder(path: Path) -> dict[str, str] | None:
 
 
 def _read_gif(path: Path) -> dict[str, str] | None:
-    from render.encode import read_gif_comments
+    from render.formats.gif import read_gif_comments
 
     for comment in read_gif_comments(path):
         record = _from_json(comment)
@@ -188,7 +188,7 @@ def _unescape_ffmetadata(value: str) -> str:
 
 
 def _read_video(path: Path) -> dict[str, str] | None:
-    from render.encode import ffmpeg_exe as _ffmpeg_exe
+    from render.ffmpeg import ffmpeg_exe as _ffmpeg_exe
 
     try:
         result = subprocess.run(

@@ -27,20 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from render.encode import (
-    _check_metadata,
-    _metadata_args,
-    _remove,
-    _run_ffmpeg,
-    _signals_deferred,
-    _temp_sibling,
-    check_size,
-    format_for,
+from render.atomic import (
     make_parents,
-    open_writer,
+    remove as _remove,
     remove_made,
+    signals_deferred as _signals_deferred,
+    temp_sibling as _temp_sibling,
 )
+from render.encode import check_metadata as _check_metadata, check_size, format_for, open_writer
 from render.errors import RenderError
+from render.ffmpeg import metadata_args as _metadata_args, run_ffmpeg as _run_ffmpeg
 
 # About two seconds a segment: long enough that a keyframe every segment costs little
 # (measured below in bench/bench_cluster.py), short enough that a cluster has many units.

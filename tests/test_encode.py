@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from render import encode
+from render import encode, ffmpeg
 from render.encode import FORMATS, check_size, format_for, open_writer, write_png
 from render.errors import RenderError
 
@@ -136,7 +136,8 @@ def test_check_size_yuv420_needs_even(fmt: str, size: tuple[int, int]) -> None:
     with pytest.raises(RenderError) as e:
         check_size(fmt, *size)
     msg = str(e.value)
-    assert msg.startswith(f"{fmt.upper()} needs an even width and height (yuv420p)")
+    label = {"mp4": "MP4", "webm": "WebM"}[fmt]  # as the format names itself
+    assert msg.startswith(f"{label} needs an even width and height (yuv420p)")
     assert f"got {size[0]}x{size[1]}" in msg
 
 
@@ -166,7 +167,7 @@ def test_odd_mp4_fails_before_anything_is_written(tmp_path: Path) -> None:
      (59.94, "60000/1001"), (12.5, "25/2"), (Fraction(15, 2), "15/2")],
 )  # fmt: skip
 def test_fps_is_passed_as_exact_rational(fps: float, arg: str) -> None:
-    assert encode._fps_arg(encode._check_fps("mp4", fps)) == arg
+    assert ffmpeg.fps_arg(encode._check_fps("mp4", fps)) == arg
 
 
 @pytest.mark.parametrize("fps", [0, -1, float("nan"), float("inf"), "fast"])
@@ -259,7 +260,7 @@ def test_webm_roundtrip(tmp_path: Path) -> None:
 
 
 def test_webm_falls_back_to_vp8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(encode, "_encoders", lambda: frozenset({"libvpx", "libx264"}))
+    monkeypatch.setattr(ffmpeg, "encoders", lambda: frozenset({"libvpx", "libx264"}))
     out = tmp_path / "vp8.webm"
     write_all(out, n=6)
     meta, frames = decode(out)
@@ -268,7 +269,7 @@ def test_webm_falls_back_to_vp8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_webm_without_vpx_is_a_render_error(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(encode, "_encoders", lambda: frozenset({"libx264"}))
+    monkeypatch.setattr(ffmpeg, "encoders", lambda: frozenset({"libx264"}))
     with pytest.raises(RenderError, match="no VP9 or VP8"):
         write_all(tmp_path / "x.webm")
     assert list(tmp_path.iterdir()) == []
@@ -452,7 +453,7 @@ def test_summarize_stderr_keeps_the_cause_drops_the_noise() -> None:
         "[out#0/mp4 @ 0x5] Nothing was written into output file, because ...\n"
         "Conversion failed!\n"
     )
-    assert encode._summarize_stderr(text) == (
+    assert ffmpeg.summarize_stderr(text) == (
         "x264 [error]: invalid preset 'nonsense'; Error setting preset/tune nonsense/(null)."
     )
 
@@ -528,3 +529,25 @@ def test_a_failed_render_leaves_no_folders_it_made(tmp_path, name) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
     write_all(target, n=2)  # and a render that succeeds keeps them
     assert target.exists()
+
+
+def test_a_new_format_is_one_registration(tmp_path: Path) -> None:
+    """A format registered from outside render.encode (as a new module in render/formats
+    would) is written, atomically, by the same writer: here lossless FFV1 in Matroska."""
+    from render import formats
+    from render.ffmpeg import metadata_args
+
+    def encode_mkv(inp, metadata, preset, crf, dest):
+        return [*inp, "-c:v", "ffv1", *metadata_args(metadata), "-f", "matroska", str(dest)]
+
+    spec = formats.register(formats.OutputFormat("mkv", "Matroska", (".mkv",), encode=encode_mkv))
+    try:
+        out = tmp_path / "clip.mkv"
+        assert format_for(out) == "mkv"
+        write_all(out, n=5)
+        meta, frames = decode(out)
+        assert meta["codec"].startswith("ffv1") and len(frames) == 5
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mkv"]
+    finally:
+        formats.FORMATS.pop(spec.name)
+        formats.BY_SUFFIX.pop(".mkv")

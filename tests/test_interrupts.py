@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 import render.sheet  # noqa: F401 -- binds the real render_frames before tests patch it
-from render import encode, pipeline
+from render import encode, ffmpeg, pipeline
 from render.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -278,13 +278,13 @@ def fake_ffmpeg(tmp_path, monkeypatch):
         exe.write_text("#!/bin/sh\n" + body)
         exe.chmod(0o755)
         monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", lambda: str(exe))
-        encode._ffmpeg_exe.cache_clear()
-        encode._encoders.cache_clear()
+        ffmpeg.ffmpeg_exe.cache_clear()
+        ffmpeg.encoders.cache_clear()
         return exe
 
     yield install
-    encode._ffmpeg_exe.cache_clear()
-    encode._encoders.cache_clear()
+    ffmpeg.ffmpeg_exe.cache_clear()
+    ffmpeg.encoders.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -323,7 +323,7 @@ def _no_space(*_a, **_k):
         ("frames", "PIL.Image.Image.save"),  # each PNG frame fails to save
         ("clip.mp4", "render.encode._FfmpegWriter._write"),  # the pipe to ffmpeg fails
         ("clip.mp4", "render.encode.FrameWriter.write"),  # the writer's public write fails
-        ("clip.gif", "render.encode.insert_gif_comment"),  # the last step before the rename
+        ("clip.gif", "render.formats.gif.insert_gif_comment"),  # the last step before the rename
     ],
     ids=["png-folder", "mp4-pipe", "mp4-writer", "gif-finish"],
 )

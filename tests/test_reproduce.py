@@ -17,7 +17,7 @@ from PIL import Image
 
 from render import __version__
 from render.cli import cli
-from render.encode import read_gif_comments
+from render.formats.gif import read_gif_comments
 from render.provenance import pdf_metadata, read_record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,7 @@ import cv2
 import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from render.tonemap import (
     KNEE,

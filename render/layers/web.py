@@ -18,8 +18,7 @@ from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
-from render.softlight import FACTOR as SOFT_FACTOR
-from render.softlight import SoftLight
+from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks).

@@ -16,14 +16,13 @@ import asyncio
 import io
 import multiprocessing as mp
 import signal
-import threading
 import time
 from collections import OrderedDict, deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import forkserver
 
+from render.pipeline import start_forkserver_deaf_to_ctrl_c
 from render.sequence import Sequence, one_line
 
 
@@ -220,24 +219,10 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["render.frame"])
-        _start_forkserver_deaf_to_ctrl_c()
+        start_forkserver_deaf_to_ctrl_c()  # the render pipeline's: no Ctrl-C traceback
     else:
         ctx = mp.get_context("spawn")
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
-
-
-def _start_forkserver_deaf_to_ctrl_c() -> None:
-    # Ctrl-C goes to the whole process group; the server stops the workers itself. An
-    # ignored signal stays ignored across exec, so the fork server and its children never
-    # print a KeyboardInterrupt traceback.
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, old)
 
 
 def _worker_init() -> None:

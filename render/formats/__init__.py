@@ -1,0 +1,69 @@
+"""Output formats, one module each, registered by name and suffix.
+
+A format module describes itself with an `OutputFormat` and calls `register` at its
+bottom, as Pillow's image plugins do; `render.encode` owns only the writers and asks
+this registry what a format needs (its suffixes, the sizes and frame rates it can hold,
+the ffmpeg arguments that encode it, and any step after the frames are in). A new
+ffmpeg-encoded format is one new module here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+EncodeArgs = Callable[[list[str], Mapping[str, str], str, int, Path], list[str]]
+After = Callable[[Path, Path, Path, Callable[[str], Path], Mapping[str, str]], Path]
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """What one output format is and needs.
+
+    `encode(input_args, metadata, preset, crf, dest)` gives the ffmpeg arguments that turn
+    the piped raw frames into `dest` (None: not an ffmpeg format, e.g. a PNG folder).
+    With `after`, `dest` is an intermediate and `after(stage, out, target, temp, metadata)`
+    makes the final file from it (GIF's palette passes), returning the path to rename
+    into place."""
+
+    name: str
+    label: str  # as messages name it: "MP4"
+    suffixes: tuple[str, ...] = ()
+    even_size: bool = False  # yuv420p: chroma at half resolution both ways
+    max_side: int | None = None
+    max_fps: float | None = None
+    fps_hint: str = ""
+    encode: EncodeArgs | None = None
+    stage_suffix: str = ""
+    after: After | None = None
+    pinned_threads: bool = True  # whether -threads applies to its encoder
+
+
+FORMATS: dict[str, OutputFormat] = {}
+BY_SUFFIX: dict[str, OutputFormat] = {}
+
+
+def register(fmt: OutputFormat) -> OutputFormat:
+    FORMATS[fmt.name] = fmt
+    for suffix in fmt.suffixes:
+        BY_SUFFIX[suffix.lower()] = fmt
+    return fmt
+
+
+def suffix_list() -> str:
+    """'.mp4, .gif, .webm' for messages."""
+    return ", ".join(sorted(BY_SUFFIX, key=lambda s: list(FORMATS).index(BY_SUFFIX[s].name)))
+
+
+def _builtins() -> None:
+    """The built-in formats register themselves on import, in the order messages list them."""
+    import importlib
+
+    for name in ("mp4", "gif", "webm", "png"):
+        importlib.import_module(f"render.formats.{name}")
+
+
+_builtins()
+
+__all__ = ["BY_SUFFIX", "FORMATS", "OutputFormat", "register", "suffix_list"]

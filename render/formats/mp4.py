@@ -1,0 +1,20 @@
+"""MP4: H.264 (x264) in yuv420p, tagged BT.709, with the metadata in the container."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from render.ffmpeg import YUV420_BT709, metadata_args
+from render.formats import OutputFormat, register
+
+
+def encode(inp: list[str], metadata: Mapping[str, str], preset: str, crf: int, dest: Path):
+    return [
+        *inp, "-c:v", "libx264", "-preset", str(preset), "-crf", str(crf),
+        *YUV420_BT709, "-movflags", "+faststart",
+        *metadata_args(metadata), "-f", "mp4", str(dest),
+    ]  # fmt: skip
+
+
+MP4 = register(OutputFormat("mp4", "MP4", (".mp4",), even_size=True, encode=encode))
