@@ -47,7 +47,7 @@ CAMERA = table(
 # plane 1.4 (the core, at 0.5, exactly as much as the camera).
 _PARALLAX_BACK, _PARALLAX_SPAN = 0.6, 0.8
 # Defocus blur (sigma, a fraction of the frame height) per unit of depth from the focus.
-_DEFOCUS = 0.012
+_DEFOCUS = 0.008
 
 
 def parallax(plane: float) -> float:

@@ -12,6 +12,7 @@ import cairo
 from render.color import RGB, mix
 from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, number, track
+from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
 
 
@@ -118,7 +119,7 @@ def _room(
         facing = x + mw if x + mw / 2 < w / 2 else x
         face = cairo.LinearGradient(x + mw - facing + x, 0, facing, 0)
         face.add_color_stop_rgb(0, *body)
-        face.add_color_stop_rgb(1, *mix(body, lit, 0.3 * min(level, 1.5)))
+        face.add_color_stop_rgb(1, *mix(body, lit, 0.45 * min(level, 1.5)))
         cr.set_source(face)
         cr.fill()
         additive(cr)
@@ -155,6 +156,37 @@ def _room(
         cr.fill()
         for lx, ly in points:
             radial_glow(cr, lx, ly, 22 * u, colour, 0.6, frame.light)
+
+
+# The vapor jet: a burst of droplets every JET_EVERY seconds, each living JET_LIFE seconds,
+# blasting out of the gash across the room and sagging: closed-form, so any frame alone.
+JET = Burst(count=14, speed=0.9, spread=0.12, direction=-0.15, gravity=0.25, drag=1.2, life=1.0)
+JET_EVERY = 0.08
+
+
+def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> None:
+    """Steam blasting from the burst pipe: a bright plume on the soft light, and streaks of
+    droplets from bursts born at a steady rate (each one's age is known from the time)."""
+    h = frame.scene.height
+    strength = min(1.0, fog * 2.5)
+    soft = frame.soft(cr)
+    plume = cairo.LinearGradient(x, y, x + 0.45 * h, y - 0.05 * h)
+    plume.add_color_stop_rgba(0, *frame.colour("glow"), 0.5 * strength)
+    plume.add_color_stop_rgba(1, *frame.colour("glow"), 0.0)
+    soft.move_to(x, y - 0.01 * h)
+    soft.line_to(x + 0.5 * h, y - 0.12 * h)
+    soft.line_to(x + 0.5 * h, y + 0.06 * h)
+    soft.line_to(x, y + 0.01 * h)
+    soft.close_path()
+    soft.set_source(plume)
+    soft.fill()
+    latest = math.floor(frame.t / JET_EVERY)
+    for k in range(int(JET.life / JET_EVERY)):
+        born = latest - k
+        draw_sparks(
+            cr, frame, x, y, JET, f"jet-{born}", frame.t - born * JET_EVERY,
+            frame.colour("glow"), frame.colour("glow"), streak=0.12, width=1.2 * strength,
+        )  # fmt: skip
 
 
 def _pipes(scene: Scene) -> list[dict]:
@@ -308,6 +340,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
                 cr.move_to(bx, by)
                 cr.line_to(bx + math.cos(a) * ln, by + math.sin(a) * ln)
             cr.stroke()
+            _jet(cr, frame, bx, by, fog)
 
 
 LAYER = Layer(

@@ -165,8 +165,8 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit) 
     # Head; the one that turns shows its blank face.
     hx, hy = x, top + 0.08 * H
     turn = 0.0
-    if fig["turner"]:
-        turn = min(1.0, max(0.0, frame.wave(0.08, fig["phase"]) * 1.6 - 0.3))
+    if fig["turner"]:  # it turns to look at us once all of them are there
+        turn = min(1.0, max(0.0, (alpha - 0.85) / 0.15))
     cr.save()
     cr.translate(hx, hy)
     cr.scale(0.8, 1.0)
