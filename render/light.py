@@ -30,6 +30,7 @@ _SATURATION = 1.5
 # Glow energy relative to the bright part's, at strength 1.
 _GAIN = 5.0
 _GRID_ROWS = 540
+_VEIL = 0.006  # linear light: the glow below this is veil, not glow
 # Blur kernels work at the resolution where they are about this many pixels wide.
 _SIGMA_PX = 2.5
 
@@ -100,8 +101,11 @@ def bloom(
         blurred = cv2.GaussianBlur(src, (0, 0), sigmaX=s, borderType=cv2.BORDER_REFLECT)
         glow += lw * cv2.resize(blurred, (sw, sh), interpolation=cv2.INTER_LINEAR)
     grey = glow.mean(axis=2, keepdims=True)
-    glow = np.maximum(grey + _SATURATION * (glow - grey), 0.0)
-    return light + glow * (amount * _GAIN)
+    glow = np.maximum(grey + _SATURATION * (glow - grey), 0.0) * (amount * _GAIN)
+    # The widest levels spread a faint veil over the whole frame; in linear light a veil
+    # of a few thousandths lifts sRGB black from 4 to 12 levels. Taking that floor off
+    # keeps every real glow and gives the frame its blacks back.
+    return light + np.maximum(glow - _VEIL, 0.0)
 
 
 __all__ = ["bloom"]

@@ -27,8 +27,8 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     # before the corners: the red is in the light sources (beacons, beams, the banner),
     # and the frame keeps a true black to flash against.
     g = cairo.RadialGradient(w / 2, h / 2, 0.1 * min(w, h), w / 2, h / 2, 0.62 * max(w, h))
-    g.add_color_stop_rgba(0, *colour, 0.03 * flash * pulse)
-    g.add_color_stop_rgba(0.55, *colour, 0.11 * flash * pulse)
+    g.add_color_stop_rgba(0, *colour, 0.02 * flash * pulse)
+    g.add_color_stop_rgba(0.55, *colour, 0.07 * flash * pulse)
     g.add_color_stop_rgba(1, *colour, 0.0)
     cr.set_source(g)
     cr.paint()
