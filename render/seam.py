@@ -14,9 +14,12 @@ from render.sequence import Sequence
 
 
 def thumbnail(frame: np.ndarray) -> np.ndarray:
-    """What the score compares: every 4th pixel each way (cheap to keep while encoding).
-    Both the render's printed score and `seam_score` use it: one definition."""
-    return np.ascontiguousarray(frame[::4, ::4])
+    """What the score compares: every n-th pixel each way, n chosen so that about 120 rows
+    or columns remain on the shorter side (cheap to keep while encoding, and never so few
+    pixels that noise decides the score). Both the render's printed score and
+    `seam_score` use it: one definition."""
+    step = max(1, min(frame.shape[:2]) // 120)
+    return np.ascontiguousarray(frame[::step, ::step])
 
 
 def frame_difference(a: np.ndarray, b: np.ndarray) -> float:
