@@ -123,12 +123,36 @@ def provenance(seq: Sequence, command: str, extra_args: list[str] | None = None)
 _ARGV = "render.argv"
 
 
+class _UsageLine(click.ClickException):
+    """A usage error on one line, like every other error (click's own takes four)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _one_line(exc: click.UsageError) -> _UsageLine:
+    where = exc.ctx.command_path if exc.ctx is not None else "render"
+    return _UsageLine(f"{exc.format_message()} (see '{where} --help')")
+
+
 class _Group(click.Group):
-    """The `render` group; remembers the raw arguments for the provenance record."""
+    """The `render` group; remembers the raw arguments for the provenance record, and
+    reports usage errors (a bad option value, an unknown command) on one line."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[_ARGV] = list(args)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
 
 
 class Progress:

@@ -329,7 +329,16 @@ class _Loader:
             head.get("title", self.source.stem if self.source else "untitled"), "sequence.title"
         )
         description = self.string(head.get("description", ""), "sequence.description")
-        duration = self.number(head.get("duration"), "sequence.duration", "seconds")
+        raw_duration = head.get("duration")
+        if isinstance(raw_duration, str):  # "6s", "800ms": the forms keyframes' `at` takes
+            try:
+                raw_duration = parse_time(raw_duration, None)
+            except ValueError:
+                raise self.fail(
+                    "sequence.duration",
+                    f'expected seconds (6, "6s", "800ms"), got {show(raw_duration)}',
+                ) from None
+        duration = self.number(raw_duration, "sequence.duration", "seconds")
         if not 0 < duration <= MAX_DURATION:
             raise self.fail(
                 "sequence.duration",

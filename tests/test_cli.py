@@ -217,3 +217,29 @@ def test_bad_size_option_is_a_usage_error():
     result = CliRunner().invoke(cli, ["still", DREAM, "--at", "0", "-o", "x.png", "--size", "huge"])
     assert result.exit_code == 2
     assert "WIDTHxHEIGHT" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["still", DREAM, "--size", "1920x", "-o", "x.png"], "--size"),
+        (["still", DREAM, "--dpi", "0", "-o", "x.pdf"], "--dpi"),
+        (["still", DREAM, "--paper", "A5", "-o", "x.pdf"], "--paper"),
+        (["animate", DREAM, "--bogus"], "--bogus"),
+        (["bogus"], "bogus"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(args, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_duration_takes_the_forms_at_takes(tmp_path):
+    from render.sequence import parse_sequence
+
+    for text, seconds in (('"6s"', 6.0), ('"1500ms"', 1.5), ("2.5", 2.5)):
+        assert parse_sequence(f"[sequence]\nduration = {text}\n").duration == seconds
