@@ -99,6 +99,22 @@ def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> 
     return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
 
 
+def _note_x264_options_unused(out: Path, quiet: bool) -> None:
+    """--preset and --crf are x264's: given for another format, say so (once, on stderr)."""
+    from render.encode import format_for
+
+    ctx = click.get_current_context()
+    given = [
+        f"--{name}"
+        for name in ("preset", "crf")
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    fmt = format_for(out)
+    if given and fmt != "mp4" and not quiet:
+        what = {"gif": "GIF", "webm": "WebM", "png": "a PNG folder"}.get(fmt, fmt)
+        click.echo(f"note: {' and '.join(given)} set x264 for MP4; {what} ignores them", err=True)
+
+
 def _time(seq: Sequence, value: str | None, option: str, default: float) -> float:
     from render.api import time_of
 
@@ -277,6 +293,7 @@ def animate(
     spec = _cluster_spec(cluster)
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
+    _note_x264_options_unused(out_path, quiet)
     implied = _implied(out_path, spec, segment)
     session = _cluster_session(spec)  # connected before anything is written
     bar: list[Progress] = []

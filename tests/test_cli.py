@@ -243,3 +243,13 @@ def test_duration_takes_the_forms_at_takes(tmp_path):
 
     for text, seconds in (('"6s"', 6.0), ('"1500ms"', 1.5), ("2.5", 2.5)):
         assert parse_sequence(f"[sequence]\nduration = {text}\n").duration == seconds
+
+
+def test_x264_options_for_a_gif_are_noted(tmp_path):
+    out = tmp_path / "a.gif"
+    args = ["animate", DREAM, "-o", str(out), "--size", "48x28", "--end", "0.2", "--workers", "1"]
+    noted = CliRunner().invoke(cli, [*args, "--crf", "30"])
+    assert noted.exit_code == 0, noted.output
+    assert "note: --crf set x264 for MP4; GIF ignores them" in noted.output
+    plain = CliRunner().invoke(cli, args)
+    assert plain.exit_code == 0 and "note:" not in plain.output
