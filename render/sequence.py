@@ -336,7 +336,7 @@ class _Loader:
             except ValueError:
                 raise self.fail(
                     "sequence.duration",
-                    f'expected seconds (6, "6s", "800ms"), got {show(raw_duration)}',
+                    f'expected a number of seconds (6, "6s", "800ms"), got {show(raw_duration)}',
                 ) from None
         duration = self.number(raw_duration, "sequence.duration", "seconds")
         if not 0 < duration <= MAX_DURATION:
