@@ -44,7 +44,7 @@ from render.atomic import (
     signals_deferred as _signals_deferred,
     temp_sibling as _temp_sibling,
 )
-from render.errors import RenderError
+from render.errors import InputError, RenderError
 from render.ffmpeg import (
     Ffmpeg as _Ffmpeg,
     fps_fraction as _fps_fraction,
@@ -81,7 +81,7 @@ def format_for(path: str | os.PathLike[str]) -> str:
         return "png"
     fmt = formats.BY_SUFFIX.get(suffix.lower())
     if fmt is None:
-        raise RenderError(
+        raise InputError(
             f'{path}: unknown output format "{suffix}"; use {formats.suffix_list()} or a folder'
         )
     return fmt.name
@@ -93,17 +93,17 @@ def check_size(fmt: str, width: int, height: int) -> None:
     if spec is None:
         raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
     if width < 1 or height < 1:
-        raise RenderError(f"output size must be positive; got {width}x{height}")
+        raise InputError(f"output size must be positive; got {width}x{height}")
     if spec.even_size and (width % 2 or height % 2):
         # yuv420p stores chroma at half resolution in both directions, so x264/libvpx
         # reject odd dimensions; padding or scaling would change the picture.
         even = f"{width - width % 2 or 2}x{height - height % 2 or 2}"
-        raise RenderError(
+        raise InputError(
             f"{spec.label} needs an even width and height (yuv420p); "
             f"got {width}x{height}; try {even}"
         )
     if spec.max_side is not None and max(width, height) > spec.max_side:
-        raise RenderError(f"{spec.label} can be at most {spec.max_side} pixels wide or high")
+        raise InputError(f"{spec.label} can be at most {spec.max_side} pixels wide or high")
 
 
 def _check_fps(fmt: str, fps: float | Fraction) -> Fraction:

@@ -253,3 +253,20 @@ def test_x264_options_for_a_gif_are_noted(tmp_path):
     assert "note: --crf set x264 for MP4; GIF ignores them" in noted.output
     plain = CliRunner().invoke(cli, args)
     assert plain.exit_code == 0 and "note:" not in plain.output
+
+
+@pytest.mark.parametrize(
+    "out, extra, fragment",
+    [
+        ("clip.avi", [], 'unknown output format ".avi"'),
+        ("clip.mp4", ["--size", "97x54"], "even width and height"),
+    ],
+)
+def test_outputs_a_format_cannot_hold_are_refused_before_work_with_exit_2(
+    out, extra, fragment, tmp_path
+):
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(tmp_path / out), *extra])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]
+    assert list(tmp_path.iterdir()) == []
