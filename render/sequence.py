@@ -132,6 +132,18 @@ class Sequence:
 
         return self.frame(self.index_at(time_of(self, t, "t")))
 
+    def drawn_tracks(self) -> frozenset[str]:
+        """The tracks the enabled layers follow: named in their parameters or by default."""
+        names = set()
+        for spec in self.layers:
+            if not spec.enabled:
+                continue
+            for pname, decl in self.layer(spec.type).params.items():
+                ref = spec.params.get(pname, decl.default)
+                if isinstance(ref, TrackRef):
+                    names.add(ref.name)
+        return frozenset(names)
+
     def layer(self, name: str):
         """The registered layer `name` (a `render.scene.Layer`)."""
         from render.registry import LAYERS

@@ -61,6 +61,7 @@ def contact_sheet(
     indices = sheet_indices(sequence, count)
     frames = list(render_frames(thumb_seq, indices, workers=workers, progress=progress))
     columns = max(1, min(columns, len(frames)))
+    drawn = sequence.drawn_tracks()
     surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, W, H)
     cr = cairo.Context(surface)
     cr.set_source_rgb(0.06, 0.06, 0.07)
@@ -78,7 +79,7 @@ def contact_sheet(
         cr.paint()
         t = sequence.time_of(index)
         label = f"{t:6.2f}s  #{index}"
-        label += "  " + ", ".join(on_screen(sequence.sample(t)))
+        label += "  " + ", ".join(on_screen(sequence.sample(t), drawn=drawn))
         text_path(cr, label, x + 2, y + th + label_h * 0.25, label_h * 0.5)
         cr.set_source_rgb(0.85, 0.85, 0.85)
         cr.set_line_width(max(1.0, label_h * 0.06))

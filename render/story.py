@@ -9,7 +9,7 @@ of them by defining a track of the same name.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 # Where each beat starts on the escalation axis (ART.md's beats).
@@ -258,10 +258,15 @@ _SEEN = (
 )
 
 
-def on_screen(values: Mapping[str, float], most: int = 2) -> list[str]:
-    """A few words for what a frame with these track values shows, most telling first."""
+def on_screen(
+    values: Mapping[str, float], most: int = 2, drawn: Collection[str] | None = None
+) -> list[str]:
+    """A few words for what a frame with these track values shows, most telling first.
+    `drawn`: the tracks the sequence's layers follow (a track no layer draws shows nothing)."""
     seen: list[str] = []
     for name, above, words in _SEEN:
+        if drawn is not None and name not in drawn:
+            continue
         if float(values.get(name, 0.0)) > above and words not in seen:
             seen.append(words)
             if name == "wake":  # the wake covers everything else

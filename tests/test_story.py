@@ -103,3 +103,17 @@ def test_labels_say_what_is_on_screen():
     assert on_screen(derive({"escalation": 0.92}))[0] == "the eye"
     assert on_screen(derive({"escalation": 0.955})) == ["Then-"]  # the wake covers the eye
     assert on_screen(derive({"escalation": 1.0})) == ["daylight"]
+
+
+def test_labels_name_only_what_a_drawn_layer_shows():
+    glitchy = parse_sequence(
+        '[sequence]\nduration = 2\n[tracks]\nescalation = [[0, 0.5]]\n'
+        '[[layers]]\ntype = "web"\n[[layers]]\ntype = "klaxon"\n'
+    )
+    from render.story import on_screen
+
+    values = glitchy.sample(1.0)
+    assert "phantoms" in on_screen(values, most=9)  # the story has them at 0.5...
+    shown = on_screen(values, most=9, drawn=glitchy.drawn_tracks())
+    assert "phantoms" not in shown and "whispers" not in shown  # ...no layer draws them
+    assert "web breaking" in shown
