@@ -118,6 +118,16 @@ STORY: tuple[StoryTrack, ...] = (
         lambda v: 0.9 * smoothstep(0.26, 0.46, _e(v)) + 0.1 * smoothstep(0.6, 0.85, _e(v)),
     ),
     StoryTrack(
+        "reflection",
+        "the dreamer's reflection in a panel, shifting when no one looks",
+        lambda v: window(0.36, 0.4, 0.5, 0.55, _e(v)),
+    ),
+    StoryTrack(
+        "reflection_wrong",
+        "how wrong the reflection is: its eyes widen, its smile sharpens",
+        lambda v: smoothstep(0.37, 0.5, _e(v)),
+    ),
+    StoryTrack(
         "fog",
         "vapor from the burst pipe",
         lambda v: 0.85 * smoothstep(0.44, 0.52, _e(v)) * (1.0 - 0.4 * smoothstep(0.7, 0.85, _e(v))),
@@ -149,6 +159,11 @@ STORY: tuple[StoryTrack, ...] = (
     ),
     StoryTrack(
         "melt", "console glyphs warping and sagging", lambda v: smoothstep(0.66, 0.92, _e(v))
+    ),
+    StoryTrack(
+        "hands",
+        "the dreamer's hands darting across the controls, until the eye stares",
+        lambda v: window(0.16, 0.21, 0.88, 0.91, _e(v)),
     ),
     StoryTrack(
         "erratic",

@@ -35,7 +35,8 @@ WHEN = (0.1, 0.5, 0.9)
 # effect over the whole scene. (Only built-ins: a plugin is not pinned here.)
 LAYER_MOMENTS = {
     "chamber": 0.3, "web": 0.4, "core": 0.8, "console": 0.3, "vapor": 0.55,
-    "whispers": 0.5, "klaxon": 0.3, "wake": 0.96, "ripple": 0.3,
+    "whispers": 0.5, "klaxon": 0.3, "wake": 0.96, "ripple": 0.3, "hands": 0.8,
+    "reflection": 0.45,
 }  # fmt: skip
 EFFECT_NAMES = ("bloom", "chromatic_aberration", "scanlines", "vignette", "grain", "flicker")
 # Near-exact: only antialiasing may move, by a few levels on a tiny share of pixels.
@@ -109,6 +110,13 @@ def _compare(actual: np.ndarray, golden: Path) -> None:
             f"{golden.name}: {share:.2%} of pixels differ by more than {LEVELS} levels "
             f"(max {int(diff.max())}); expected | actual | diff x4 in {out}{note}"
         )
+
+
+def test_every_built_in_layer_has_a_golden():
+    from render.registry import LAYERS
+
+    built_in = {n for n, layer in LAYERS.items() if layer.draw.__module__.startswith("render.")}
+    assert built_in <= set(LAYER_MOMENTS), sorted(built_in - set(LAYER_MOMENTS))
 
 
 @pytest.mark.parametrize("layer", sorted(LAYER_MOMENTS))

@@ -61,7 +61,7 @@ def test_story_changes_the_picture(small_dream):
         > calm[..., 0].mean() - calm[..., 2].mean() + 5
     )
     woken = r.render(small_dream.frames - 1)
-    assert woken.mean() > 200  # the cut to white
+    assert woken.mean() > 160  # the cut to daylight
 
 
 def _single(layer: str, escalation: float) -> str:
@@ -81,7 +81,7 @@ type = "bloom"
 
 
 # Escalation at which each layer has something to show.
-SHOWN_AT = {"klaxon": 0.3, "vapor": 0.55, "whispers": 0.5, "wake": 0.99}
+SHOWN_AT = {"klaxon": 0.3, "vapor": 0.55, "whispers": 0.5, "wake": 0.99, "reflection": 0.45}
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

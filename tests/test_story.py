@@ -24,7 +24,9 @@ def test_overriding_wake_alone_ends_on_i_wake_up_in_dark_ink():
     seq = parse_sequence(_wake_only())
     last = seq.frame(seq.frames - 1).astype(int)
     luma = last.mean(axis=2)
-    assert np.median(luma) > 230, "the cut to white"
+    assert np.median(luma) > 170, "the cut to daylight"
+    r, _, b = np.median(last.reshape(-1, 3), axis=0)
+    assert r > b + 15, "daylight is warm"
     ink = luma < 100  # the words, dark on white; bloom no longer washes them out
     assert ink.mean() > 0.001, f"no 'I wake up.' on the last frame ({ink.mean():.4f})"
 

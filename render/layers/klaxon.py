@@ -6,7 +6,7 @@ import math
 
 import cairo
 
-from render.draw import additive, radial_glow
+from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, number, track
 from render.scene import Frame, Layer
 
@@ -22,13 +22,13 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     phase = (frame.cycles(params["rate"]) + 0.5) % 1.0
     pulse = math.exp(-phase * 5.0)
     additive(cr)
-    cr = frame.soft(cr)  # all of it is soft light: draw it at low resolution
+    sharp, cr = cr, frame.soft(cr)  # all of it is soft light: draw it at low resolution
     # The flood only tints the room, strongest in a ring around the middle, and dies out
     # before the corners: the red is in the light sources (beacons, beams, the banner),
     # and the frame keeps a true black to flash against.
     g = cairo.RadialGradient(w / 2, h / 2, 0.1 * min(w, h), w / 2, h / 2, 0.62 * max(w, h))
-    g.add_color_stop_rgba(0, *colour, 0.02 * flash * pulse)
-    g.add_color_stop_rgba(0.55, *colour, 0.07 * flash * pulse)
+    g.add_color_stop_rgba(0, *colour, 0.05 * flash * pulse)
+    g.add_color_stop_rgba(0.55, *colour, 0.15 * flash * pulse)
     g.add_color_stop_rgba(1, *colour, 0.0)
     cr.set_source(g)
     cr.paint()
@@ -36,20 +36,34 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     for side, x in ((1, 0.06 * w), (-1, 0.94 * w)):
         y = 0.06 * h
         ang = side * 2 * math.pi * frame.cycles(params["rate"] / 2)
-        radial_glow(cr, x, y, 0.09 * min(w, h), colour, 0.8 * flash * (0.4 + 0.6 * pulse))
+        radial_glow(cr, x, y, 0.14 * min(w, h), colour, flash * (0.5 + 0.5 * pulse))
         reach = 1.3 * max(w, h)
-        spread = 0.22
-        # Nested wedges, widest faintest: a beam with soft edges.
+        spread = 0.16
+        # Nested wedges, widest faintest: a beam with soft edges and a bright heart.
         for k in range(4):
             beam = cairo.RadialGradient(x, y, 0, x, y, reach)
-            beam.add_color_stop_rgba(0, *colour, 0.09 * flash)
+            beam.add_color_stop_rgba(0, *colour, 0.16 * flash)
+            beam.add_color_stop_rgba(0.6, *colour, 0.05 * flash)
             beam.add_color_stop_rgba(1, *colour, 0.0)
-            half = spread * (0.35 + 0.3 * k)
+            half = spread * (0.2 + 0.3 * k)
             cr.move_to(x, y)
             cr.arc(x, y, reach, ang - half, ang + half)
             cr.close_path()
             cr.set_source(beam)
             cr.fill()
+    # The lamps themselves: a red dome in a cage, its filament white-hot on each flash.
+    u = frame.unit
+    for x in (0.06 * w, 0.94 * w):
+        y = 0.06 * h
+        sharp.new_path()
+        sharp.arc(x, y, 24 * u, 0, 2 * math.pi)
+        neon_stroke(sharp, colour, 4 * u, alpha=flash * (0.5 + 0.5 * pulse), heat=0.3 + 0.6 * pulse)
+        for k in range(-2, 3):  # the cage's bars
+            sharp.move_to(x + 10 * k * u, y - 27 * u)
+            sharp.line_to(x + 10 * k * u, y + 27 * u)
+        sharp.set_source_rgba(*colour, 0.35 * flash)
+        sharp.set_line_width(1.5 * u)
+        sharp.stroke()
 
 
 LAYER = Layer(

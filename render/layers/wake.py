@@ -12,6 +12,28 @@ from render.scene import Frame, Layer
 from render.story import smoothstep
 
 
+def _blinds(cr: cairo.Context, w: float, h: float, focus: float) -> None:
+    """Morning sun through the slats of a blind, slanting across the wall: soft while the
+    eyes are still closing on the dream, sharp once they focus."""
+    sun = (1.0, 0.86, 0.62)
+    cr.save()
+    cr.translate(0.62 * w, -0.08 * h)
+    cr.transform(cairo.Matrix(1, 0.0, -0.55, 1, 0, 0))  # a parallelogram: sun from above left
+    slat = 0.075 * h
+    edge = 0.004 * h + 0.05 * h * (1 - focus)  # soft edges sharpen as the eyes focus
+    for k in range(9):
+        y0 = k * slat
+        g = cairo.LinearGradient(0, y0 - edge, 0, y0 + 0.62 * slat + edge)
+        g.add_color_stop_rgba(0, *sun, 0.0)
+        g.add_color_stop_rgba(edge / (0.62 * slat + 2 * edge), *sun, 0.55)
+        g.add_color_stop_rgba(1 - edge / (0.62 * slat + 2 * edge), *sun, 0.55)
+        g.add_color_stop_rgba(1, *sun, 0.0)
+        cr.rectangle(-edge, y0 - edge, 0.42 * w + 2 * edge, 0.62 * slat + 2 * edge)
+        cr.set_source(g)
+        cr.fill()
+    cr.restore()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     p = float(params["wake"])  # progress through the beat
     if p <= 0.001:
@@ -33,15 +55,16 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         text_path(cr, text, x, h / 2 - size / 2, size)
         neon_stroke(cr, frame.colour("text"), 0.1 * size, alpha=min(1.0, p * 6), heat=0.5)
         return
-    # The cut to daylight: warm, brightest where the window is, a little dimmer away.
-    day = (1.0, 0.965, 0.9)
-    light = cairo.RadialGradient(0.3 * w, 0.1 * h, 0.05 * max(w, h), 0.4 * w, 0.3 * h, max(w, h))
-    light.add_color_stop_rgb(0, *day)
-    light.add_color_stop_rgb(1, *(0.82 * c for c in day))
+    # The cut to daylight: a bedroom wall, warm, a little dimmer away from the window.
+    day = (1.0, 0.9, 0.76)
+    light = cairo.RadialGradient(0.7 * w, 0.1 * h, 0.05 * max(w, h), 0.6 * w, 0.3 * h, max(w, h))
+    light.add_color_stop_rgb(0, *(0.62 * c for c in day))
+    light.add_color_stop_rgb(1, *(0.44 * c for c in day))
     cr.set_operator(cairo.OPERATOR_OVER)
     cr.set_source(light)
     cr.paint()
     frame.cover(cr, everywhere=True)
+    _blinds(cr, w, h, smoothstep(0.42, 0.7, p))
     # The after-image of the eye: a faint cyan almond where the red eye burned, fading.
     after = 1.0 - smoothstep(0.4, 0.75, p)
     if after > 0.01:

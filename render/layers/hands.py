@@ -1,0 +1,287 @@
+"""The dreamer's hands: dark shapes in the foreground darting across the controls, rimmed
+by the panels' light, until the controls melt under them into slick flesh.
+
+Seen from behind, palm down, each hand reaches up from the bottom of the frame toward
+one console panel. It darts to a control, holds there tapping, darts to the next: a
+closed-form function of time (the dart index is a whole number of cycles), so any frame
+renders alone and a loop wraps. As `melt` rises the fingertips sag like wax, stretch and
+drip, and the hand's rim turns from the panels' cyan to wet flesh.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cairo
+
+from render.color import RGB, mix
+from render.draw import additive, neon_stroke
+from render.params import colour, number, track
+from render.scene import Frame, Layer, Scene
+from render.story import smoothstep
+
+Point = tuple[float, float]
+
+# A right hand seen from behind, in units of its length (wrist 0,0 to the middle
+# fingertip at 0,-1): knuckle (x, y), splay (radians, 0 = straight up), length, width.
+_FINGERS = (
+    (-0.15, -0.5, -0.08, 0.44, 0.1),  # index
+    (-0.05, -0.53, -0.02, 0.48, 0.105),  # middle
+    (0.05, -0.51, 0.04, 0.45, 0.098),  # ring
+    (0.145, -0.47, 0.1, 0.36, 0.085),  # little
+)
+_THUMB = (-0.19, -0.26, -0.75, 0.27, 0.11)
+_DARTS = 6  # targets in one hand's cycle of darts (then it starts over)
+
+
+def _rot(x: float, y: float, a: float) -> Point:
+    c, s = math.cos(a), math.sin(a)
+    return x * c - y * s, x * s + y * c
+
+
+def _finger(b: Point, angle: float, length: float, width: float, bend: float) -> list[Point]:
+    """Outline of one finger, base-left to tip to base-right: two segments, the outer one
+    turned by `bend`. Returns the outline points (the tip as a rounded fan)."""
+    d0 = (math.sin(angle), -math.cos(angle))
+    j = (b[0] + d0[0] * 0.55 * length, b[1] + d0[1] * 0.55 * length)
+    a1 = angle + bend
+    d1 = (math.sin(a1), -math.cos(a1))
+    tip = (j[0] + d1[0] * 0.45 * length, j[1] + d1[1] * 0.45 * length)
+    r0, r1 = width / 2, 0.44 * width
+    n0 = (math.cos(angle), math.sin(angle))
+    nj = (math.cos(angle + bend / 2), math.sin(angle + bend / 2))
+    n1 = (math.cos(a1), math.sin(a1))
+    pts = [(b[0] - n0[0] * r0, b[1] - n0[1] * r0), (j[0] - nj[0] * r0, j[1] - nj[1] * r0)]
+    for k in range(7):  # round fingertip: a half circle from the left side to the right
+        t = math.pi * k / 6
+        c, s = math.cos(t), math.sin(t)
+        pts.append(
+            (tip[0] - n1[0] * r1 * c + d1[0] * r1 * s, tip[1] - n1[1] * r1 * c + d1[1] * r1 * s)
+        )
+    pts += [(j[0] + nj[0] * r0, j[1] + nj[1] * r0), (b[0] + n0[0] * r0, b[1] + n0[1] * r0)]
+    return pts
+
+
+def hand_outline(curl: tuple[float, ...], melt: float) -> tuple[list[Point], list[Point]]:
+    """A right hand's outline (closed, the forearm running off below the wrist) and its
+    fingertips, in hand units. `curl` per finger (thumb first) shortens it as it presses;
+    `melt` sags the outer joints like wax and stretches them."""
+    tips: list[Point] = []
+
+    def finger(spec, c: float, k: int) -> list[Point]:
+        x, y, splay, length, width = spec
+        sag = melt * (0.9 + 0.25 * k % 3) * (1 if splay >= -0.5 else -1)
+        length *= (1 - 0.35 * c) * (1 + 0.45 * melt)
+        pts = _finger((x, y), splay, length, width * (1 + 0.2 * melt), sag)
+        tips.append(pts[5])
+        return pts
+
+    out = [(-0.26, 1.2), (-0.19, 0.05), (-0.21, -0.1)]
+    out += finger(_THUMB, curl[0], 0)
+    out.append((-0.2, -0.36))
+    for k, spec in enumerate(_FINGERS):
+        out += finger(spec, curl[k + 1], k + 1)
+    out += [(0.2, -0.36), (0.19, 0.05), (0.26, 1.2)]
+    return out, tips
+
+
+def _targets(scene: Scene, side: int) -> list[Point]:
+    """Where one hand's fingertips go, dart after dart: controls on its panel."""
+    rng = scene.rng(f"hands-{side}")
+    panels = scene.layout.panels
+    px, py, pw, ph = panels[0] if side < 0 else panels[-1]
+    return [
+        (
+            px + float(rng.uniform(0.22, 0.78)) * pw,
+            py + float(rng.uniform(0.3, 0.55)) * ph,
+        )
+        for _ in range(_DARTS)
+    ]
+
+
+def build(scene: Scene) -> dict:
+    return {-1: _targets(scene, -1), 1: _targets(scene, 1)}
+
+
+def _where(frame: Frame, targets: list[Point], rate: float, offset: float) -> tuple[Point, float]:
+    """The fingertips' point now, and how far into the hold (0 darting .. 1 resting)."""
+    c = frame.cycles(rate) + offset
+    k = math.floor(c)
+    u = c - k
+    period = frame.period_cycles(rate)
+    if period:  # a loop: the darts wrap with it
+        k %= period
+    n = len(targets)
+    a, b = targets[(k - 1) % n], targets[k % n]
+    dart = smoothstep(0.0, 0.4, u)
+    return (a[0] + (b[0] - a[0]) * dart, a[1] + (b[1] - a[1]) * dart), smoothstep(0.3, 0.5, u)
+
+
+def _controls(
+    cr: cairo.Context, frame: Frame, targets: list[Point], size: float, melt: float, flesh: RGB
+) -> None:
+    """The buttons the hands go to. Melting, each sags into a glossy lump of flesh that
+    runs down the panel."""
+    u = frame.unit
+    r = 0.07 * size
+    lit = frame.colour("primary")
+    for k, (x, y) in enumerate(targets):
+        sag = melt * r * (1.5 + 0.8 * math.sin(k * 2.3) + 0.5 * frame.wave(0.3, 0.17 * k))
+        y0 = y + 0.25 * r
+        cr.move_to(x - r, y0 - r)
+        cr.line_to(x + r, y0 - r)
+        cr.curve_to(x + r, y0 + 0.2 * r, x + r * (1 - 0.3 * melt), y0 + r + sag, x, y0 + r + sag)
+        cr.curve_to(
+            x - r * (1 - 0.3 * melt), y0 + r + 0.6 * sag, x - r, y0 + 0.2 * r, x - r, y0 - r
+        )
+        cr.close_path()
+        path = cr.copy_path()
+        if melt > 0.02:
+            frame.cover(cr, min(1.0, 2 * melt))
+            cr.set_operator(cairo.OPERATOR_OVER)
+            g = cairo.LinearGradient(x, y0 - r, x, y0 + r + sag)
+            g.add_color_stop_rgba(0, *mix(flesh, (1.0, 0.85, 0.8), 0.25), min(1.0, 2 * melt))
+            g.add_color_stop_rgba(1, *mix(flesh, (0.0, 0.0, 0.0), 0.45), min(1.0, 2 * melt))
+            cr.set_source(g)
+            cr.fill()
+            cr.append_path(path)
+        additive(cr)
+        neon_stroke(cr, mix(lit, flesh, smoothstep(0.05, 0.4, melt)), 1.5 * u, alpha=0.8)
+        if melt > 0.02:  # a wet highlight
+            cr.move_to(x - 0.55 * r, y0 - 0.5 * r)
+            cr.curve_to(
+                x - 0.2 * r, y0 - 0.75 * r, x + 0.3 * r, y0 - 0.7 * r, x + 0.5 * r, y0 - 0.45 * r
+            )
+            cr.set_source_rgba(1.0, 0.95, 0.92, 0.6 * melt)
+            cr.set_line_width(0.18 * r)
+            cr.stroke()
+
+
+def _path(cr: cairo.Context, pts: list[Point]) -> None:
+    cr.move_to(*pts[0])
+    for p in pts[1:]:
+        cr.line_to(*p)
+    cr.close_path()
+
+
+def _drips(
+    cr: cairo.Context, frame: Frame, tips: list[Point], size: float, melt: float, flesh: RGB
+) -> None:
+    """Flesh running off the fingertips: a drop swells, stretches and falls, over and over."""
+    for k, (x, y) in enumerate(tips):
+        c = frame.cycles(0.35 + 0.07 * k) + 0.37 * k
+        u = c - math.floor(c)
+        swell = melt * size * (0.06 + 0.16 * u * u)
+        r = 0.03 * size
+        cr.move_to(x - r, y)
+        cr.curve_to(x - r, y + swell, x - 0.6 * r, y + 1.4 * swell, x, y + 1.6 * swell)
+        cr.curve_to(x + 0.6 * r, y + 1.4 * swell, x + r, y + swell, x + r, y)
+        cr.close_path()
+        if u > 0.82:  # the drop has let go: it falls
+            fall = (u - 0.82) / 0.18
+            cr.new_sub_path()
+            cr.arc(x, y + 1.6 * swell + fall * fall * 0.6 * size, 0.6 * r, 0, 2 * math.pi)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgba(*flesh, 0.95)
+    cr.fill_preserve()
+    additive(cr)
+    cr.set_source_rgba(*mix(flesh, (1.0, 0.9, 0.85), 0.6), 0.35 * melt)
+    cr.set_line_width(0.004 * size)
+    cr.stroke()
+
+
+def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
+    level = float(params["level"])
+    if level <= 0.005:
+        return
+    scene = frame.scene
+    w, h = scene.width, scene.height
+    melt = float(params["melt"])
+    flesh = mix(mix(params["flesh"], frame.colour("hot"), 0.3), (0.0, 0.0, 0.0), 0.2)
+    urgency = float(params["urgency"])
+    size = params["size"] * min(w, h)
+    rate = params["rate"] * (0.5 + urgency)
+    rim_colour = mix(params["colour"], flesh, smoothstep(0.1, 0.6, melt))
+    body = mix(frame.colour("background"), (0.0, 0.0, 0.0), 0.5)
+    body = mix(body, mix(flesh, (0.0, 0.0, 0.0), 0.55), smoothstep(0.15, 0.6, melt))
+    for side in (-1, 1):
+        _controls(cr, frame, built[side], size, melt, flesh)
+    for side, offset in ((-1, 0.0), (1, 0.5)):
+        (tx, ty), hold = _where(frame, built[side], rate, offset)
+        # Never quite still: a working hand hovers and shifts while it presses.
+        tx += 0.03 * size * math.sin(2 * math.pi * frame.cycles(0.7) + side)
+        ty += 0.02 * size * math.sin(2 * math.pi * frame.cycles(1.1) + 2 * side)
+        # The wrist sits below and outward of the fingertips: the arm comes from the dreamer.
+        wx, wy = tx - side * 0.3 * size, ty + 0.88 * size
+        angle = math.atan2(tx - wx, wy - ty)
+        # The fingers work the controls in turn, each curling to press and lifting again.
+        curl = [0.3] + [
+            0.25
+            + 0.45
+            * (0.3 + 0.7 * hold)
+            * max(0.0, math.sin(2 * math.pi * (frame.cycles(rate * 2.2) + 0.27 * k + 0.4 * side)))
+            for k in range(4)
+        ]
+        outline, tips = hand_outline(tuple(curl), melt)
+        m = cairo.Matrix()  # hand units to the layer's own (the camera's is on cr)
+        m.translate(wx, wy)
+        m.rotate(angle)
+        m.scale(side * size, 0.85 * size)  # the left hand is the right one mirrored
+        cr.save()
+        cr.transform(m)
+        _path(cr, outline)
+        cr.restore()
+        path = cr.copy_path()
+        # Opaque: it hides the light behind it, then its rim catches the panels' glow.
+        frame.cover(cr, level)
+        cr.new_path()
+        cr.append_path(path)
+        cr.set_operator(cairo.OPERATOR_OVER)
+        # Lit from the panels ahead: the fingers catch a little of their colour.
+        x0, y0 = m.transform_point(0.0, 0.3)
+        x1, y1 = m.transform_point(0.0, -1.0)
+        fill = cairo.LinearGradient(x0, y0, x1, y1)
+        fill.add_color_stop_rgba(0, *body, level)
+        fill.add_color_stop_rgba(1, *mix(body, rim_colour, 0.14), level)
+        cr.set_source(fill)
+        cr.fill_preserve()
+        neon_stroke(
+            cr, rim_colour, 3.0 * frame.unit, alpha=0.9 * level, heat=0.3, light=frame.light
+        )
+        if melt > 0.02:
+            # The sagging flesh shines: a wet highlight along the back of the hand.
+            hl = [m.transform_point(x, y) for x, y in ((-0.08, -0.25), (0.0, -0.42), (0.06, -0.6))]
+            cr.move_to(*hl[0])
+            cr.curve_to(*hl[0], *hl[1], *hl[2])
+            additive(cr)
+            cr.set_source_rgba(1.0, 0.92, 0.9, 0.25 * melt * level)
+            cr.set_line_width(0.012 * size)
+            cr.set_line_cap(cairo.LINE_CAP_ROUND)
+            cr.stroke()
+            _drips(cr, frame, [m.transform_point(*p) for p in tips], size, melt * level, flesh)
+
+
+LAYER = Layer(
+    name="hands",
+    draw=draw,
+    build=build,
+    params={
+        "level": track("level", "the dreamer's hands on the controls", "hands"),
+        "urgency": track(
+            "urgency", "how fast the hands dart from control to control", "escalation"
+        ),
+        "melt": track("melt", "the controls melting into flesh under the fingers"),
+        "colour": colour("colour", "primary", "the panels' light on the hands' rims"),
+        "flesh": colour("flesh", "alert", "melting flesh (warmed toward the palette's hot)"),
+        "size": number(
+            "size", 0.34, "length of a hand, wrist to fingertip", 0.05, 1, "of the shorter side"
+        ),
+        "rate": number(
+            "rate", 0.7, "darts from control to control per second, when calm", 0, 10, "Hz"
+        ),
+    },
+    doc="The dreamer's hands darting across the controls, which melt into flesh under them.",
+    default=False,  # the dream's own: sequences/dream.toml lists it
+    order=45,
+    plane=0.95,
+)
