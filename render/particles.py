@@ -40,7 +40,7 @@ def state(burst: Burst, seed: int, age: float) -> tuple[np.ndarray, np.ndarray, 
     rng = np.random.default_rng(seed)
     n = burst.count
     ang = burst.direction + (rng.random(n) - 0.5) * 2 * math.pi * burst.spread
-    sp = burst.speed * (0.35 + 0.65 * rng.random(n))
+    sp = burst.speed * (0.2 + 0.8 * rng.random(n) ** 1.5)
     life = burst.life * (0.55 + 0.45 * rng.random(n))
     t = max(age, 0.0)
     k, g = burst.drag, burst.gravity
@@ -82,7 +82,9 @@ def draw_sparks(
     h, u = frame.scene.height, frame.unit
     seed = derive_seed(frame.scene.seed, "burst", name)
     dx, dy, fade = state(burst, seed, age)
-    px, py, _ = state(burst, seed, max(0.0, age - streak))
+    # The tail covers at most the later half of the flight, so a young burst is a scatter
+    # of short dashes flying apart, not spokes from its centre (an asterisk).
+    px, py, _ = state(burst, seed, age - min(streak, 0.5 * age))
     additive(cr)
     cr.set_line_cap(cairo.LINE_CAP_ROUND)
     heat = max(0.0, 1.0 - age / (0.5 * burst.life))

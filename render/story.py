@@ -138,6 +138,11 @@ STORY: tuple[StoryTrack, ...] = (
         lambda v: window(0.47, 0.51, 0.6, 0.66, _e(v)),
     ),
     StoryTrack(
+        "phantom_turn",
+        "one of the figures turning its blank face toward the dreamer",
+        lambda v: smoothstep(0.53, 0.56, _e(v)),
+    ),
+    StoryTrack(
         "whisper",
         "static bursts carrying the whispers",
         lambda v: window(0.47, 0.48, 0.59, 0.6, _e(v)),

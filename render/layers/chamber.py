@@ -197,7 +197,7 @@ def _pipes(scene: Scene) -> list[dict]:
     # Vertical runs hugging each wall, bending into the floor: arteries of the machine.
     for side in (-1, 1):
         for k in range(3):
-            inset = (0.012 + 0.02 * k) * w if not scene.layout.portrait else (0.025 + 0.035 * k) * w
+            inset = (0.02 + 0.035 * k) * w if not scene.layout.portrait else (0.025 + 0.035 * k) * w
             x = inset if side < 0 else w - inset
             top = (0.02 + 0.1 * k + 0.05 * rng.random()) * h
             floor = h * (0.985 - 0.012 * k)
@@ -211,7 +211,7 @@ def _pipes(scene: Scene) -> list[dict]:
             pipes.append(
                 {
                     "points": pts,
-                    "width": (13 + 6 * (2 - k)) * u,
+                    "width": (24 + 9 * (2 - k)) * u,
                     "phase": float(rng.random()),
                     "burst": side < 0 and k == 0,
                 }
@@ -296,7 +296,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         swell = 1 + 0.12 * beat
         cr.set_line_join(cairo.LINE_JOIN_ROUND)
         cr.set_line_cap(cairo.LINE_CAP_BUTT)
-        for width, shade in ((1.0, 0.14), (0.55, 0.26)):  # shading that makes a tube round
+        for width, shade in ((1.0, 0.2), (0.55, 0.36)):  # shading that makes a tube round
             length = _polyline(cr, pts)
             cr.set_line_width(pw * width * swell)
             cr.set_source_rgba(*mix(bg, colour, shade), 1.0)
@@ -311,14 +311,23 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             heat=0.2,
             light=frame.light,
         )
-        # Pulses of energy travel along the artery, one per heartbeat.
+        # Pulses of energy travel along the artery, one per heartbeat, each a swelling of
+        # the pipe that glows from inside as it passes.
         phase = frame.cycles(params["rate"]) + pipe["phase"]
         for k in range(3):
             s = ((phase + k / 3) % 1.0) * length
             px, py = _point_along(pts, s)
+            cr.set_operator(cairo.OPERATOR_OVER)
+            cr.arc(px, py, 0.5 * pw * swell * (1.25 + 0.25 * beat), 0, 2 * math.pi)
+            cr.set_source_rgba(*mix(bg, colour, 0.3), 1.0)
+            cr.fill()
+            additive(cr)
             radial_glow(
-                cr, px, py, pw * 2.2, colour, 0.35 * params["intensity"] * (0.5 + beat), frame.light
+                cr, px, py, pw * 2.2, colour, 0.6 * params["intensity"] * (0.5 + beat), frame.light
             )
+            cr.arc(px, py, 0.2 * pw * swell, 0, 2 * math.pi)
+            cr.set_source_rgba(*colour, 0.5 * params["intensity"] * (0.5 + beat))
+            cr.fill()
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
             # A ragged gash in the pipe, glowing hot, venting.

@@ -90,13 +90,10 @@ def _targets(scene: Scene, side: int) -> list[Point]:
     rng = scene.rng(f"hands-{side}")
     panels = scene.layout.panels
     px, py, pw, ph = panels[0] if side < 0 else panels[-1]
-    return [
-        (
-            px + float(rng.uniform(0.22, 0.78)) * pw,
-            py + float(rng.uniform(0.3, 0.55)) * ph,
-        )
-        for _ in range(_DARTS)
-    ]
+    # A row of buttons on the panel, two deep; the hand visits them in a shuffled order.
+    slots = [(px + fx * pw, py + fy * ph) for fy in (0.38, 0.52) for fx in (0.3, 0.5, 0.7)]
+    order = rng.permutation(len(slots))[:_DARTS]
+    return [slots[int(k)] for k in order]
 
 
 def build(scene: Scene) -> dict:
@@ -130,10 +127,9 @@ def _controls(
         y0 = y + 0.25 * r
         cr.move_to(x - r, y0 - r)
         cr.line_to(x + r, y0 - r)
-        cr.curve_to(x + r, y0 + 0.2 * r, x + r * (1 - 0.3 * melt), y0 + r + sag, x, y0 + r + sag)
-        cr.curve_to(
-            x - r * (1 - 0.3 * melt), y0 + r + 0.6 * sag, x - r, y0 + 0.2 * r, x - r, y0 - r
-        )
+        cr.line_to(x + r, y0 + 0.7 * r)
+        cr.curve_to(x + r, y0 + r + 0.5 * sag, x + 0.4 * r, y0 + r + sag, x, y0 + r + sag)
+        cr.curve_to(x - 0.4 * r, y0 + r + sag, x - r, y0 + r + 0.3 * sag, x - r, y0 + 0.7 * r)
         cr.close_path()
         path = cr.copy_path()
         if melt > 0.02:

@@ -33,7 +33,7 @@ def build(scene: Scene) -> dict:
     # Five figures at different depths: the far ones smaller and standing higher on the
     # floor, none in the middle where the core is, no two alike.
     slots = (
-        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.7, 0.8), (0.87, 0.95)]
+        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.72, 1.1), (0.89, 0.85)]
         if not scene.layout.portrait
         else [(0.15, 1.0), (0.35, 0.7), (0.62, 0.8), (0.85, 0.95)]
     )
@@ -117,7 +117,9 @@ def _body_path(cr: cairo.Context, x: float, base: float, H: float, broad: float)
     cr.close_path()
 
 
-def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit) -> None:
+def _figure(
+    cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit, turning: float
+) -> None:
     """A phantom: a translucent figure made of the core's light, darker at its heart, its
     outline lit on the side facing the core, wavering like heat haze; one turns its head
     and shows a smooth blank face."""
@@ -162,11 +164,21 @@ def _figure(cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit) 
     soft.set_line_width(14 * u)
     soft.stroke()
     soft.restore()
+    # The uniform: a collar and a row of buttons down the coat, like the dreamer's own.
+    cr.move_to(x - 0.06 * H, top + 0.19 * H)
+    cr.line_to(x, top + 0.3 * H)
+    cr.line_to(x + 0.06 * H, top + 0.19 * H)
+    for k in range(4):
+        cr.new_sub_path()
+        cr.arc(x + 0.012 * H, top + (0.36 + 0.1 * k) * H, 0.008 * H, 0, 2 * math.pi)
+    cr.set_source_rgba(*lit, 0.35 * alpha)
+    cr.set_line_width(1.4 * u)
+    cr.stroke()
     # Head; the one that turns shows its blank face.
     hx, hy = x, top + 0.08 * H
     turn = 0.0
-    if fig["turner"]:  # it turns to look at us once all of them are there
-        turn = min(1.0, max(0.0, (alpha - 0.85) / 0.15))
+    if fig["turner"]:  # it turns its head to look at us, and stares
+        turn = turning
     cr.save()
     cr.translate(hx, hy)
     cr.scale(0.8, 1.0)
@@ -217,7 +229,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             shown = min(1.0, max(0.0, (phantoms - fig["delay"] * 0.6) / 0.4))
             a = shown * (0.8 + 0.2 * flick.random())
             if a > 0.005:
-                _figure(cr, frame, fig, a, colour, lit)
+                _figure(cr, frame, fig, a, colour, lit, float(params["turn"]))
     if mist is not None:
         soft = frame.soft(cr)
         additive(soft)
@@ -235,6 +247,7 @@ LAYER = Layer(
     params={
         "fog": track("fog", "density of the mist"),
         "phantoms": track("phantoms", "presence of the figures in it"),
+        "turn": track("turn", "one figure turning its head to stare out", "phantom_turn"),
         "colour": colour("colour", "glow", "the mist and the figures' rims"),
     },
     doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
