@@ -207,7 +207,7 @@ CAMERA_STORY: tuple[StoryTrack, ...] = (
         "zoom",
         "the camera pushes in on the core as the machine fails, and lets go on waking",
         lambda v: (
-            (1.0 + 0.05 * smoothstep(0.0, 0.45, _e(v)) + 0.13 * smoothstep(0.58, 0.9, _e(v)))
+            (1.0 + 0.04 * smoothstep(0.0, 0.45, _e(v)) + 0.09 * smoothstep(0.58, 0.9, _e(v)))
             * (1.0 - 0.18 * smoothstep(0.0, 0.05, v["wake"]))
         ),
         lo=0.25,
@@ -228,7 +228,7 @@ CAMERA_STORY: tuple[StoryTrack, ...] = (
         "pan_y",
         "the look drops toward the core as it fractures",
         lambda v: (
-            (0.035 * smoothstep(0.6, 0.88, _e(v)) + 0.02 * smoothstep(0.89, 0.935, _e(v)))
+            (0.02 * smoothstep(0.6, 0.88, _e(v)) + 0.02 * smoothstep(0.89, 0.935, _e(v)))
             * (1.0 - smoothstep(0.0, 0.05, v["wake"]))
         ),
         lo=-1.0,

@@ -45,6 +45,8 @@ LEVELS, SHARE = 4, 0.002
 VERSIONS = GOLDEN / "VERSIONS.json"
 
 CASES = [(path, when) for path in sorted((ROOT / "sequences").glob("*.toml")) for when in WHEN]
+# The dream's climax falls between the moments above: the split core and the eye in it.
+CASES.append((ROOT / "sequences" / "dream.toml", 0.83))
 
 
 def versions() -> dict[str, str]:

@@ -26,8 +26,10 @@ def heartbeat(phase: float) -> float:
 
 
 def burst_point(scene: Scene) -> tuple[float, float]:
-    """Where the pipe breaks: low on the left wall; the vapor layer starts here too."""
-    return 0.035 * scene.width, 0.7 * scene.height
+    """Where the pipe breaks: the innermost pipe on the left wall, above the console where
+    it can be seen; the vapor layer starts here too."""
+    inset = 0.095 if scene.layout.portrait else 0.09
+    return inset * scene.width, 0.42 * scene.height
 
 
 def _machines(scene: Scene) -> list[dict]:
@@ -213,7 +215,7 @@ def _pipes(scene: Scene) -> list[dict]:
                     "points": pts,
                     "width": (24 + 9 * (2 - k)) * u,
                     "phase": float(rng.random()),
-                    "burst": side < 0 and k == 0,
+                    "burst": side < 0 and k == 2,
                 }
             )
     return pipes

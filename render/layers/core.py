@@ -317,6 +317,34 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
     cr.restore()
 
 
+def _half(side: int, cx: float, cy: float, r: float, gap: float, split: float) -> cairo.Matrix:
+    """Where one half of the split sphere has moved: out by half the gap, swung on a hinge
+    low on its outer rim."""
+    px, py = cx + side * r, cy + 0.55 * r
+    m = cairo.Matrix()
+    m.translate(side * gap / 2 + px, py)
+    m.rotate(side * math.radians(9.0) * split)
+    m.translate(-px, -py)
+    return m
+
+
+def _seam_path(cr: cairo.Context, seam: list[tuple[float, float]]) -> None:
+    cr.move_to(*seam[0])
+    for x, y in seam[1:]:
+        cr.line_to(x, y)
+
+
+def _opening(cr: cairo.Context, seam: list[tuple[float, float]], gap: float) -> cairo.Path:
+    """The hollow between the halves as the current path (and a copy of it)."""
+    cr.move_to(seam[0][0] - gap / 2, seam[0][1])
+    for x, y in seam[1:]:
+        cr.line_to(x - gap / 2, y)
+    for x, y in reversed(seam):
+        cr.line_to(x + gap / 2, y)
+    cr.close_path()
+    return cr.copy_path()
+
+
 def _lids(cr: cairo.Context, cx: float, cy: float, ew: float, eh: float) -> None:
     cr.move_to(cx - ew, cy)
     cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
@@ -333,7 +361,7 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     hot, alert = frame.colour("hot"), frame.colour("alert")
     # The blink: lids close and open again a little before the stare.
     blink = 1.0 - window(0.38, 0.43, 0.46, 0.52, gaze)
-    ew, eh = 0.62 * r, 0.3 * r * opening * max(blink, 0.04)
+    ew, eh = 0.56 * r, 0.28 * r * opening * max(blink, 0.04)
     # It searches left and right, then turns to us: the iris comes to the middle and grows.
     search = 0.16 * r * math.sin(2 * math.pi * frame.cycles(0.45))
     turn = smoothstep(0.55, 0.75, gaze)
@@ -455,8 +483,43 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     # Split: two halves pull apart along a jagged seam; light floods out between them.
     # The body is drawn once, into a group no bigger than the sphere and its drips, and
     # painted twice, each half clipped and shifted: half the cost of drawing it twice.
-    gap = split * 0.75 * r
+    gap = split * 1.15 * r
     seam = [(cx + jx * r, cy + jy * r) for jx, jy in core["split"]]
+    hot = frame.colour("hot")
+    inside = mix(frame.colour("alert"), hot, 0.5)
+    frame.flush_light()  # what glowed so far goes under the opening
+    # The opening: a dark hollow inside, light leaking in from its molten lips; the thing
+    # inside sits in that dark and the halves close over the corners of its eye.
+    pour = smoothstep(0.0, 0.4, split) * (1.0 - 0.85 * float(params["eye"]))
+    cr.save()
+    cr.arc(cx, cy, r * 1.01, 0, 2 * math.pi)
+    cr.clip()
+    opening = _opening(cr, seam, gap)
+    frame.cover(cr)
+    cr.append_path(opening)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
+    g.add_color_stop_rgb(0, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.8), inside, pour))
+    g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.95), inside, 0.6 * pour))
+    cr.set_source(low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r))
+    cr.fill()
+    cr.restore()
+    # Light spilling off each lip into the hollow, on the soft buffer.
+    soft = frame.soft(cr)
+    additive(soft)
+    soft.set_line_join(cairo.LINE_JOIN_ROUND)
+    for side in (-1, 1):
+        soft.save()
+        soft.transform(_half(side, cx, cy, r, gap, split))
+        soft.arc(cx, cy, r, 0, 2 * math.pi)
+        soft.clip()
+        _seam_path(soft, seam)
+        soft.set_source_rgba(*inside, 0.5 * min(1.0, 2 * split))
+        soft.set_line_width(0.22 * r)
+        soft.stroke()
+        soft.restore()
+    _eye(cr, frame, cx, cy, r, float(params["eye"]), float(params["gaze"]))
+    # The halves, drawn over the eye's corners: it is inside.
     cr.save()
     cr.rectangle(cx - 1.1 * r, cy - 1.1 * r, 2.2 * r, 2.8 * r)
     cr.clip()
@@ -467,51 +530,26 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cr.set_operator(cairo.OPERATOR_OVER)
     for side in (-1, 1):
         cr.save()
+        # Each half slides out and swings on a hinge, like a mechanism opening; it is cut
+        # along the seam in its own, moved, frame, so none of the other half comes along.
+        cr.transform(_half(side, cx, cy, r, gap, split))
         edge = 2 * r
-        cr.move_to(seam[0][0], seam[0][1])
-        for x, y in seam[1:]:
-            cr.line_to(x, y)
+        _seam_path(cr, seam)
         cr.line_to(cx + side * edge, seam[-1][1])
         cr.line_to(cx + side * edge, seam[0][1])
         cr.close_path()
         cr.clip()
-        # Each half slides out and swings on a hinge low on its outer rim, like a
-        # mechanism opening: the globe's shape stays whole in each half.
-        px, py = cx + side * r, cy + 0.55 * r
-        cr.translate(side * gap / 2, 0)
-        cr.translate(px, py)
-        cr.rotate(side * math.radians(9.0) * split)
-        cr.translate(-px, -py)
         cr.set_source(body)
         cr.paint()
         cr.restore()
-    frame.flush_light()  # the halo goes under the opening, not over the eye
-    hot = frame.colour("hot")
-    # The opening: darkness inside, its molten lips blazing, light spilling outward.
-    cr.save()
-    cr.arc(cx, cy, r * 1.01, 0, 2 * math.pi)
-    cr.clip()
-    cr.move_to(seam[0][0] - gap / 2, seam[0][1])
-    for x, y in seam[1:]:
-        cr.line_to(x - gap / 2, y)
-    for x, y in reversed(seam):
-        cr.line_to(x + gap / 2, y)
-    cr.close_path()
-    cr.set_operator(cairo.OPERATOR_OVER)
-    # Light pours out as it opens, then sinks back so the thing inside can be seen.
-    pour = smoothstep(0.0, 0.4, split) * (1.0 - 0.85 * float(params["eye"]))
-    inside = mix(frame.colour("alert"), hot, 0.5)
-    g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
-    g.add_color_stop_rgb(0, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.55), inside, pour))
-    g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.92), inside, 0.6 * pour))
-    cr.set_source(low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r))
-    cr.fill()
-    additive(cr)
-    for side in (-1, 1):
-        cr.move_to(seam[0][0] + side * gap / 2, seam[0][1])
-        for x, y in seam[1:]:
-            cr.line_to(x + side * gap / 2, y)
-        neon_stroke(  # molten lips: hot but coloured, white only at their very core
+        # Its molten lip: hot but coloured, white only at its very core.
+        cr.save()
+        cr.transform(_half(side, cx, cy, r, gap, split))
+        cr.arc(cx, cy, r, 0, 2 * math.pi)
+        cr.clip()
+        _seam_path(cr, seam)
+        additive(cr)
+        neon_stroke(
             cr,
             mix(frame.colour("alert"), hot, 0.35),
             5 * frame.unit * (0.5 + split),
@@ -519,7 +557,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
             heat=0.45,
             light=frame.light,
         )
-    cr.restore()
+        cr.restore()
     radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
     if pour > 0.01:
         # Shafts of light thrown up and down out of the gap, through the room's haze.
@@ -536,7 +574,6 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
             soft.close_path()
             soft.set_source(beam)
             soft.fill()
-    _eye(cr, frame, cx, cy, r, float(params["eye"]), float(params["gaze"]))
 
 
 LAYER = Layer(

@@ -208,6 +208,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         tx += 0.03 * size * math.sin(2 * math.pi * frame.cycles(0.7) + side)
         ty += 0.02 * size * math.sin(2 * math.pi * frame.cycles(1.1) + 2 * side)
         # The wrist sits below and outward of the fingertips: the arm comes from the dreamer.
+        # Coming and going, they rise into view and sink out of it rather than fade.
+        ty += (1.0 - smoothstep(0.0, 1.0, level)) * 1.1 * size
         wx, wy = tx - side * 0.3 * size, ty + 0.88 * size
         angle = math.atan2(tx - wx, wy - ty)
         # The fingers work the controls in turn, each curling to press and lifting again.
@@ -229,7 +231,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         cr.restore()
         path = cr.copy_path()
         # Opaque: it hides the light behind it, then its rim catches the panels' glow.
-        frame.cover(cr, level)
+        frame.cover(cr)
         cr.new_path()
         cr.append_path(path)
         cr.set_operator(cairo.OPERATOR_OVER)
@@ -237,8 +239,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         x0, y0 = m.transform_point(0.0, 0.3)
         x1, y1 = m.transform_point(0.0, -1.0)
         fill = cairo.LinearGradient(x0, y0, x1, y1)
-        fill.add_color_stop_rgba(0, *body, level)
-        fill.add_color_stop_rgba(1, *mix(body, rim_colour, 0.14), level)
+        fill.add_color_stop_rgba(0, *body, 1.0)
+        fill.add_color_stop_rgba(1, *mix(body, rim_colour, 0.14), 1.0)
         cr.set_source(fill)
         cr.fill_preserve()
         neon_stroke(

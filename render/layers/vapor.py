@@ -33,7 +33,7 @@ def build(scene: Scene) -> dict:
     # Five figures at different depths: the far ones smaller and standing higher on the
     # floor, none in the middle where the core is, no two alike.
     slots = (
-        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.72, 1.1), (0.89, 0.85)]
+        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.655, 1.1), (0.89, 0.85)]
         if not scene.layout.portrait
         else [(0.15, 1.0), (0.35, 0.7), (0.62, 0.8), (0.85, 0.95)]
     )
@@ -125,7 +125,7 @@ def _figure(
     and shows a smooth blank face."""
     scene = frame.scene
     x, base, H = fig["x"], fig["y"], fig["height"]
-    head_r = 0.07 * H
+    head_r = 0.085 * H
     top = base - H
     u = frame.unit
     # They drift slowly and waver: a shear and a sway that breathe with their own phase.
@@ -148,13 +148,14 @@ def _figure(
     # brightest toward the core (soft light, drawn on the low-resolution buffer).
     path = cr.copy_path()
     additive(cr)
+    bright = 2.0 if fig["turner"] else 1.0  # the one that turns stands in the core's light
     g = cairo.LinearGradient(x - facing * 0.2 * H, 0, x + facing * 0.2 * H, 0)
-    g.add_color_stop_rgba(0, *rim, 0.04 * alpha)
-    g.add_color_stop_rgba(1, *lit, 0.2 * alpha)
+    g.add_color_stop_rgba(0, *rim, 0.04 * alpha * bright)
+    g.add_color_stop_rgba(1, *lit, 0.2 * alpha * bright)
     cr.set_source(g)
     cr.fill_preserve()
-    cr.set_source_rgba(*lit, 0.22 * alpha)
-    cr.set_line_width(1.2 * u)
+    cr.set_source_rgba(*lit, 0.22 * alpha * bright)
+    cr.set_line_width(1.2 * u * bright)
     cr.stroke()
     # The mist glowing around it.
     soft = frame.soft(cr)

@@ -12,12 +12,13 @@ from render.scene import Frame, Layer
 from render.story import smoothstep
 
 
-def _blinds(cr: cairo.Context, w: float, h: float, focus: float) -> None:
+def _blinds(cr: cairo.Context, w: float, h: float, focus: float, drift: float) -> None:
     """Morning sun through the slats of a blind, slanting across the wall: soft while the
-    eyes are still closing on the dream, sharp once they focus."""
+    eyes are still closing on the dream, sharp once they focus; the sun climbs a little,
+    so the slats slide slowly down the wall and the room keeps living after the words."""
     sun = (1.0, 0.86, 0.62)
     cr.save()
-    cr.translate(0.62 * w, -0.08 * h)
+    cr.translate(0.62 * w - 0.04 * w * drift, -0.08 * h + 0.06 * h * drift)
     cr.transform(cairo.Matrix(1, 0.0, -0.55, 1, 0, 0))  # a parallelogram: sun from above left
     slat = 0.075 * h
     edge = 0.004 * h + 0.05 * h * (1 - focus)  # soft edges sharpen as the eyes focus
@@ -64,7 +65,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.set_source(light)
     cr.paint()
     frame.cover(cr, everywhere=True)
-    _blinds(cr, w, h, smoothstep(0.42, 0.7, p))
+    _blinds(cr, w, h, smoothstep(0.42, 0.7, p), smoothstep(0.4, 1.0, p))
     # The after-image of the eye: a faint cyan almond where the red eye burned, fading.
     after = 1.0 - smoothstep(0.4, 0.75, p)
     if after > 0.01:
@@ -95,7 +96,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         cr.stroke()
     text_path(cr, text, x, h / 2 - size / 2, size)
     cr.set_source_rgba(*ink, appear * focus)
-    cr.set_line_width(0.08 * size)
+    cr.set_line_width(0.11 * size)
     cr.stroke()
 
 
