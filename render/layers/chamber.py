@@ -298,7 +298,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         swell = 1 + 0.12 * beat
         cr.set_line_join(cairo.LINE_JOIN_ROUND)
         cr.set_line_cap(cairo.LINE_CAP_BUTT)
-        for width, shade in ((1.0, 0.2), (0.55, 0.36)):  # shading that makes a tube round
+        for width, shade in ((1.0, 0.07), (0.55, 0.15)):  # shading that makes a tube round
             length = _polyline(cr, pts)
             cr.set_line_width(pw * width * swell)
             cr.set_source_rgba(*mix(bg, colour, shade), 1.0)

@@ -243,8 +243,8 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
     u = frame.unit
     # Saturated, not white: the tone map takes light through the hue toward white only
     # where there is a great deal of it.
-    leak = mix(glow, frame.colour("alert"), 0.55 * heat)
-    edge = mix(mix(glow, leak, 0.5), WHITE, 0.15)
+    leak = mix(glow, mix(frame.colour("alert"), frame.colour("hot"), 0.3), min(1.0, 1.3 * heat))
+    edge = mix(glow, leak, 0.7)
     cr.save()
     cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
     cr.clip()
@@ -312,8 +312,8 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
     # The impact: a star of light where the ice was struck.
     ix, iy = core["impact"]
     px, py = cx + ix * r, cy + iy * r
-    radial_glow(cr, px, py, r * (0.08 + 0.12 * cracks), leak, 0.5 + 0.4 * cracks, light)
-    radial_glow(cr, px, py, r * 0.03, edge, 0.9)
+    radial_glow(cr, px, py, r * (0.08 + 0.12 * cracks), leak, 0.3 + 0.25 * cracks, light)
+    radial_glow(cr, px, py, r * 0.03, mix(edge, leak, 0.6), 0.6)
     cr.restore()
 
 
@@ -435,7 +435,7 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
         cr.scale(1.0, 0.7)
         cr.arc(0, 0, hr * iris_r, 0, 2 * math.pi)
         cr.restore()
-        cr.set_source_rgba(1.0, 0.97, 0.95, a)
+        cr.set_source_rgba(1.0, 0.78, 0.72, a)  # it reflects the red-hot lips
         cr.fill()
     cr.restore()
     _lids(cr, cx, cy, ew, eh)
@@ -499,8 +499,8 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cr.append_path(opening)
     cr.set_operator(cairo.OPERATOR_OVER)
     g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
-    g.add_color_stop_rgb(0, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.8), inside, pour))
-    g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.95), inside, 0.6 * pour))
+    g.add_color_stop_rgb(0, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.9), inside, pour))
+    g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.98), inside, 0.6 * pour))
     cr.set_source(low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r))
     cr.fill()
     cr.restore()
@@ -542,7 +542,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.set_source(body)
         cr.paint()
         cr.restore()
-        # Its molten lip: hot but coloured, white only at its very core.
+        # Its molten lip: hot but coloured.
         cr.save()
         cr.transform(_half(side, cx, cy, r, gap, split))
         cr.arc(cx, cy, r, 0, 2 * math.pi)
@@ -551,10 +551,10 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         additive(cr)
         neon_stroke(
             cr,
-            mix(frame.colour("alert"), hot, 0.35),
+            mix(frame.colour("alert"), hot, 0.3),
             5 * frame.unit * (0.5 + split),
-            alpha=min(1.0, 2 * split),
-            heat=0.45,
+            alpha=min(0.9, 2 * split),  # more would clip to white in the 8-bit drawing
+            heat=0.3,
             light=frame.light,
         )
         cr.restore()

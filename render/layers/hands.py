@@ -199,7 +199,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     rate = params["rate"] * (0.5 + urgency)
     rim_colour = mix(params["colour"], flesh, smoothstep(0.1, 0.6, melt))
     body = mix(frame.colour("background"), (0.0, 0.0, 0.0), 0.5)
-    body = mix(body, mix(flesh, (0.0, 0.0, 0.0), 0.55), smoothstep(0.15, 0.6, melt))
+    body = mix(body, mix(flesh, (0.0, 0.0, 0.0), 0.78), smoothstep(0.15, 0.6, melt))
     for side in (-1, 1):
         _controls(cr, frame, built[side], size, melt, flesh)
     for side, offset in ((-1, 0.0), (1, 0.5)):
@@ -240,7 +240,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         x1, y1 = m.transform_point(0.0, -1.0)
         fill = cairo.LinearGradient(x0, y0, x1, y1)
         fill.add_color_stop_rgba(0, *body, 1.0)
-        fill.add_color_stop_rgba(1, *mix(body, rim_colour, 0.14), 1.0)
+        fill.add_color_stop_rgba(1, *mix(body, rim_colour, 0.06), 1.0)
         cr.set_source(fill)
         cr.fill_preserve()
         neon_stroke(
@@ -280,6 +280,6 @@ LAYER = Layer(
     },
     doc="The dreamer's hands darting across the controls, which melt into flesh under them.",
     default=False,  # the dream's own: sequences/dream.toml lists it
-    order=45,
+    order=80,  # nearest of all: drawn after the klaxon, its silhouettes stay black
     plane=0.95,
 )

@@ -20,13 +20,13 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     # A hard attack and a slow decay each cycle: the shriek of an alarm, not a sine.
     # Half a cycle in, so that a loop wraps in a decay and not on the attack of a flash.
     phase = (frame.cycles(params["rate"]) + 0.5) % 1.0
-    pulse = math.exp(-phase * 5.0)
+    pulse = math.exp(-phase * 8.0)
     additive(cr)
     sharp, cr = cr, frame.soft(cr)  # all of it is soft light: draw it at low resolution
     # The flood only tints the room, strongest in a ring around the middle, and dies out
     # before the corners: the red is in the light sources (beacons, beams, the banner),
     # and the frame keeps a true black to flash against.
-    g = cairo.RadialGradient(w / 2, h / 2, 0.1 * min(w, h), w / 2, h / 2, 0.62 * max(w, h))
+    g = cairo.RadialGradient(w / 2, h / 2, 0.1 * min(w, h), w / 2, h / 2, 0.52 * max(w, h))
     g.add_color_stop_rgba(0, *colour, 0.05 * flash * pulse)
     g.add_color_stop_rgba(0.55, *colour, 0.15 * flash * pulse)
     g.add_color_stop_rgba(1, *colour, 0.0)
