@@ -100,8 +100,11 @@ def build(scene: Scene) -> dict:
     return {-1: _targets(scene, -1), 1: _targets(scene, 1)}
 
 
-def _where(frame: Frame, targets: list[Point], rate: float, offset: float) -> tuple[Point, float]:
-    """The fingertips' point now, and how far into the hold (0 darting .. 1 resting)."""
+def _where(
+    frame: Frame, targets: list[Point], rate: float, offset: float
+) -> tuple[Point, float, int]:
+    """The fingertips' point now, how far into the hold (0 darting .. 1 resting), and
+    which target they are going to."""
     c = frame.cycles(rate) + offset
     k = math.floor(c)
     u = c - k
@@ -111,19 +114,29 @@ def _where(frame: Frame, targets: list[Point], rate: float, offset: float) -> tu
     n = len(targets)
     a, b = targets[(k - 1) % n], targets[k % n]
     dart = smoothstep(0.0, 0.4, u)
-    return (a[0] + (b[0] - a[0]) * dart, a[1] + (b[1] - a[1]) * dart), smoothstep(0.3, 0.5, u)
+    at = (a[0] + (b[0] - a[0]) * dart, a[1] + (b[1] - a[1]) * dart)
+    return at, smoothstep(0.3, 0.5, u), k % n
 
 
 def _controls(
-    cr: cairo.Context, frame: Frame, targets: list[Point], size: float, melt: float, flesh: RGB
+    cr: cairo.Context,
+    frame: Frame,
+    targets: list[Point],
+    size: float,
+    melt: float,
+    flesh: RGB,
+    pressed: tuple[int, float],
 ) -> None:
-    """The buttons the hands go to. Melting, each sags into a glossy lump of flesh that
-    runs down the panel."""
+    """The buttons the hands go to; the one being pressed (`pressed`: its index, how hard)
+    lights up. Melting, each sags into a glossy lump of flesh that runs down the panel,
+    the pressed one most."""
     u = frame.unit
     r = 0.07 * size
     lit = frame.colour("primary")
     for k, (x, y) in enumerate(targets):
+        press = pressed[1] if k == pressed[0] else 0.0
         sag = melt * r * (1.5 + 0.8 * math.sin(k * 2.3) + 0.5 * frame.wave(0.3, 0.17 * k))
+        sag *= 1.0 + 1.5 * press
         y0 = y + 0.25 * r
         cr.move_to(x - r, y0 - r)
         cr.line_to(x + r, y0 - r)
@@ -136,13 +149,27 @@ def _controls(
             frame.cover(cr, min(1.0, 2 * melt))
             cr.set_operator(cairo.OPERATOR_OVER)
             g = cairo.LinearGradient(x, y0 - r, x, y0 + r + sag)
-            g.add_color_stop_rgba(0, *mix(flesh, (1.0, 0.85, 0.8), 0.25), min(1.0, 2 * melt))
-            g.add_color_stop_rgba(1, *mix(flesh, (0.0, 0.0, 0.0), 0.45), min(1.0, 2 * melt))
+            g.add_color_stop_rgba(0, *mix(flesh, (0.0, 0.0, 0.0), 0.3), min(1.0, 2 * melt))
+            g.add_color_stop_rgba(1, *mix(flesh, (0.0, 0.0, 0.0), 0.7), min(1.0, 2 * melt))
             cr.set_source(g)
             cr.fill()
             cr.append_path(path)
         additive(cr)
+        if press > 0.01 and melt < 0.5:  # it lights under the finger
+            cr.set_source_rgba(*lit, 0.45 * press * (1 - 2 * melt))
+            cr.fill_preserve()
         neon_stroke(cr, mix(lit, flesh, smoothstep(0.05, 0.4, melt)), 1.5 * u, alpha=0.8)
+        if melt > 0.05:  # flesh running off its lower edge, in a long drop
+            drop = sag * (1.2 + 0.8 * frame.wave(0.25, 0.31 * k))
+            bx, by = x + 0.3 * r * math.sin(k * 1.7), y0 + r + 0.8 * sag
+            cr.move_to(bx - 0.22 * r, by)
+            cr.curve_to(bx - 0.2 * r, by + drop, bx - 0.3 * r, by + 1.3 * drop, bx, by + 1.4 * drop)
+            cr.curve_to(bx + 0.3 * r, by + 1.3 * drop, bx + 0.2 * r, by + drop, bx + 0.22 * r, by)
+            cr.close_path()
+            cr.set_operator(cairo.OPERATOR_OVER)
+            cr.set_source_rgba(*mix(flesh, (0.0, 0.0, 0.0), 0.25), min(1.0, 2 * melt))
+            cr.fill()
+            additive(cr)
         if melt > 0.02:  # a wet highlight
             cr.move_to(x - 0.55 * r, y0 - 0.5 * r)
             cr.curve_to(
@@ -200,17 +227,21 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     rim_colour = mix(params["colour"], flesh, smoothstep(0.1, 0.6, melt))
     body = mix(frame.colour("background"), (0.0, 0.0, 0.0), 0.5)
     body = mix(body, mix(flesh, (0.0, 0.0, 0.0), 0.78), smoothstep(0.15, 0.6, melt))
+    where = {
+        side: _where(frame, built[side], rate, offset) for side, offset in ((-1, 0.0), (1, 0.5))
+    }
     for side in (-1, 1):
-        _controls(cr, frame, built[side], size, melt, flesh)
-    for side, offset in ((-1, 0.0), (1, 0.5)):
-        (tx, ty), hold = _where(frame, built[side], rate, offset)
+        _, hold, k = where[side]
+        _controls(cr, frame, built[side], size, melt, flesh, (k, hold * level))
+    for side in (-1, 1):
+        (tx, ty), hold, _ = where[side]
         # Never quite still: a working hand hovers and shifts while it presses.
         tx += 0.03 * size * math.sin(2 * math.pi * frame.cycles(0.7) + side)
         ty += 0.02 * size * math.sin(2 * math.pi * frame.cycles(1.1) + 2 * side)
         # The wrist sits below and outward of the fingertips: the arm comes from the dreamer.
         # Coming and going, they rise into view and sink out of it rather than fade.
         ty += (1.0 - smoothstep(0.0, 1.0, level)) * 1.1 * size
-        wx, wy = tx - side * 0.3 * size, ty + 0.88 * size
+        wx, wy = tx - side * 0.5 * size, ty + 0.8 * size  # reaching in from either side
         angle = math.atan2(tx - wx, wy - ty)
         # The fingers work the controls in turn, each curling to press and lifting again.
         curl = [0.3] + [

@@ -15,8 +15,8 @@ from render.scene import Frame, Layer
 from render.story import smoothstep
 
 
-def _face(cr: cairo.Context, wrong: float) -> list[tuple[float, float, float]]:
-    """The face's outline in units of its height (centre 0,0); returns the eyes (x, y, r).
+def _face(cr: cairo.Context, wrong: float) -> list[tuple[float, float, float, float]]:
+    """The face's outline in units of its height (centre 0,0); returns the eyes.
     `wrong` widens the eyes and stretches and sharpens the grin."""
     cr.save()
     cr.scale(0.36, 0.5)
@@ -33,12 +33,19 @@ def _face(cr: cairo.Context, wrong: float) -> list[tuple[float, float, float]]:
     cr.move_to(0.3, 0.52)
     cr.line_to(0.28, 0.68)
     cr.line_to(0.6, 0.8)
+    # The eyes: almonds opened too wide, white all round a small iris. They are drawn
+    # (and lit) by the caller, which needs their size: (x, y, half width, half height).
     eyes = []
-    r = 0.06 + 0.07 * wrong
+    ew, eh = 0.085 + 0.02 * wrong, 0.03 + 0.045 * wrong
     for x in (-0.15, 0.15):
-        cr.new_sub_path()
-        cr.arc(x, -0.08, r, 0, 2 * math.pi)
-        eyes.append((x, -0.08, 0.25 * r))
+        cr.move_to(x - ew, -0.08)
+        cr.curve_to(x - 0.4 * ew, -0.08 - 1.3 * eh, x + 0.4 * ew, -0.08 - 1.3 * eh, x + ew, -0.08)
+        cr.curve_to(x + 0.4 * ew, -0.08 + 1.3 * eh, x - 0.4 * ew, -0.08 + 1.3 * eh, x - ew, -0.08)
+        cr.close_path()
+        eyes.append((x, -0.08, ew, eh))
+    cr.move_to(0.0, -0.02)  # the nose
+    cr.line_to(-0.03, 0.09)
+    cr.line_to(0.01, 0.1)
     # The grin: wider than a mouth can be, its teeth a row of points.
     half = 0.16 + 0.14 * wrong
     y0, lift = 0.2, 0.06 + 0.1 * wrong
@@ -50,7 +57,7 @@ def _face(cr: cairo.Context, wrong: float) -> list[tuple[float, float, float]]:
     cr.move_to(-half, smile(-half))
     for k in range(1, 2 * teeth + 1):
         x = -half + half * k / teeth
-        tip = (0.03 + 0.05 * wrong) * (1 - abs(x / half)) if k % 2 else 0.0
+        tip = (0.02 + 0.035 * wrong) * (1 - abs(x / half)) if k % 2 else 0.0
         cr.line_to(x, smile(x) + tip)
     cr.move_to(-half, smile(-half))
     cr.curve_to(-0.5 * half, y0 + 0.1, 0.5 * half, y0 + 0.1, half, smile(half))
@@ -86,21 +93,31 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     glass = mix(params["colour"], (1.0, 1.0, 1.0), 0.3)
     additive(cr)
     neon_stroke(cr, glass, 1.8 * frame.unit, alpha=0.5 * level, heat=0.2, light=frame.light)
-    # The eyes glow white, too wide open, each with a pinprick of a pupil, staring.
+    # The whites glow, too wide open, round a small iris with a pinprick of a pupil.
     stare = level * smoothstep(0.05, 0.4, wrong)
-    for x, y, r in eyes:
-        ex, ey = m.transform_point(x, y)
-        cr.new_sub_path()
-        cr.arc(ex, ey, 4 * r * size, 0, 2 * math.pi)
-    cr.set_source_rgba(*glass, 0.4 * stare)
+    cr.save()
+    cr.transform(m)
+    for x, y, ew, eh in eyes:
+        cr.move_to(x - ew, y)
+        cr.curve_to(x - 0.4 * ew, y - 1.3 * eh, x + 0.4 * ew, y - 1.3 * eh, x + ew, y)
+        cr.curve_to(x + 0.4 * ew, y + 1.3 * eh, x - 0.4 * ew, y + 1.3 * eh, x - ew, y)
+        cr.close_path()
+    cr.set_source_rgba(*glass, 0.3 * stare)
     cr.fill()
     cr.set_operator(cairo.OPERATOR_OVER)
-    for x, y, r in eyes:
-        ex, ey = m.transform_point(x, y)
+    for x, y, _ew, eh in eyes:
         cr.new_sub_path()
-        cr.arc(ex, ey, max(r * size, frame.unit), 0, 2 * math.pi)
-    cr.set_source_rgba(0.0, 0.0, 0.0, 0.9 * stare)
+        cr.arc(x, y, 0.55 * eh, 0, 2 * math.pi)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.6 * stare)
     cr.fill()
+    additive(cr)
+    for x, y, _ew, eh in eyes:
+        cr.new_sub_path()
+        cr.arc(x, y, 0.55 * eh, 0, 2 * math.pi)
+    cr.set_line_width(0.006)
+    cr.set_source_rgba(*glass, 0.5 * stare)
+    cr.stroke()
+    cr.restore()
 
 
 LAYER = Layer(

@@ -40,9 +40,16 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     if p <= 0.001:
         return
     w, h = frame.scene.width, frame.scene.height
-    # Darkness falls within the first few hundredths of the beat.
-    dark = smoothstep(0.0, 0.02, p)
     size = 0.06 * min(w, h)
+    if p < 0.01:
+        # The cut: one flash of the core's light burning out, as if the eye were too much.
+        cr.set_operator(cairo.OPERATOR_OVER)
+        cr.set_source_rgba(*frame.colour("hot"), 0.85)
+        cr.paint()
+        frame.cover(cr, everywhere=True)
+        return
+    # Then darkness falls, within a few hundredths of the beat.
+    dark = smoothstep(0.01, 0.02, p)
     if p < 0.4:
         # Darkness falls over everything; only 'Then-' remains.
         cr.set_operator(cairo.OPERATOR_OVER)

@@ -180,9 +180,9 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     colour, pulse_colour = params["colour"], params["pulse"]
     spark = frame.colour("hot")
     additive(cr)
-    # The screen itself: a faint frame with corner brackets, like a holographic display.
-    cr.set_line_width(1.4 * u)
-    cr.set_source_rgba(*colour, 0.12 * intensity)
+    # The screen itself: a frame with corner brackets, like a holographic display.
+    cr.set_line_width(1.6 * u)
+    cr.set_source_rgba(*colour, 0.3 * intensity)
     cr.rectangle(x0, y0, ww, wh)
     cr.stroke()
     bracket = 0.04 * wh
