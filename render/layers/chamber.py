@@ -295,10 +295,10 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         cr.set_operator(cairo.OPERATOR_OVER)
         # Each heartbeat swells the artery a little, and its lit core throbs.
         beat = heartbeat(frame.cycles(params["rate"]) + pipe["phase"] * 0.15)
-        swell = 1 + 0.12 * beat
+        swell = 1 + 0.25 * beat
         cr.set_line_join(cairo.LINE_JOIN_ROUND)
         cr.set_line_cap(cairo.LINE_CAP_BUTT)
-        for width, shade in ((1.0, 0.07), (0.55, 0.15)):  # shading that makes a tube round
+        for width, shade in ((1.0, 0.12), (0.6, 0.24)):  # shading that makes a tube round
             length = _polyline(cr, pts)
             cr.set_line_width(pw * width * swell)
             cr.set_source_rgba(*mix(bg, colour, shade), 1.0)
@@ -308,8 +308,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         neon_stroke(
             cr,
             colour,
-            pw * 0.28 * swell,
-            alpha=(0.4 + 0.5 * beat) * params["intensity"],
+            pw * 0.4 * swell,
+            alpha=(0.45 + 0.55 * beat) * params["intensity"],
             heat=0.2,
             light=frame.light,
         )
