@@ -36,7 +36,7 @@ from typing import Any
 
 from render.color import RGB, lighten_to_white, luminance, parse_color
 from render.errors import ConfigError, did_you_mean
-from render.tomlfile import Locator
+from render.tomlfile import Locator, NotReadable, read_input
 
 ROLES: tuple[str, ...] = ("background", "primary", "secondary", "alert", "glow", "text", "hot")
 REQUIRED_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "hot")
@@ -135,7 +135,9 @@ def load_palette(path: str | Path) -> Palette:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        data = read_input(path)
+    except NotReadable as exc:
+        raise ConfigError(path, "", str(exc)) from None
     except FileNotFoundError:
         raise ConfigError(path, "", "palette file not found") from None
     except IsADirectoryError:
@@ -394,7 +396,7 @@ def find_palette(
         if not path.is_absolute() and near is not None:
             base = Path(near)
             path = (base.parent if base.is_file() else base) / path
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(file, key, f'palette file "{request}" not found (looked for {path})')
         return load_palette(path)
 

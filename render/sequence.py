@@ -25,7 +25,7 @@ from render.errors import ConfigError, did_you_mean
 from render.palette import ROLES, Palette, find_palette
 from render.params import Param, TrackRef
 from render.story import STORY_TRACKS, derive
-from render.tomlfile import Locator
+from render.tomlfile import Locator, NotReadable, read_input
 from render.tracks import Keyframe, Track
 from render.units import MAX_FPS, MAX_FRAMES, MAX_SIDE, parse_size, parse_time
 
@@ -188,7 +188,9 @@ def _rebuild(fields: dict[str, Any], registered: list) -> Sequence:
 def load_sequence(path: str | Path, palette: str | None = None) -> Sequence:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_input(path)
+    except NotReadable as exc:
+        raise _one_line_error(ConfigError(path, "", str(exc))) from None
     except FileNotFoundError:
         raise _one_line_error(ConfigError(path, "", "no such file")) from None
     except IsADirectoryError:

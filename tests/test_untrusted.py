@@ -1,0 +1,126 @@
+"""Untrusted input (#14): files that are not files, files far too big, text that would
+take minutes to parse or fill a screen, outputs that name the wrong kind of thing.
+
+Each bad input ends with one line (`error: file: key path: what was expected`), exit
+status 2, no traceback and nothing written. How long the worst cases take is measured by
+bench/bench_parse.py, not here: these tests check what is said, not the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from render.cli import cli
+from render.errors import ConfigError
+from render.palette import load_palette
+from render.sequence import load_sequence
+from render.tomlfile import MAX_INPUT_BYTES
+
+ROOT = Path(__file__).resolve().parents[1]
+DREAM = str(ROOT / "sequences" / "dream.toml")
+GOOD_PALETTE = (ROOT / "palettes" / "neon.toml").read_text()
+HEAD = '[sequence]\nduration = 1\nsize = "64x36"\n'
+
+
+def run(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def refused(*args: str, fragment: str = "", code: int = 2) -> str:
+    """Run `render ARGS`: exit `code`, one line on stderr starting `error: ` holding
+    `fragment`; returns the line."""
+    result = run(*args)
+    assert result.exit_code == code, (result.exit_code, result.output, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def write_seq(folder: Path, body: str = "", name: str = "s.toml") -> str:
+    path = folder / name
+    path.write_text(HEAD + body)
+    return str(path)
+
+
+def _small_address_space() -> None:
+    # 2 GiB: ample for the renderer's imports, small enough that an unbounded read of
+    # /dev/zero fails in seconds instead of taking the machine's memory.
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+def render_process(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python -m render ARGS` as its own process, with a bounded address space and a
+    timeout: what must not hang or eat memory is tested where it can't take pytest along."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "render", *args],
+            cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+            preexec_fn=_small_address_space,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"render {' '.join(args)} still running after {timeout} s")
+
+
+# --------------------------------------------------------------------------- input files
+
+
+@pytest.mark.slow
+def test_a_character_device_is_refused_without_reading_it(tmp_path):
+    result = render_process("check", "/dev/zero", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: /dev/zero: is a character device, not a regular file"
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "seq.toml"
+    os.mkfifo(fifo)
+    result = render_process("check", str(fifo), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "is a named pipe, not a regular file" in result.stderr
+    # a palette named by the sequence is read the same way
+    os.unlink(fifo)
+    os.mkfifo(tmp_path / "pal.toml")
+    src = write_seq(tmp_path, 'palette = "pal.toml"\n')
+    result = render_process("check", src, cwd=tmp_path, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "sequence.palette" in result.stderr and "named pipe" in result.stderr
+
+
+def test_a_sequence_over_the_size_limit_is_refused_before_parsing(tmp_path):
+    src = tmp_path / "big.toml"
+    src.write_text(HEAD + "# padding\n" * (MAX_INPUT_BYTES // 10 + 1))
+    line = refused("check", str(src), fragment=f"{src}: ")
+    assert "larger than" in line and "MiB" in line
+    with pytest.raises(ConfigError, match="larger than"):
+        load_sequence(src)
+
+
+def test_a_palette_over_the_size_limit_is_refused(tmp_path):
+    pal = tmp_path / "big.toml"
+    pal.write_text(GOOD_PALETTE + "# padding\n" * (MAX_INPUT_BYTES // 10 + 1))
+    with pytest.raises(ConfigError, match="larger than"):
+        load_palette(pal)
+    src = write_seq(tmp_path, 'palette = "big.toml"\n')
+    refused("check", src, fragment="sequence.palette")
+
+
+def test_a_sequence_just_under_the_limit_still_loads(tmp_path):
+    pad = "# padding\n" * ((MAX_INPUT_BYTES - len(HEAD) - 100) // 10)
+    src = write_seq(tmp_path, pad)
+    assert os.path.getsize(src) < MAX_INPUT_BYTES
+    assert load_sequence(src).duration == 1
