@@ -36,7 +36,7 @@ from typing import Any
 
 from render.color import RGB, lighten_to_white, luminance, parse_color
 from render.errors import ConfigError, did_you_mean
-from render.tomlfile import Locator, NotReadable, read_input
+from render.tomlfile import Locator, NotReadable, deep_key_error, read_input
 
 ROLES: tuple[str, ...] = ("background", "primary", "secondary", "alert", "glow", "text", "hot")
 REQUIRED_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "hot")
@@ -162,6 +162,9 @@ def _table_line(text: str, table: str) -> int | None:
 
 
 def _parse_toml(path: Path, text: str) -> Palette:
+    deep = deep_key_error(text)
+    if deep is not None:
+        raise ConfigError(path, "", deep[0], line=deep[1])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -25,7 +25,7 @@ from render.errors import ConfigError, did_you_mean
 from render.palette import ROLES, Palette, find_palette
 from render.params import Param, TrackRef
 from render.story import STORY_TRACKS, derive
-from render.tomlfile import Locator, NotReadable, read_input
+from render.tomlfile import Locator, NotReadable, deep_key_error, read_input
 from render.tracks import Keyframe, Track
 from render.units import MAX_FPS, MAX_FRAMES, MAX_SIDE, parse_size, parse_time
 
@@ -238,6 +238,9 @@ def _parse(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(source, "", f"not UTF-8 text (byte {exc.start})", line=line) from None
+    deep = deep_key_error(text)
+    if deep is not None:
+        raise ConfigError(source, "", deep[0], line=deep[1])
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -124,3 +124,62 @@ def test_a_sequence_just_under_the_limit_still_loads(tmp_path):
     src = write_seq(tmp_path, pad)
     assert os.path.getsize(src) < MAX_INPUT_BYTES
     assert load_sequence(src).duration == 1
+
+
+# --------------------------------------------------------------------------- parsing cost
+# bench/bench_parse.py times these; here, what they say.
+
+MAX_LINE = 400  # characters: enough to find the mistake, never the whole of a huge key
+
+
+def test_a_key_of_thousands_of_dotted_parts_is_refused_before_toml_parses_it(tmp_path):
+    src = write_seq(tmp_path, "[" + ".".join(["a"] * 50_000) + "]\n")
+    line = refused("check", src, fragment=f"{src}:4: ")
+    assert "dotted parts" in line and len(line) <= MAX_LINE
+    inline = write_seq(tmp_path, "x = { " + ".".join(["b"] * 5_000) + " = 1 }\n", "t.toml")
+    assert "dotted parts" in refused("check", inline, fragment=f"{inline}:4: ")
+    # a string holding dots is text, not a key
+    text = write_seq(tmp_path, 'description = "' + ".".join(["c"] * 500) + '"\n', "u.toml")
+    assert load_sequence(text).description.count(".") == 499
+
+
+def test_a_huge_unknown_key_is_named_in_a_short_line(tmp_path):
+    src = write_seq(tmp_path, "k" * 1_000_000 + " = 1\n")
+    line = refused("check", src, fragment=f"{src}:4: sequence.kkkk")
+    assert "unknown key" in line and len(line) <= MAX_LINE
+
+
+def test_a_huge_track_name_is_named_in_a_short_line(tmp_path):
+    name = "n" * 1_000_000
+    src = write_seq(
+        tmp_path, f'[tracks.{name}]\nkeys = [[0, 1]]\n[[layers]]\ntype = "core"\nsize = "{name}x"\n'
+    )
+    line = refused("check", src, fragment="layers[0].size")
+    assert len(line) <= MAX_LINE
+    bad = write_seq(tmp_path, f'[tracks."{name}!"]\nkeys = [[0, 1]]\n', "t.toml")
+    line = refused("check", bad, fragment=f"{bad}:4: tracks.")
+    assert len(line) <= MAX_LINE
+
+
+def test_lines_are_found_among_thousands_of_track_tables(tmp_path):
+    n = 3000
+    body = "".join(f"[tracks.t{i}]\nkeys = [[0, 0.5]]\n" for i in range(n))
+    src = write_seq(tmp_path, body + "[tracks.last]\nkeys = [[0, 0.5]]\nbad = 1\n")
+    refused("check", src, fragment=f"{src}:{4 + 2 * n + 2}: tracks.last.bad: unknown key")
+    seq = load_sequence(write_seq(tmp_path, body, "ok.toml"))
+    assert [seq.tracks[f"t{i}"].keys[0].line for i in (0, 1, n - 1)] == [5, 7, 4 + 2 * n - 1]
+    inline = "[tracks]\n" + "".join(f"t{i} = [[0, 0.5]]\n" for i in range(n))
+    seq = load_sequence(write_seq(tmp_path, inline, "inline.toml"))
+    assert [seq.tracks[f"t{i}"].keys[0].line for i in (0, 1, 10, n - 1)] == [5, 6, 15, 4 + n]
+
+
+@pytest.mark.slow
+def test_a_pdf_of_repeated_subject_strings_is_refused_quickly(tmp_path):
+    pdf = tmp_path / "out.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + b"/Subject(" * 8000)
+    result = render_process("reproduce", str(pdf), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: {pdf}: carries no render record (not made by render, or its metadata was "
+        "stripped)"
+    ]
