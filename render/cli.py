@@ -20,7 +20,7 @@ import click
 from render import __version__
 from render.api import inputs_of, refuse_overwriting_inputs
 from render.color import to_hex
-from render.errors import RenderError
+from render.errors import MAX_LINE, RenderError, clip
 from render.palette import available_palettes
 from render.sequence import Sequence, load_sequence, one_line
 from render.units import (
@@ -86,7 +86,7 @@ def friendly(fn):
             message, code = f"error: {where}{exc.strerror or exc}", 1
         except MemoryError:
             message, code = "error: out of memory; try fewer --workers or a smaller --size", 1
-        click.echo(one_line(message), err=True)
+        click.echo(clip(one_line(message), MAX_LINE), err=True)
         sys.exit(code)
 
     return wrapper
