@@ -183,3 +183,60 @@ def test_a_pdf_of_repeated_subject_strings_is_refused_quickly(tmp_path):
         f"error: {pdf}: carries no render record (not made by render, or its metadata was "
         "stripped)"
     ]
+
+
+# --------------------------------------------------------------------------- palettes
+
+SECRET = "password_is_hunter2"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("creds.toml", f'{SECRET} = "x"\n'),
+        ("creds.toml", f'[colors]\n{SECRET} = "#000000"\n'),
+        ("creds.toml", GOOD_PALETTE.replace('"#1ae3ff"', f'"{SECRET}"')),
+        ("creds.toml", f'name = ["{SECRET}"]\n'),
+        ("creds.toml", f'print_safe = "{SECRET}"\n'),
+        ("creds.toml", f'colors = "{SECRET}"\n'),
+        ("creds.gpl", f"GIMP Palette\n{SECRET}\n"),
+        ("creds.gpl", f"GIMP Palette\nColumns: {SECRET}\n"),
+    ],
+)  # fmt: skip
+def test_a_palette_reached_by_path_is_not_quoted(tmp_path, name, text):
+    """A sequence may name any .toml or .gpl file as its palette (`../../x.toml`): the
+    error says where the mistake is (file, line, what was expected), never what the file
+    holds -- it may not be a palette at all."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / name).write_text(text)
+    (tmp_path / "seqs").mkdir()
+    src = write_seq(tmp_path / "seqs", f'palette = "../elsewhere/{name}"\n')
+    line = refused("check", src, fragment="sequence.palette")
+    assert SECRET[:4] not in line and "hunter" not in line, line
+    assert f"{name}:" in line and line.count(":") >= 3, line  # the palette file, with a line
+
+
+def test_a_palette_found_by_name_still_quotes_its_mistakes(tmp_path):
+    (tmp_path / "palettes").mkdir()
+    (tmp_path / "palettes" / "mine.toml").write_text(GOOD_PALETTE.replace("primary", "primery"))
+    src = write_seq(tmp_path, 'palette = "mine"\n')
+    line = refused("check", src, fragment="colors.primery")
+    assert 'did you mean "primary"' in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["n = " + "9" * 5000 + "\n", "a = " + "[" * 5000 + "]" * 5000 + "\n",
+     "a = " + "{b = " * 3000 + "1" + "}" * 3000 + "\n"],
+    ids=["5000-digits", "nested-arrays", "nested-tables"],
+)  # fmt: skip
+def test_render_palettes_skips_palettes_that_cannot_be_parsed(tmp_path, monkeypatch, text):
+    (tmp_path / "palettes").mkdir()
+    (tmp_path / "palettes" / "broken.toml").write_text(text)
+    (tmp_path / "palettes" / "mine.toml").write_text(GOOD_PALETTE.replace("neon", "mine"))
+    monkeypatch.chdir(tmp_path)
+    result = run("palettes")
+    assert result.exit_code == 0, result.output
+    assert "mine" in result.stdout and "broken" not in result.stdout
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_palette(tmp_path / "palettes" / "broken.toml")
