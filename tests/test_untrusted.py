@@ -240,3 +240,20 @@ def test_render_palettes_skips_palettes_that_cannot_be_parsed(tmp_path, monkeypa
     assert "mine" in result.stdout and "broken" not in result.stdout
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_palette(tmp_path / "palettes" / "broken.toml")
+
+
+# --------------------------------------------------------------------------- easings
+
+
+@pytest.mark.parametrize(
+    ("ease", "fragment"),
+    [("steps(" + "9" * 400 + ")", "steps(n) needs n at most 100000"),
+     ("steps(" + "9" * 5000 + ")", "steps(n) needs n at most 100000"),
+     ("cubic-bezier(0.1, 1.7e308, 0.2, 1)", "cubic-bezier() needs y1 and y2 within ±100"),
+     ("cubic-bezier(0.1, 0, 0.2, -1e300)", "cubic-bezier() needs y1 and y2 within ±100")],
+    ids=["steps-400-digits", "steps-5000-digits", "bezier-y-1.7e308", "bezier-y--1e300"],
+)  # fmt: skip
+def test_easings_whose_numbers_no_frame_could_show_are_refused(tmp_path, ease, fragment):
+    src = write_seq(tmp_path, f'[tracks.x]\nkeys = [[0, 0, "{ease}"], [1, 1]]\n')
+    line = refused("check", src, fragment=f"{src}:5: tracks.x.keys[0].ease: {fragment}")
+    assert len(line) <= MAX_LINE
