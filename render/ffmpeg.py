@@ -9,6 +9,7 @@ command). Each process lives in its own session and dies with its parent.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import signal
 import subprocess
@@ -37,9 +38,11 @@ def fps_fraction(fps: float | Fraction) -> Fraction:
     # 29.97, 23.976, 59.94 ... mean the NTSC rates n*1000/1001; Fraction(29.97) would give
     # 2997/100, which differs by 0.1 frame per hour but breaks the standard timebase.
     ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
-    if abs(ntsc - exact) < Fraction(1, 200):
+    if ntsc > 0 and abs(ntsc - exact) < Fraction(1, 200):
         return ntsc
-    return exact.limit_denominator(1001)
+    # Below 1 fps the denominator grows with 1/fps: limited to 1001, 0.001 fps became 0,
+    # which ffmpeg refuses as a rate (after every frame was rendered).
+    return exact.limit_denominator(max(1001, math.ceil(1001 / fps)))
 
 
 def fps_arg(fps: Fraction) -> str:

@@ -27,7 +27,13 @@ from render.params import Param, TrackRef
 from render.story import STORY_TRACKS, derive
 from render.tomlfile import Locator, NotReadable, deep_key_error, read_input
 from render.tracks import Keyframe, Track
-from render.units import MAX_FPS, MAX_FRAMES, MAX_SIDE, parse_size, parse_time
+from render.units import (
+    MAX_FRAMES,
+    MAX_SIDE,
+    frame_rate_problem,
+    parse_size,
+    parse_time,
+)
 
 MAX_DURATION = 3600.0
 # Track values and numeric parameters: far beyond any useful setting, and small enough that
@@ -362,10 +368,9 @@ class _Loader:
                 f"expected seconds above 0 and at most {MAX_DURATION:g}, got {duration:g}",
             )
         fps = self.number(head.get("fps", 30), "sequence.fps", "frames per second")
-        if not 0 < fps <= MAX_FPS:
-            raise self.fail(
-                "sequence.fps", f"expected a frame rate above 0 and at most {MAX_FPS}, got {fps:g}"
-            )
+        problem = frame_rate_problem(fps)
+        if problem is not None:
+            raise self.fail("sequence.fps", f"{problem}, got {fps:g}")
         if duration * fps > MAX_FRAMES:
             raise self.fail(
                 "sequence.duration",

@@ -257,3 +257,28 @@ def test_easings_whose_numbers_no_frame_could_show_are_refused(tmp_path, ease, f
     src = write_seq(tmp_path, f'[tracks.x]\nkeys = [[0, 0, "{ease}"], [1, 1]]\n')
     line = refused("check", src, fragment=f"{src}:5: tracks.x.keys[0].ease: {fragment}")
     assert len(line) <= MAX_LINE
+
+
+# --------------------------------------------------------------------------- frame rates and titles
+
+
+@pytest.mark.parametrize("fps", [0.001, 0.004, 0.3, 0.999, 29.97, 240])
+def test_every_allowed_frame_rate_reaches_ffmpeg_as_a_positive_rate(fps):
+    from render.ffmpeg import fps_fraction
+
+    rate = fps_fraction(fps)
+    assert rate > 0 and abs(float(rate) - fps) / fps < 0.002, rate
+
+
+@pytest.mark.slow
+def test_a_slow_frame_rate_makes_a_video(tmp_path):
+    src = write_seq(tmp_path)
+    for name in ("slow.mp4", "slow.gif"):
+        result = run("animate", src, "-o", str(tmp_path / name), "--fps", "0.001", "-q",
+                     "--workers", "1")  # fmt: skip
+        assert result.exit_code == 0, result.output
+    refused("animate", src, "-o", str(tmp_path / "x.mp4"), "--fps", "0.0001",
+            fragment="--fps: expected a frame rate above 0 (at least 0.001)")  # fmt: skip
+    (tmp_path / "f.toml").write_text(HEAD.replace("duration = 1", "duration = 1\nfps = 0.0001"))
+    refused("check", str(tmp_path / "f.toml"), fragment="sequence.fps: expected a frame rate")
+    assert not (tmp_path / "x.mp4").exists()
