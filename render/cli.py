@@ -473,10 +473,10 @@ def check(sequence, as_json, plot):
             )
         )
         return
-    click.echo(f"{seq.title}  ({sequence})")
+    click.echo(f"{one_line(seq.title)}  ({one_line(sequence)})")
     click.echo(
         f"  {seq.duration:g} s at {seq.fps:g} fps = {seq.frames} frames, "
-        f"{seq.width}x{seq.height}, seed {seq.seed}, palette {seq.palette.name}"
+        f"{seq.width}x{seq.height}, seed {seq.seed}, palette {one_line(seq.palette.name)}"
         + (", loops" if seq.loop else "")
     )
     width = 50
@@ -585,9 +585,10 @@ def palettes():
                 swatches += click.style("  ", bg=tuple(round(c * 255) for c in rgb))
         roles = " ".join(f"{role}={to_hex(rgb)}" for role, rgb in pal.colors.items())
         note = " (print-safe)" if pal.print_safe else ""
-        click.echo(f"{pal.name:<10} {swatches} {pal.description}{note}")
+        name, about = one_line(pal.name), one_line(pal.description)
+        click.echo(f"{name:<10} {swatches} {about}{note}")
         click.echo(f"{'':<10} {roles}")
-        click.echo(f"{'':<10} {origin(pal.source)}: {pal.source}")
+        click.echo(f"{'':<10} {origin(pal.source)}: {one_line(pal.source)}")
         for role, how in pal.mapping.items():
             click.echo(f"{'':<10}   {role}: {how}")
 

@@ -285,6 +285,10 @@ def show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _is_one_line(text: str) -> bool:
+    return len(text) <= MAX_TEXT and one_line(text) == text
+
+
 def _finite(value: float) -> bool:
     try:
         return math.isfinite(value)
@@ -348,9 +352,10 @@ class _Loader:
         head = self.table(doc["sequence"], "sequence")
         self.check_keys(head, HEADER_KEYS, "sequence")
 
-        title = self.string(
-            head.get("title", self.source.stem if self.source else "untitled"), "sequence.title"
-        )
+        # Every output's metadata carries the title (ffmpeg's -metadata, PNG text): one line
+        # of words, checked here rather than failing in the encoder after the render.
+        default_title = one_line(self.source.stem)[:MAX_TEXT] if self.source else "untitled"
+        title = self.line_of_text(head.get("title", default_title), "sequence.title")
         description = self.string(head.get("description", ""), "sequence.description")
         raw_duration = head.get("duration")
         if isinstance(raw_duration, str):  # "6s", "800ms": the forms keyframes' `at` takes
@@ -467,6 +472,16 @@ class _Loader:
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
             raise self.fail(key, f"expected text, got {type_name(value)}")
+        return value
+
+    def line_of_text(self, value: Any, key: str) -> str:
+        """Text shown as one line (a title, words on screen): at most MAX_TEXT characters,
+        no line breaks or other control characters."""
+        value = self.string(value, key)
+        if not _is_one_line(value):
+            raise self.fail(
+                key, f"expected one line of at most {MAX_TEXT} characters, got {show(value)}"
+            )
         return value
 
     def number(self, value: Any, key: str, what: str) -> float:
@@ -699,11 +714,7 @@ class _Loader:
             raise self.fail(key, f"expected text, got {type_name(raw)}")
         if decl.kind == "colour":
             return self.value(raw, key, palette)
-        if len(raw) > MAX_TEXT or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in raw):
-            raise self.fail(
-                key, f"expected one line of at most {MAX_TEXT} characters, got {show(raw)}"
-            )
-        return raw
+        return self.line_of_text(raw, key)
 
 
 def _extent(track: Track, duration: float, loop: bool) -> tuple[float, float, dict]:

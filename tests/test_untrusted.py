@@ -282,3 +282,30 @@ def test_a_slow_frame_rate_makes_a_video(tmp_path):
     (tmp_path / "f.toml").write_text(HEAD.replace("duration = 1", "duration = 1\nfps = 0.0001"))
     refused("check", str(tmp_path / "f.toml"), fragment="sequence.fps: expected a frame rate")
     assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["a\\u0000b", "x" * 200_000, "two\\nlines", "red \\u001b[31malert"],
+    ids=["nul", "200KB", "newline", "escape"],
+)
+def test_a_title_no_container_can_hold_is_refused_by_the_loader(tmp_path, monkeypatch, title):
+    def forbidden(*_a, **_k):
+        raise AssertionError("rendering started before the title was checked")
+
+    monkeypatch.setattr("render.pipeline.render_frames", forbidden)
+    src = write_seq(tmp_path, f'title = "{title}"\n')
+    fragment = f"{src}:4: sequence.title: expected one line of at most 200 characters"
+    assert len(refused("check", src, fragment=fragment)) <= MAX_LINE
+    refused("animate", src, "-o", str(tmp_path / "x.mp4"), fragment=fragment)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_check_shows_control_characters_as_escapes(tmp_path):
+    (tmp_path / "odd.toml").write_text(
+        GOOD_PALETTE.replace('name = "neon"', 'name = "odd\\u001b[2J\\nname"')
+    )
+    src = write_seq(tmp_path, 'title = "fine"\npalette = "odd.toml"\n')
+    result = run("check", src)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "palette odd\\x1b[2J\\nname" in result.stdout
