@@ -240,7 +240,7 @@ def _parse(
 ) -> Sequence:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte order mark, as some editors write, is skipped
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(source, "", f"not UTF-8 text (byte {exc.start})", line=line) from None

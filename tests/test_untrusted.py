@@ -309,3 +309,15 @@ def test_check_shows_control_characters_as_escapes(tmp_path):
     result = run("check", src)
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "palette odd\\x1b[2J\\nname" in result.stdout
+
+
+# --------------------------------------------------------------------------- small ones
+
+
+def test_a_byte_order_mark_is_read_like_the_palettes_read_it(tmp_path):
+    src = tmp_path / "bom.toml"
+    src.write_bytes(b"\xef\xbb\xbf" + (HEAD + "seed = 7\nbad = 1\n").encode())
+    refused("check", str(src), fragment=f"{src}:5: sequence.bad: unknown key")
+    src.write_bytes(b"\xef\xbb\xbf" + (HEAD + "seed = 7\n").encode())
+    assert load_sequence(src).seed == 7
+    assert run("check", str(src)).exit_code == 0
