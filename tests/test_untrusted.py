@@ -321,3 +321,27 @@ def test_a_byte_order_mark_is_read_like_the_palettes_read_it(tmp_path):
     src.write_bytes(b"\xef\xbb\xbf" + (HEAD + "seed = 7\n").encode())
     assert load_sequence(src).seed == 7
     assert run("check", str(src)).exit_code == 0
+
+
+@pytest.fixture
+def no_ffmpeg(monkeypatch, tmp_path):
+    """ffmpeg configured (IMAGEIO_FFMPEG_EXE) to a path where there is none."""
+    from render import ffmpeg
+
+    missing = tmp_path / "no" / "ffmpeg"
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(missing))
+    ffmpeg.ffmpeg_exe.cache_clear()
+    ffmpeg.encoders.cache_clear()
+    yield missing
+    monkeypatch.undo()
+    ffmpeg.ffmpeg_exe.cache_clear()
+    ffmpeg.encoders.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["x.gif", "x.webm", "x.mp4"])
+def test_a_missing_ffmpeg_is_named(tmp_path, no_ffmpeg, name):
+    src = write_seq(tmp_path)
+    line = refused("animate", src, "-o", str(tmp_path / name), "-q", "--workers", "1",
+                   fragment=f"ffmpeg is not available: {no_ffmpeg}", code=1)  # fmt: skip
+    assert "IMAGEIO_FFMPEG_EXE" in line
+    assert not (tmp_path / name).exists() and not list(tmp_path.glob(".x.*"))
