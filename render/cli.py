@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from render import __version__
-from render.api import inputs_of, refuse_overwriting_inputs
+from render.api import inputs_of, refuse_folder, refuse_overwriting_inputs
 from render.color import to_hex
 from render.errors import MAX_LINE, RenderError, clip
 from render.palette import available_palettes
@@ -99,7 +99,7 @@ def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> 
     return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
 
 
-def _note_x264_options_unused(out: Path, quiet: bool) -> None:
+def _note_x264_options_unused(out: str, quiet: bool) -> None:
     """--preset and --crf are x264's: given for another format, say so (once, on stderr)."""
     from render.encode import format_for
 
@@ -293,8 +293,8 @@ def animate(
     spec = _cluster_spec(cluster)
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
-    _note_x264_options_unused(out_path, quiet)
-    implied = _implied(out_path, spec, segment)
+    _note_x264_options_unused(out, quiet)
+    implied = _implied(out, spec, segment)
     session = _cluster_session(spec)  # connected before anything is written
     bar: list[Progress] = []
 
@@ -304,7 +304,7 @@ def animate(
     try:
         done = render_animation(
             seq,
-            out_path,
+            out,  # as given: a trailing slash says "a folder"
             workers=workers,
             progress=lambda n: bar[0](n),
             start=start,
@@ -353,7 +353,7 @@ def _cluster_session(spec):
     return click.get_current_context().with_resource(connect(spec))
 
 
-def _implied(out_path: Path, spec, segment: float | None) -> list[str]:
+def _implied(out_path: str, spec, segment: float | None) -> list[str]:
     """A cluster encodes MP4/WebM in segments: recorded, so `reproduce` does the same here."""
     from render.encode import format_for
     from render.segments import DEFAULT_SECONDS, VIDEO_FORMATS
@@ -410,6 +410,7 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     from render import printing
     from render.api import still as render_still
 
+    refuse_folder(out, "a still")
     out_path = Path(out)
     printing.still_format(out_path)
     pixels = size if size is not None and len(size) == 2 else None
@@ -515,6 +516,7 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     from render.pipeline import default_workers
     from render.sheet import contact_sheet, sheet_layout
 
+    refuse_folder(out, "a contact sheet")
     seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))

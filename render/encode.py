@@ -72,14 +72,21 @@ _SEQUENCE_PNG_LEVEL = 3
 
 
 def format_for(path: str | os.PathLike[str]) -> str:
-    """Output format for *path*: by suffix, or "png" (numbered sequence) for a folder."""
+    """Output format for *path*: by suffix, or "png" (numbered sequence) for a folder --
+    one that exists, or a name without a suffix or (given as text) ending in a slash. A
+    folder whose suffix names a file format (``clip.mp4/``) is refused, not guessed at."""
     p = Path(path)
-    if p.is_dir():
-        return "png"
+    slash = isinstance(path, str) and path.endswith(("/", os.sep))
     suffix = p.suffix
-    if not suffix:
+    fmt = formats.BY_SUFFIX.get(suffix.lower()) if suffix else None
+    if fmt is not None and fmt.name != "png" and (slash or p.is_dir()):
+        how = "ends with /, a folder," if slash else "is a folder,"
+        raise InputError(
+            f"{path}: {how} but {suffix} is written as a file; name a file, or a folder "
+            "without a suffix for PNG frames"
+        )
+    if slash or p.is_dir() or not suffix:
         return "png"
-    fmt = formats.BY_SUFFIX.get(suffix.lower())
     if fmt is None:
         raise InputError(
             f'{path}: unknown output format "{suffix}"; use {formats.suffix_list()} or a folder'
@@ -540,6 +547,10 @@ def open_writer(
     """
     path = Path(path)
     fmt = format_for(path)
+    if fmt == "png" and path.is_symlink() and path.is_dir():
+        # A link to a folder (frames kept on another disk): the folder it names is
+        # replaced, beside itself; swapping the link away would strand it as ".old".
+        path = Path(os.path.realpath(path))
     width, height = (int(v) for v in size)
     check_size(fmt, width, height)
     fraction = _check_fps(fmt, fps)
@@ -609,14 +620,17 @@ def write_png(
         raise RenderError(f"dpi must be a positive number; got {dpi!r}")
     info = _pnginfo(check_metadata(metadata))
     tmp: Path | None = None
+    made: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        made = make_parents(path)
         tmp = _temp_sibling(path, "part", ".png")
         extra = {"dpi": (dpi, dpi)} if dpi is not None else {}
         Image.fromarray(np.ascontiguousarray(arr), "RGB").save(tmp, "PNG", pnginfo=info, **extra)
         os.replace(tmp, path)
-        tmp = None
+        tmp, made = None, []
     except OSError as exc:
         raise RenderError(f"{path}: can't write image: {exc.strerror or exc}") from exc
     finally:
-        _remove(tmp)
+        with _signals_deferred():  # nothing half-written: no temporary, no folders it made
+            _remove(tmp)
+            remove_made(made)

@@ -345,3 +345,74 @@ def test_a_missing_ffmpeg_is_named(tmp_path, no_ffmpeg, name):
                    fragment=f"ffmpeg is not available: {no_ffmpeg}", code=1)  # fmt: skip
     assert "IMAGEIO_FFMPEG_EXE" in line
     assert not (tmp_path / name).exists() and not list(tmp_path.glob(".x.*"))
+
+
+# --------------------------------------------------------------------------- output paths
+
+TINY = ["--size", "48x28", "--end", "0.1", "--workers", "1", "-q"]
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_an_existing_folder_with_a_video_suffix_is_refused(tmp_path):
+    src = write_seq(tmp_path)
+    (tmp_path / "clip.mp4").mkdir()
+    refused("animate", src, "-o", str(tmp_path / "clip.mp4"), *TINY,
+            fragment="clip.mp4: is a folder, but .mp4 is written as a file")  # fmt: skip
+    assert list((tmp_path / "clip.mp4").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["clip.mp4/", "clip.gif/", "clip.webm/"])
+def test_an_output_ending_in_a_slash_is_a_folder_not_a_file(tmp_path, name):
+    src = write_seq(tmp_path)
+    refused("animate", src, "-o", str(tmp_path / name[:-1]) + "/", *TINY,
+            fragment="ends with /, a folder, but")  # fmt: skip
+    assert not (tmp_path / name[:-1]).exists() and leftovers(tmp_path) == []
+    refused("still", src, "--at", "0", "-o", str(tmp_path / "still.png") + "/",
+            fragment="ends with /, a folder, but")  # fmt: skip
+    assert not (tmp_path / "still.png").exists()
+
+
+def test_an_output_that_is_a_link_to_a_folder_replaces_the_folder_it_names(tmp_path):
+    src = write_seq(tmp_path)
+    real = tmp_path / "disk" / "frames"
+    real.mkdir(parents=True)
+    (real / "frame_000009.png").write_bytes(b"old")
+    link = tmp_path / "frames"
+    link.symlink_to(real, target_is_directory=True)
+    result = run("animate", src, "-o", str(link), *TINY)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert sorted(p.name for p in real.iterdir() if p.name.startswith("frame_")) == [
+        "frame_000000.png", "frame_000001.png", "frame_000002.png"
+    ]  # fmt: skip
+    assert leftovers(tmp_path) == [] and leftovers(tmp_path / "disk") == []
+
+
+def test_a_still_that_fails_removes_the_folders_it_made(tmp_path, monkeypatch):
+    src = write_seq(tmp_path)
+
+    def full_disk(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("PIL.Image.Image.save", full_disk)
+    refused("still", src, "--at", "0", "-o", str(tmp_path / "new" / "deep" / "x.png"),
+            fragment="No space left", code=1)  # fmt: skip
+    refused("sheet", src, "--count", "1", "--thumb", "32", "--workers", "1", "-o",
+            str(tmp_path / "new" / "s.png"), fragment="No space left", code=1)  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+def test_a_print_still_interrupted_removes_the_folders_it_made(tmp_path, monkeypatch):
+    src = write_seq(tmp_path)
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("render.printing._draw_page", interrupted)
+    result = run("still", src, "--at", "0", "--paper", "a4", "--dpi", "10", "-o",
+                 str(tmp_path / "new" / "x.pdf"))  # fmt: skip
+    assert result.exit_code == 130, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
