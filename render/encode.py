@@ -35,7 +35,8 @@ from PIL.PngImagePlugin import PngInfo
 
 from render import formats
 from render.atomic import (
-    hold as _hold,
+    TOKEN as _TOKEN,
+    create_held as _create_held,
     is_abandoned as _is_abandoned,
     make_parents,
     release_gone as _release_gone,
@@ -58,7 +59,11 @@ _FRAME_RE = re.compile(r"frame_\d+\.png")
 # A PNG folder's record of the render that made it: provenance, and what --resume compares.
 MANIFEST = ".render.json"
 # Our own temporaries inside a folder (a frame being written by a resumable render).
-_OWN_TEMP_RE = re.compile(r"\.(frame_\d+|render)\.[0-9a-f]{8}\.part(\.png|\.json)?")
+_OWN_TEMP_RE = re.compile(rf"\.(frame_\d+|render)\.{_TOKEN}\.part(\.png|\.json)?")
+# A PNG's first 8 bytes, and its last 12 (an empty IEND chunk): a frame without both was
+# cut short (a full disk, a copy interrupted) and is rendered again by --resume.
+_PNG_HEAD = b"\x89PNG\r\n\x1a\n"
+_PNG_TAIL = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 # PNG sequences: zlib level 3 vs Pillow's default 6 on a 1080p neon frame measured 42 ms /
 # 206 KiB vs 86 ms / 154 KiB; a frame dump is written once per frame, so favour speed.
@@ -377,12 +382,14 @@ def _is_ours(name: str) -> bool:
 
 
 def _write_manifest(folder: Path, manifest: Mapping) -> None:
-    """Write MANIFEST into *folder* atomically (temp file + rename)."""
-    tmp = folder / f".render.{secrets.token_hex(4)}.part"
+    """Write MANIFEST into *folder* atomically (temp file + rename); the temporary is held
+    like any other, so a --resume run starting beside this one leaves it alone."""
+    tmp: Path | None = _create_held(folder, ".render.", ".part")
     try:
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
         tmp = None
+        _release_gone()
     finally:
         _remove(tmp)
 
@@ -431,19 +438,19 @@ class _ResumablePngWriter(FrameWriter):
             _write_manifest(path, manifest)
         else:
             _check_same_render(path, old, manifest)
-        for p in path.iterdir():  # temporaries of a render that was killed outright
+        for p in path.iterdir():
             if _OWN_TEMP_RE.fullmatch(p.name) and _is_abandoned(p):
-                _remove(p)  # (another --resume run into this folder holds its own)
-        self.todo = [n for n in range(total) if not (path / _FRAME_NAME.format(n)).is_file()]
+                _remove(p)  # a temporary of a render killed outright (not another one's)
+            elif _FRAME_RE.fullmatch(p.name) and int(p.name[6:-4]) >= total:
+                _remove(p)  # outside the range the manifest names: no frame of this render
+        self.todo = [n for n in range(total) if not _is_whole_png(path / _FRAME_NAME.format(n))]
         self.kept = total - len(self.todo)
 
     def _write(self, frame: np.ndarray) -> None:
         if self.frames_written >= len(self.todo):
             raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
         name = _FRAME_NAME.format(self.todo[self.frames_written])
-        self._part = self.path / f".{name[:-4]}.{secrets.token_hex(4)}.part.png"
-        os.close(os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        _hold(self._part)
+        self._part = _create_held(self.path, f".{name[:-4]}.", ".part.png")
         _save_sequence_png(frame, self._part, self._pnginfo)
         os.replace(self._part, self.path / name)
         _release_gone()
@@ -460,6 +467,20 @@ class _ResumablePngWriter(FrameWriter):
         self._closed = True
         _remove(self._part)
         self._part = None
+
+
+def _is_whole_png(path: Path) -> bool:
+    """Whether `path` is a regular file that starts and ends as a PNG does."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != _PNG_HEAD:
+                return False
+            f.seek(-len(_PNG_TAIL), os.SEEK_END)
+            return f.read() == _PNG_TAIL
+    except OSError:  # shorter than a PNG's tail, or unreadable
+        return False
 
 
 def _check_same_render(path: Path, old: Mapping, new: Mapping) -> None:

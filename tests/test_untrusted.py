@@ -416,3 +416,88 @@ def test_a_print_still_interrupted_removes_the_folders_it_made(tmp_path, monkeyp
                  str(tmp_path / "new" / "x.pdf"))  # fmt: skip
     assert result.exit_code == 130, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def pixels(path: Path):
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_resume_renders_again_frames_that_are_empty_or_cut_short_and_drops_strays(tmp_path):
+    src = write_seq(tmp_path)
+    folder = tmp_path / "frames"
+    args = ["animate", src, "-o", str(folder), "--size", "48x28", "--end", "0.2", "--workers",
+            "1", "-q", "--resume"]  # fmt: skip
+    assert run(*args).exit_code == 0
+    frames = sorted(folder.glob("frame_*.png"))
+    assert len(frames) == 6
+    whole = {p.name: pixels(p) for p in frames}
+    frames[1].write_bytes(b"")  # a frame a full disk left empty
+    frames[2].write_bytes(frames[2].read_bytes()[:100])  # one cut short
+    (folder / "frame_000042.png").write_bytes(frames[3].read_bytes())  # not in the range
+    result = run(*args[:-2], "--resume")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.glob("frame_*.png")) == sorted(whole)
+    for name, expected in whole.items():
+        assert (pixels(folder / name) == expected).all(), name
+    assert "4 kept from before" in result.stderr, result.stderr
+
+
+def _live_and_dead_pids() -> tuple[subprocess.Popen, int]:
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return live, dead.pid
+
+
+def test_resume_leaves_the_temporaries_of_another_living_render_alone(tmp_path):
+    """Two --resume runs into one folder: each one's temporaries are named with its process
+    id, so the other sees they are in flight -- even in the instant between creating one
+    and locking it -- and removes only those of a render that is gone."""
+    src = write_seq(tmp_path)
+    folder = tmp_path / "frames"
+    args = ["animate", src, "-o", str(folder), "--size", "48x28", "--end", "0.2", "--workers",
+            "1", "-q", "--resume"]  # fmt: skip
+    assert run(*args).exit_code == 0
+    (folder / "frame_000005.png").unlink()
+    live, dead = _live_and_dead_pids()
+    try:
+        in_flight = [folder / f".frame_000005.{live.pid}-0123abcd.part.png",
+                     folder / f".render.{live.pid}-0123abcd.part"]  # fmt: skip
+        abandoned = [folder / f".frame_000005.{dead}-89abcdef.part.png",
+                     folder / f".render.{dead}-89abcdef.part"]  # fmt: skip
+        for p in in_flight + abandoned:
+            p.write_bytes(b"")  # created, not yet locked
+        assert run(*args).exit_code == 0
+        assert all(p.exists() for p in in_flight)
+        assert not any(p.exists() for p in abandoned)
+    finally:
+        live.kill()
+        live.wait()
+    assert (folder / "frame_000005.png").exists()
+
+
+def test_a_new_render_leaves_the_temporaries_of_a_living_one_alone(tmp_path):
+    from render import atomic
+
+    out = tmp_path / "clip.png"
+    live, dead = _live_and_dead_pids()
+    try:
+        mine = tmp_path / f".clip.{live.pid}-0123abcd.part.png"
+        gone = tmp_path / f".clip.{dead}-89abcdef.part.png"
+        mine.write_bytes(b"")
+        gone.write_bytes(b"")
+        assert atomic.sweep_abandoned(out) == [gone]
+        assert mine.exists()
+    finally:
+        live.kill()
+        live.wait()
+    tmp = atomic.temp_sibling(out, "part", ".png")
+    assert tmp.name.startswith(f".clip.{os.getpid()}-")
+    assert not atomic.is_abandoned(tmp)
+    atomic.remove(tmp)
