@@ -643,6 +643,7 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
     ProvenanceError unless that command makes outputs, its sequence is the one whose hash
     the record carries (checked by check_inputs), and the output it would write -- as click
     resolves it, last option winning -- is exactly the target and none of the inputs."""
+    from render.encode import MANIFEST
     from render.provenance import ProvenanceError, recorded_arguments, with_output
 
     args = recorded_arguments(record, output)
@@ -670,6 +671,15 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
         return os.path.abspath(os.path.join(cwd, path))
 
     params = parsed(args)
+    if name == "animate" and Path(output).suffix.lower() == ".png" and not os.path.isdir(output):
+        # One frame of a PNG folder carries the folder's record: it is made with the rest.
+        here = Path(output).parent
+        folder = here if (here / MANIFEST).is_file() else Path(params["out"])
+        shown = one_line(str(folder))[:200]
+        raise ProvenanceError(
+            f"{output}: is one frame of the PNG folder {shown}; reproduce the folder: "
+            f"render reproduce {shlex.quote(shown)}"
+        )
     if resolve(params["out"]) != target:
         args = with_output(args, target)
         params = parsed(args)

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from render import __version__
 from render.errors import RenderError
+from render.tomlfile import not_a_file
 
 SOFTWARE = "neon-dream-render"
 
@@ -296,6 +297,9 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, str]:
     path = Path(path)
     if not path.exists():
         raise ProvenanceError(f"{path}: no such file or folder")
+    problem = not_a_file(path.stat().st_mode)
+    if problem is not None:  # a named pipe would keep the reader waiting for ever
+        raise ProvenanceError(f"{path}: {problem}")
     if path.is_dir():
         reader = _read_folder
     else:

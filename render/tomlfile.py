@@ -31,14 +31,23 @@ class NotReadable(ValueError):
     what it is instead (as in "is a named pipe, not a regular file")."""
 
 
+def not_a_file(mode: int) -> str | None:
+    """What a path of this `st_mode` is, when it is neither a regular file nor a folder:
+    "is a named pipe, not a regular file"."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    for test, kind in _KINDS:
+        if test(mode):
+            return f"is {kind}, not a regular file"
+    return "is not a regular file"
+
+
 def _check_kind(mode: int, size: int, limit: int) -> None:
     if stat.S_ISDIR(mode):
         raise IsADirectoryError
-    for test, kind in _KINDS:
-        if test(mode):
-            raise NotReadable(f"is {kind}, not a regular file")
-    if not stat.S_ISREG(mode):
-        raise NotReadable("is not a regular file")
+    problem = not_a_file(mode)
+    if problem is not None:
+        raise NotReadable(problem)
     if size > limit:
         raise NotReadable(
             f"is {size / 2**20:.1f} MiB, larger than the {limit / 2**20:g} MiB a sequence or "

@@ -501,3 +501,31 @@ def test_a_new_render_leaves_the_temporaries_of_a_living_one_alone(tmp_path):
     assert tmp.name.startswith(f".clip.{os.getpid()}-")
     assert not atomic.is_abandoned(tmp)
     atomic.remove(tmp)
+
+
+# --------------------------------------------------------------------------- reproduce
+
+
+def test_reproducing_one_frame_of_a_folder_says_to_reproduce_the_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = write_seq(tmp_path)
+    assert run("animate", src, "-o", "frames", *TINY).exit_code == 0
+    frame = str(Path("frames") / "frame_000001.png")
+    fragment = f"{frame}: is one frame of the PNG folder frames; reproduce the folder"
+    line = refused("reproduce", frame, fragment=fragment)
+    assert "render reproduce frames" in line
+    refused("reproduce", frame, "-o", "one.png", fragment=fragment)
+    assert not Path("one.png").exists()
+    Path("elsewhere").mkdir()
+    moved = Path("elsewhere") / "f.png"
+    moved.write_bytes(Path(frame).read_bytes())  # a frame copied out: its folder is recorded
+    refused("reproduce", str(moved), fragment=f"{moved}: is one frame of the PNG folder ")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_reproduce_refuses_what_is_not_a_file_or_folder(tmp_path):
+    os.mkfifo(tmp_path / "x.png")
+    result = render_process("reproduce", str(tmp_path / "x.png"), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "is a named pipe, not a regular file" in result.stderr
