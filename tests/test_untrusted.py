@@ -529,3 +529,32 @@ def test_reproduce_refuses_what_is_not_a_file_or_folder(tmp_path):
     result = render_process("reproduce", str(tmp_path / "x.png"), cwd=tmp_path, timeout=30)
     assert result.returncode == 2, result.stderr
     assert "is a named pipe, not a regular file" in result.stderr
+
+
+# --------------------------------------------------------------------------- parameter ranges
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ('[[layers]]\ntype = "core"\nsize = 0\n', "layers[0].size: expected a number in 0.05..3"),
+        ('[[layers]]\ntype = "core"\nsize = -1\n', "layers[0].size: expected a number in"),
+        ('[[layers]]\ntype = "core"\nsize = 1e6\n', "layers[0].size: expected a number in"),
+        ('[[layers]]\ntype = "core"\nerratic = 1e6\n', "layers[0].erratic: expected a number"),
+        ('[[layers]]\ntype = "whispers"\nwhisper = 1e6\n', "layers[0].whisper: expected a"),
+        ('[tracks.s]\nkeys = [[0, 1], [1, -0.5]]\n[[layers]]\ntype = "core"\nsize = "s"\n',
+         "tracks.s: reaches -0.5 after the keyframe at 1 s, outside 0.05..3 for layers[0].size"),
+        ('[tracks.s]\nkeys = [[0, 3, "out-back"], [1, 0.05]]\n[[layers]]\ntype = "core"\n'
+         'size = "s"\n', "with out-back easing after the keyframe at 0 s, outside 0.05..3"),
+        ('[tracks.s]\nkeys = [[0, 0.1, "cubic-bezier(0, 99, 1, 1)"], [1, 1]]\n[[layers]]\n'
+         'type = "core"\nsize = "s"\n', "outside 0.05..3 for layers[0].size (core)"),
+        ("[tracks.erratic]\nkeys = [[0, 0], [1, 1e6]]\n",
+         "reaches 1e+06 after the keyframe at 1 s, outside 0..1 for layers[2].erratic"),
+    ],
+    ids=["size-0", "size-negative", "size-1e6", "erratic-1e6", "whisper-1e6", "track-below",
+         "out-back-overshoot", "bezier-overshoot", "story-track-1e6"],
+)  # fmt: skip
+def test_values_a_layer_cannot_draw_are_refused_by_check(tmp_path, body, fragment):
+    """Every parameter has a range: `check` refuses constants and tracks (overshooting
+    easings included) outside it, so no render meets them."""
+    refused("check", write_seq(tmp_path, body), fragment=fragment)
