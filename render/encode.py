@@ -51,6 +51,7 @@ from render.ffmpeg import (
     fps_fraction as _fps_fraction,
     raw_input_args as _raw_input_args,
 )
+from render.tomlfile import read_input
 
 FORMATS = tuple(formats.FORMATS)  # ("mp4", "webm", "gif", "png"): see render/formats
 
@@ -395,10 +396,11 @@ def _write_manifest(folder: Path, manifest: Mapping) -> None:
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
-    """The MANIFEST of a PNG folder, or None when it has none (or an unreadable one)."""
+    """The MANIFEST of a PNG folder, or None when it has none (or an unreadable one: not
+    a regular file of at most 2 MiB, not JSON)."""
     try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_input(Path(folder) / MANIFEST).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # NotReadable is a ValueError
         return None
     return data if isinstance(data, dict) else None
 

@@ -558,3 +558,13 @@ def test_values_a_layer_cannot_draw_are_refused_by_check(tmp_path, body, fragmen
     """Every parameter has a range: `check` refuses constants and tracks (overshooting
     easings included) outside it, so no render meets them."""
     refused("check", write_seq(tmp_path, body), fragment=fragment)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_folder_whose_manifest_is_a_pipe_is_not_waited_on(tmp_path):
+    (tmp_path / "frames").mkdir()
+    os.mkfifo(tmp_path / "frames" / ".render.json")
+    result = render_process("reproduce", str(tmp_path / "frames"), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "carries no render record" in result.stderr
