@@ -122,6 +122,16 @@ def refuse_overwriting_inputs(out: Path, inputs: list[str]) -> None:
             raise InputError(f"{out}: is the input file {name}; refusing to write over it")
 
 
+def refuse_folder(out: str | os.PathLike[str], what: str) -> None:
+    """InputError when `out`, the path of a single file (`what`: "a still"), names a
+    folder: one that exists, or text ending in a slash."""
+    text = os.fspath(out)
+    if text.endswith(("/", os.sep)):
+        raise InputError(f"{text}: ends with /, a folder, but {what} is written as a file")
+    if os.path.isdir(text):
+        raise InputError(f"{text}: is a folder, but {what} is written as a file")
+
+
 def manifest(seq: Sequence, meta: dict[str, str], first: int, last: int) -> dict:
     """A PNG folder's manifest: its provenance record and, under "identity", everything
     the frames' pixels depend on -- what a resumed render requires to be unchanged."""
@@ -204,7 +214,7 @@ def animate(
 
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
-    fmt = format_for(out_path)
+    fmt = format_for(out)  # as given: "clip.mp4/" asks for a folder
     check_size(fmt, *seq.size)
     indices = frame_range(seq, start, end)
     if resume and fmt != "png":
@@ -304,6 +314,7 @@ def still(
     from render import printing
     from render.provenance import make_record, metadata_for
 
+    refuse_folder(out, "a still")
     out_path = Path(out)
     printing.still_format(out_path)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
@@ -331,6 +342,7 @@ __all__ = [
     "frame_range",
     "load",
     "manifest",
+    "refuse_folder",
     "refuse_overwriting_inputs",
     "still",
     "time_of",

@@ -19,11 +19,33 @@ from pathlib import Path
 
 from render.errors import RenderError
 
-# Every temporary we create is held under an exclusive flock (on our own file descriptor)
-# until it is removed or renamed into place. The kernel drops the lock when the process
-# dies, however it dies (kill -9 included), so a temporary nobody holds a lock on was
-# provably abandoned, and the next render of the same output removes it.
+# Every temporary we create is named with our process id and held under an exclusive
+# flock (on our own file descriptor) until it is removed or renamed into place. The kernel
+# drops the lock when the process dies, however it dies (kill -9 included), so a temporary
+# nobody holds a lock on, whose process is gone, was provably abandoned, and the next render
+# of the same output removes it. The id covers the instant between creating a temporary and
+# locking it, when another render sweeping the same folder would see it unlocked.
 _HELD: dict[Path, int] = {}
+# What follows a temporary's stem: "<pid>-<8 hex>" (names from before the pid: "<8 hex>").
+TOKEN = r"(?:\d+-)?[0-9a-f]{8}"
+_PID = re.compile(r"\.(\d+)-[0-9a-f]{8}\.")
+
+
+def token() -> str:
+    """The unique part of a new temporary's name: this process's id and 32 random bits."""
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # ours: held (see _HELD) or about to be
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, as another user's process
+        return True
+    return True
 
 
 def hold(path: Path) -> None:
@@ -44,8 +66,12 @@ def release_gone() -> None:
 
 
 def is_abandoned(path: Path) -> bool:
-    """Whether `path` (one of our temporaries) is held by no living render."""
+    """Whether `path` (one of our temporaries) is held by no living render: its process
+    is gone (if its name says which) and nobody holds its lock."""
     if path in _HELD:
+        return False
+    pid = _PID.search(path.name)
+    if pid is not None and _alive(int(pid.group(1))):
         return False
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
@@ -62,10 +88,11 @@ def is_abandoned(path: Path) -> bool:
 
 def sweep_abandoned(path: Path) -> list[Path]:
     """Remove the temporaries beside `path` that a killed render of the same output left
-    (``.NAME.<8 hex>.part*``, held by nobody); returns what was removed. ``.old`` folders
-    of an interrupted swap are never touched: they may hold the only copy of old frames."""
+    (``.NAME.<pid>-<8 hex>.part*``, held by nobody); returns what was removed. ``.old``
+    folders of an interrupted swap are never touched: they may hold the only copy of old
+    frames."""
     stem_re = re.compile(
-        rf"\.(?:{re.escape(path.stem)}|{re.escape(path.name)})\.[0-9a-f]{{8}}\.part(?:\.\w+)?"
+        rf"\.(?:{re.escape(path.stem)}|{re.escape(path.name)})\.{TOKEN}\.part(?:\.\w+)?"
     )
     removed = []
     try:
@@ -80,8 +107,8 @@ def sweep_abandoned(path: Path) -> list[Path]:
 
 
 def temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = False) -> Path:
-    """Create a new hidden file/dir beside *path*: ``.dream.<random>.part.mp4``, held
-    (see _HELD) until it is removed or renamed into place.
+    """Create a new hidden file/dir beside *path*: ``.dream.<pid>-<random>.part.mp4``,
+    held (see _HELD) until it is removed or renamed into place.
 
     Created with O_EXCL (or mkdir) so two renders can't collide, and with the normal
     0o666/0o777 mode so the umask applies -- mkstemp's 0o600 would survive the rename and
@@ -91,8 +118,14 @@ def temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = Fal
     release_gone()
     sweep_abandoned(path)
     stem = path.stem if not make_dir else path.name
+    return create_held(path.parent, f".{stem}.", f".{tag}{suffix}", make_dir=make_dir)
+
+
+def create_held(folder: Path, prefix: str, suffix: str, *, make_dir: bool = False) -> Path:
+    """A new file (or folder) ``folder/<prefix><pid>-<random><suffix>``, created with
+    O_EXCL (or mkdir) and held (see _HELD) until it is removed or renamed into place."""
     for _ in range(100):
-        candidate = path.with_name(f".{stem}.{secrets.token_hex(4)}.{tag}{suffix}")
+        candidate = folder / f"{prefix}{token()}{suffix}"
         try:
             if make_dir:
                 os.mkdir(candidate, 0o777)
@@ -100,9 +133,13 @@ def temp_sibling(path: Path, tag: str, suffix: str = "", *, make_dir: bool = Fal
                 os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
-        hold(candidate)
+        try:
+            hold(candidate)
+        except BaseException:
+            remove(candidate)
+            raise
         return candidate
-    raise RenderError(f"{path}: could not create a temporary file beside it")
+    raise RenderError(f"{folder / prefix}: could not create a temporary file beside it")
 
 
 def remove(path: Path | None) -> None:
@@ -171,6 +208,8 @@ def signals_deferred() -> Iterator[None]:
 
 
 __all__ = [
+    "TOKEN",
+    "create_held",
     "hold",
     "make_parents",
     "remove",
@@ -178,4 +217,5 @@ __all__ = [
     "signals_deferred",
     "sweep_abandoned",
     "temp_sibling",
+    "token",
 ]

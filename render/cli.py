@@ -18,9 +18,9 @@ from pathlib import Path
 import click
 
 from render import __version__
-from render.api import inputs_of, refuse_overwriting_inputs
+from render.api import inputs_of, refuse_folder, refuse_overwriting_inputs
 from render.color import to_hex
-from render.errors import RenderError
+from render.errors import MAX_LINE, RenderError, clip
 from render.palette import available_palettes
 from render.sequence import Sequence, load_sequence, one_line
 from render.units import (
@@ -86,7 +86,7 @@ def friendly(fn):
             message, code = f"error: {where}{exc.strerror or exc}", 1
         except MemoryError:
             message, code = "error: out of memory; try fewer --workers or a smaller --size", 1
-        click.echo(one_line(message), err=True)
+        click.echo(clip(one_line(message), MAX_LINE), err=True)
         sys.exit(code)
 
     return wrapper
@@ -99,7 +99,7 @@ def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> 
     return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
 
 
-def _note_x264_options_unused(out: Path, quiet: bool) -> None:
+def _note_x264_options_unused(out: str, quiet: bool) -> None:
     """--preset and --crf are x264's: given for another format, say so (once, on stderr)."""
     from render.encode import format_for
 
@@ -293,8 +293,8 @@ def animate(
     spec = _cluster_spec(cluster)
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
-    _note_x264_options_unused(out_path, quiet)
-    implied = _implied(out_path, spec, segment)
+    _note_x264_options_unused(out, quiet)
+    implied = _implied(out, spec, segment)
     session = _cluster_session(spec)  # connected before anything is written
     bar: list[Progress] = []
 
@@ -304,7 +304,7 @@ def animate(
     try:
         done = render_animation(
             seq,
-            out_path,
+            out,  # as given: a trailing slash says "a folder"
             workers=workers,
             progress=lambda n: bar[0](n),
             start=start,
@@ -353,7 +353,7 @@ def _cluster_session(spec):
     return click.get_current_context().with_resource(connect(spec))
 
 
-def _implied(out_path: Path, spec, segment: float | None) -> list[str]:
+def _implied(out_path: str, spec, segment: float | None) -> list[str]:
     """A cluster encodes MP4/WebM in segments: recorded, so `reproduce` does the same here."""
     from render.encode import format_for
     from render.segments import DEFAULT_SECONDS, VIDEO_FORMATS
@@ -410,6 +410,7 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     from render import printing
     from render.api import still as render_still
 
+    refuse_folder(out, "a still")
     out_path = Path(out)
     printing.still_format(out_path)
     pixels = size if size is not None and len(size) == 2 else None
@@ -473,10 +474,10 @@ def check(sequence, as_json, plot):
             )
         )
         return
-    click.echo(f"{seq.title}  ({sequence})")
+    click.echo(f"{one_line(seq.title)}  ({one_line(sequence)})")
     click.echo(
         f"  {seq.duration:g} s at {seq.fps:g} fps = {seq.frames} frames, "
-        f"{seq.width}x{seq.height}, seed {seq.seed}, palette {seq.palette.name}"
+        f"{seq.width}x{seq.height}, seed {seq.seed}, palette {one_line(seq.palette.name)}"
         + (", loops" if seq.loop else "")
     )
     width = 50
@@ -515,6 +516,7 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     from render.pipeline import default_workers
     from render.sheet import contact_sheet, sheet_layout
 
+    refuse_folder(out, "a contact sheet")
     seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
@@ -585,9 +587,10 @@ def palettes():
                 swatches += click.style("  ", bg=tuple(round(c * 255) for c in rgb))
         roles = " ".join(f"{role}={to_hex(rgb)}" for role, rgb in pal.colors.items())
         note = " (print-safe)" if pal.print_safe else ""
-        click.echo(f"{pal.name:<10} {swatches} {pal.description}{note}")
+        name, about = one_line(pal.name), one_line(pal.description)
+        click.echo(f"{name:<10} {swatches} {about}{note}")
         click.echo(f"{'':<10} {roles}")
-        click.echo(f"{'':<10} {origin(pal.source)}: {pal.source}")
+        click.echo(f"{'':<10} {origin(pal.source)}: {one_line(pal.source)}")
         for role, how in pal.mapping.items():
             click.echo(f"{'':<10}   {role}: {how}")
 
@@ -640,6 +643,7 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
     ProvenanceError unless that command makes outputs, its sequence is the one whose hash
     the record carries (checked by check_inputs), and the output it would write -- as click
     resolves it, last option winning -- is exactly the target and none of the inputs."""
+    from render.encode import MANIFEST
     from render.provenance import ProvenanceError, recorded_arguments, with_output
 
     args = recorded_arguments(record, output)
@@ -667,6 +671,15 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
         return os.path.abspath(os.path.join(cwd, path))
 
     params = parsed(args)
+    if name == "animate" and Path(output).suffix.lower() == ".png" and not os.path.isdir(output):
+        # One frame of a PNG folder carries the folder's record: it is made with the rest.
+        here = Path(output).parent
+        folder = here if (here / MANIFEST).is_file() else Path(params["out"])
+        shown = one_line(str(folder))[:200]
+        raise ProvenanceError(
+            f"{output}: is one frame of the PNG folder {shown}; reproduce the folder: "
+            f"render reproduce {shlex.quote(shown)}"
+        )
     if resolve(params["out"]) != target:
         args = with_output(args, target)
         params = parsed(args)

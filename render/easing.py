@@ -359,6 +359,11 @@ def easing_names() -> list[str]:
 
 # --- parsing ---------------------------------------------------------------------------------
 
+# Beyond these no frame could show the difference, and the arithmetic overflows: a count
+# of 400 digits is no float, a y of 1e308 makes the curve's coefficients infinite.
+MAX_STEPS = 100_000  # as many as a sequence has frames (render.units.MAX_FRAMES)
+MAX_BEZIER_Y = 100.0  # CSS tools stay within -1..2; the overshoot is checked downstream
+
 _CALL_RE = re.compile(r"^([a-z][a-z0-9-]*)\s*\((.*)\)$", re.DOTALL)
 _INT_RE = re.compile(r"^\+?[0-9]+$")
 _FUNCTIONS = ("steps", "cubic-bezier")
@@ -373,9 +378,15 @@ def _parse_steps(args: list[str]) -> Easing:
     if not 1 <= len(args) <= 2:
         raise ValueError(f"steps() takes 1 or 2 arguments (n[, position]), got {len(args)}")
     raw_n = args[0]
+    if _INT_RE.match(raw_n) and len(raw_n.lstrip("+0")) > len(str(MAX_STEPS)):
+        raise ValueError(
+            f"steps(n) needs n at most {MAX_STEPS}, got a number of {len(raw_n)} digits"
+        )
     if not _INT_RE.match(raw_n) or int(raw_n) < 1:
-        raise ValueError(f'steps(n) needs a whole number n >= 1, got "{raw_n}"')
+        raise ValueError(f'steps(n) needs a whole number n >= 1, got "{raw_n[:20]}"')
     n = int(raw_n)
+    if n > MAX_STEPS:
+        raise ValueError(f"steps(n) needs n at most {MAX_STEPS}, got {n}")
     position = args[1] if len(args) == 2 else "end"
     if position not in _STEP_POSITIONS:
         raise ValueError(
@@ -403,6 +414,11 @@ def _parse_bezier(args: list[str]) -> Easing:
     for label, value in (("x1", x1), ("x2", x2)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"cubic-bezier() needs x1 and x2 in [0, 1], got {label}={value:g}")
+    for label, value in (("y1", y1), ("y2", y2)):
+        if abs(value) > MAX_BEZIER_Y:
+            raise ValueError(
+                f"cubic-bezier() needs y1 and y2 within ±{MAX_BEZIER_Y:g}, got {label}={value:g}"
+            )
     return _cubic_bezier(x1, y1, x2, y2)
 
 

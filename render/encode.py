@@ -35,7 +35,8 @@ from PIL.PngImagePlugin import PngInfo
 
 from render import formats
 from render.atomic import (
-    hold as _hold,
+    TOKEN as _TOKEN,
+    create_held as _create_held,
     is_abandoned as _is_abandoned,
     make_parents,
     release_gone as _release_gone,
@@ -50,6 +51,7 @@ from render.ffmpeg import (
     fps_fraction as _fps_fraction,
     raw_input_args as _raw_input_args,
 )
+from render.tomlfile import read_input
 
 FORMATS = tuple(formats.FORMATS)  # ("mp4", "webm", "gif", "png"): see render/formats
 
@@ -58,7 +60,11 @@ _FRAME_RE = re.compile(r"frame_\d+\.png")
 # A PNG folder's record of the render that made it: provenance, and what --resume compares.
 MANIFEST = ".render.json"
 # Our own temporaries inside a folder (a frame being written by a resumable render).
-_OWN_TEMP_RE = re.compile(r"\.(frame_\d+|render)\.[0-9a-f]{8}\.part(\.png|\.json)?")
+_OWN_TEMP_RE = re.compile(rf"\.(frame_\d+|render)\.{_TOKEN}\.part(\.png|\.json)?")
+# A PNG's first 8 bytes, and its last 12 (an empty IEND chunk): a frame without both was
+# cut short (a full disk, a copy interrupted) and is rendered again by --resume.
+_PNG_HEAD = b"\x89PNG\r\n\x1a\n"
+_PNG_TAIL = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 # PNG sequences: zlib level 3 vs Pillow's default 6 on a 1080p neon frame measured 42 ms /
 # 206 KiB vs 86 ms / 154 KiB; a frame dump is written once per frame, so favour speed.
@@ -72,14 +78,21 @@ _SEQUENCE_PNG_LEVEL = 3
 
 
 def format_for(path: str | os.PathLike[str]) -> str:
-    """Output format for *path*: by suffix, or "png" (numbered sequence) for a folder."""
+    """Output format for *path*: by suffix, or "png" (numbered sequence) for a folder --
+    one that exists, or a name without a suffix or (given as text) ending in a slash. A
+    folder whose suffix names a file format (``clip.mp4/``) is refused, not guessed at."""
     p = Path(path)
-    if p.is_dir():
-        return "png"
+    slash = isinstance(path, str) and path.endswith(("/", os.sep))
     suffix = p.suffix
-    if not suffix:
+    fmt = formats.BY_SUFFIX.get(suffix.lower()) if suffix else None
+    if fmt is not None and fmt.name != "png" and (slash or p.is_dir()):
+        how = "ends with /, a folder," if slash else "is a folder,"
+        raise InputError(
+            f"{path}: {how} but {suffix} is written as a file; name a file, or a folder "
+            "without a suffix for PNG frames"
+        )
+    if slash or p.is_dir() or not suffix:
         return "png"
-    fmt = formats.BY_SUFFIX.get(suffix.lower())
     if fmt is None:
         raise InputError(
             f'{path}: unknown output format "{suffix}"; use {formats.suffix_list()} or a folder'
@@ -370,21 +383,24 @@ def _is_ours(name: str) -> bool:
 
 
 def _write_manifest(folder: Path, manifest: Mapping) -> None:
-    """Write MANIFEST into *folder* atomically (temp file + rename)."""
-    tmp = folder / f".render.{secrets.token_hex(4)}.part"
+    """Write MANIFEST into *folder* atomically (temp file + rename); the temporary is held
+    like any other, so a --resume run starting beside this one leaves it alone."""
+    tmp: Path | None = _create_held(folder, ".render.", ".part")
     try:
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
         tmp = None
+        _release_gone()
     finally:
         _remove(tmp)
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
-    """The MANIFEST of a PNG folder, or None when it has none (or an unreadable one)."""
+    """The MANIFEST of a PNG folder, or None when it has none (or an unreadable one: not
+    a regular file of at most 2 MiB, not JSON)."""
     try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_input(Path(folder) / MANIFEST).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # NotReadable is a ValueError
         return None
     return data if isinstance(data, dict) else None
 
@@ -424,19 +440,19 @@ class _ResumablePngWriter(FrameWriter):
             _write_manifest(path, manifest)
         else:
             _check_same_render(path, old, manifest)
-        for p in path.iterdir():  # temporaries of a render that was killed outright
+        for p in path.iterdir():
             if _OWN_TEMP_RE.fullmatch(p.name) and _is_abandoned(p):
-                _remove(p)  # (another --resume run into this folder holds its own)
-        self.todo = [n for n in range(total) if not (path / _FRAME_NAME.format(n)).is_file()]
+                _remove(p)  # a temporary of a render killed outright (not another one's)
+            elif _FRAME_RE.fullmatch(p.name) and int(p.name[6:-4]) >= total:
+                _remove(p)  # outside the range the manifest names: no frame of this render
+        self.todo = [n for n in range(total) if not _is_whole_png(path / _FRAME_NAME.format(n))]
         self.kept = total - len(self.todo)
 
     def _write(self, frame: np.ndarray) -> None:
         if self.frames_written >= len(self.todo):
             raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
         name = _FRAME_NAME.format(self.todo[self.frames_written])
-        self._part = self.path / f".{name[:-4]}.{secrets.token_hex(4)}.part.png"
-        os.close(os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        _hold(self._part)
+        self._part = _create_held(self.path, f".{name[:-4]}.", ".part.png")
         _save_sequence_png(frame, self._part, self._pnginfo)
         os.replace(self._part, self.path / name)
         _release_gone()
@@ -453,6 +469,20 @@ class _ResumablePngWriter(FrameWriter):
         self._closed = True
         _remove(self._part)
         self._part = None
+
+
+def _is_whole_png(path: Path) -> bool:
+    """Whether `path` is a regular file that starts and ends as a PNG does."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != _PNG_HEAD:
+                return False
+            f.seek(-len(_PNG_TAIL), os.SEEK_END)
+            return f.read() == _PNG_TAIL
+    except OSError:  # shorter than a PNG's tail, or unreadable
+        return False
 
 
 def _check_same_render(path: Path, old: Mapping, new: Mapping) -> None:
@@ -540,6 +570,10 @@ def open_writer(
     """
     path = Path(path)
     fmt = format_for(path)
+    if fmt == "png" and path.is_symlink() and path.is_dir():
+        # A link to a folder (frames kept on another disk): the folder it names is
+        # replaced, beside itself; swapping the link away would strand it as ".old".
+        path = Path(os.path.realpath(path))
     width, height = (int(v) for v in size)
     check_size(fmt, width, height)
     fraction = _check_fps(fmt, fps)
@@ -609,14 +643,17 @@ def write_png(
         raise RenderError(f"dpi must be a positive number; got {dpi!r}")
     info = _pnginfo(check_metadata(metadata))
     tmp: Path | None = None
+    made: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        made = make_parents(path)
         tmp = _temp_sibling(path, "part", ".png")
         extra = {"dpi": (dpi, dpi)} if dpi is not None else {}
         Image.fromarray(np.ascontiguousarray(arr), "RGB").save(tmp, "PNG", pnginfo=info, **extra)
         os.replace(tmp, path)
-        tmp = None
+        tmp, made = None, []
     except OSError as exc:
         raise RenderError(f"{path}: can't write image: {exc.strerror or exc}") from exc
     finally:
-        _remove(tmp)
+        with _signals_deferred():  # nothing half-written: no temporary, no folders it made
+            _remove(tmp)
+            remove_made(made)

@@ -6,6 +6,18 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
+# What one error line may quote of the user's text: enough to find the mistake, never the
+# whole of a megabyte key or a line from some file a `../` path reached.
+MAX_KEY = 120
+MAX_MESSAGE = 400
+MAX_LINE = 1000
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis saying where."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class RenderError(Exception):
     """A problem the user can fix; the CLI prints it on one line and exits non-zero."""
@@ -42,12 +54,19 @@ class ConfigError(RenderError):
         where = self.file or "<input>"
         if self.line is not None:
             where += f":{self.line}"
+        message = clip(self.message, MAX_MESSAGE)
         if self.key:
-            return f"{where}: {self.key}: {self.message}"
-        return f"{where}: {self.message}"
+            return f"{where}: {clip(self.key, MAX_KEY)}: {message}"
+        return f"{where}: {message}"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ' (did you mean "x"?)' for a near miss, else ''."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    """Return ' (did you mean "x"?)' for a near miss, else ''. Names longer than any sane
+    name are nobody's typo: no suggestion (and no quadratic comparison) for them."""
+    word = str(word)
+    if len(word) > MAX_KEY:
+        return ""
+    close = difflib.get_close_matches(
+        word, [c for c in choices if len(c) <= MAX_KEY], n=1, cutoff=0.6
+    )
     return f' (did you mean "{close[0]}"?)' if close else ""

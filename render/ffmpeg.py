@@ -9,7 +9,10 @@ command). Each process lives in its own session and dies with its parent.
 from __future__ import annotations
 
 import functools
+import math
+import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -37,9 +40,11 @@ def fps_fraction(fps: float | Fraction) -> Fraction:
     # 29.97, 23.976, 59.94 ... mean the NTSC rates n*1000/1001; Fraction(29.97) would give
     # 2997/100, which differs by 0.1 frame per hour but breaks the standard timebase.
     ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
-    if abs(ntsc - exact) < Fraction(1, 200):
+    if ntsc > 0 and abs(ntsc - exact) < Fraction(1, 200):
         return ntsc
-    return exact.limit_denominator(1001)
+    # Below 1 fps the denominator grows with 1/fps: limited to 1001, 0.001 fps became 0,
+    # which ffmpeg refuses as a rate (after every frame was rendered).
+    return exact.limit_denominator(max(1001, math.ceil(1001 / fps)))
 
 
 def fps_arg(fps: Fraction) -> str:
@@ -60,24 +65,37 @@ def die_with_parent() -> None:
 
 @functools.cache
 def ffmpeg_exe() -> str:
+    """The ffmpeg binary: imageio-ffmpeg's, or the one IMAGEIO_FFMPEG_EXE names (checked
+    here, so that a missing one is named as ffmpeg rather than as a bare "No such file")."""
     try:
         import imageio_ffmpeg
 
-        return imageio_ffmpeg.get_ffmpeg_exe()
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
     except Exception as exc:  # ImportError, or RuntimeError when no binary is found
         raise RenderError(f"ffmpeg is not available: {exc}") from exc
+    found = shutil.which(exe)
+    if found is None:
+        given = "IMAGEIO_FFMPEG_EXE" if os.environ.get("IMAGEIO_FFMPEG_EXE") else "imageio-ffmpeg"
+        raise RenderError(
+            f"ffmpeg is not available: {exe} is not an executable program (from {given})"
+        )
+    return found
 
 
 @functools.cache
 def encoders() -> frozenset[str]:
     """Names from ``ffmpeg -encoders`` (lines like ' V....D libx264   libx264 H.264 ...')."""
-    result = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-encoders"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    exe = ffmpeg_exe()
+    try:
+        result = subprocess.run(
+            [exe, "-hide_banner", "-encoders"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise RenderError(f"ffmpeg is not available: can't run {exe}: {exc.strerror}") from exc
     names = set()
     for line in result.stdout.splitlines():
         parts = line.split()

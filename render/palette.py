@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from render.color import RGB, lighten_to_white, luminance, parse_color
-from render.errors import ConfigError, did_you_mean
-from render.tomlfile import Locator
+from render.errors import MAX_KEY, ConfigError, clip, did_you_mean
+from render.tomlfile import Locator, NotReadable, deep_key_error, read_input
 
 ROLES: tuple[str, ...] = ("background", "primary", "secondary", "alert", "glow", "text", "hot")
 REQUIRED_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "hot")
@@ -119,8 +119,13 @@ class Palette:
 # --------------------------------------------------------------------------- loading
 
 
-def load_palette(path: str | Path) -> Palette:
-    """Load a ``.toml`` or ``.gpl`` palette file; any problem raises ``ConfigError``."""
+def load_palette(path: str | Path, *, quote: bool = True) -> Palette:
+    """Load a ``.toml`` or ``.gpl`` palette file; any problem raises ``ConfigError``.
+
+    With `quote` false the error says where the mistake is and what was expected, but
+    quotes nothing the file holds (keys, values, lines): a palette a sequence names by path
+    may be any file its author could reach (``../../secrets.toml``), and the error may be
+    shown to that author."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -128,14 +133,45 @@ def load_palette(path: str | Path) -> Palette:
             path, "", f'unsupported palette file type "{path.suffix}"; expected .toml or .gpl'
         )
     text = _read_text(path)
+    shown = _Shown(quote)
     if suffix == ".toml":
-        return _parse_toml(path, text)
-    return _parse_gpl(path, text)
+        return _parse_toml(path, text, shown)
+    return _parse_gpl(path, text, shown)
+
+
+class _Shown:
+    """How an error shows what a palette file holds: cut short, or (`quote` false) not at
+    all, for a file that may not be a palette."""
+
+    def __init__(self, quote: bool) -> None:
+        self.quote = quote
+
+    def key(self, key: str, instead: str = "") -> str:
+        """A key path as the error names it: itself, or `instead` (a known parent)."""
+        return clip(key, MAX_KEY) if self.quote else instead
+
+    def value(self, value: Any) -> str:
+        """What was found instead of the expected: its type, and (quoting) its text."""
+        kind = _type_name(value)
+        if not self.quote:
+            return kind
+        text = clip(repr(value) if not isinstance(value, str) else f'"{value}"', 40)
+        return f"{kind} {text}" if kind != "text" else text
+
+    def line(self, line: str) -> str:
+        return f' "{clip(line, 40)}"' if self.quote else ""
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "true/false", int: "a whole number", float: "a number", str: "text",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)  # fmt: skip
 
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        data = read_input(path)
+    except NotReadable as exc:
+        raise ConfigError(path, "", str(exc)) from None
     except FileNotFoundError:
         raise ConfigError(path, "", "palette file not found") from None
     except IsADirectoryError:
@@ -149,17 +185,10 @@ def _read_text(path: Path) -> str:
         raise ConfigError(path, "", "not UTF-8 text", line=line) from None
 
 
-def _key_line(text: str, table: str, key: str) -> int | None:
-    """Line of ``key`` inside ``[table]`` ('' = top level), counted as TOML counts lines."""
-    return Locator(text).line_of(f"{table}.{key}" if table else key)
-
-
-def _table_line(text: str, table: str) -> int | None:
-    """Line of the ``[table]`` header, or of ``table = {...}``, if there is one."""
-    return Locator(text).line_of(table)
-
-
-def _parse_toml(path: Path, text: str) -> Palette:
+def _parse_toml(path: Path, text: str, shown: _Shown) -> Palette:
+    deep = deep_key_error(text)
+    if deep is not None:
+        raise ConfigError(path, "", deep[0], line=deep[1])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -170,28 +199,45 @@ def _parse_toml(path: Path, text: str) -> Palette:
             message = message[: pos.start()]
             line = int(pos.group(1)) if pos.group(1) else len(text.splitlines()) or 1
         raise ConfigError(path, "", f"not valid TOML: {message}", line=line) from None
+    except RecursionError:
+        raise ConfigError(path, "", "not valid TOML: nested too deeply") from None
+    except ValueError:  # an integer with more digits than Python will convert
+        raise ConfigError(path, "", "not valid TOML: a number with too many digits") from None
+    locator = Locator(text)
+
+    def key_line(table: str, key: str) -> int | None:
+        """Line of ``key`` inside ``[table]`` ('' = top level)."""
+        return locator.line_of(f"{table}.{key}" if table else key)
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(
                 path,
-                key,
+                shown.key(key),
                 f"unknown key{did_you_mean(key.lower(), TOP_LEVEL_KEYS)}; "
                 f"expected {', '.join(TOP_LEVEL_KEYS)}",
-                line=_key_line(text, "", key),
+                line=key_line("", key),
             )
 
-    name = _toml_str(path, text, data, "name", path.stem)
+    def string(key: str, default: str) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(
+                path, key, f"expected a string, got {shown.value(value)}", line=key_line("", key)
+            )
+        return value
+
+    name = string("name", path.stem)
     if not name.strip():
-        raise ConfigError(path, "name", "must not be empty", line=_key_line(text, "", "name"))
-    description = _toml_str(path, text, data, "description", "")
+        raise ConfigError(path, "name", "must not be empty", line=key_line("", "name"))
+    description = string("description", "")
     print_safe = data.get("print_safe", False)
     if not isinstance(print_safe, bool):
         raise ConfigError(
             path,
             "print_safe",
-            f"expected true or false, got {print_safe!r}",
-            line=_key_line(text, "", "print_safe"),
+            f"expected true or false, got {shown.value(print_safe)}",
+            line=key_line("", "print_safe"),
         )
 
     if "colors" not in data:
@@ -201,28 +247,33 @@ def _parse_toml(path: Path, text: str) -> Palette:
         raise ConfigError(
             path,
             "colors",
-            f'expected a table like [colors] primary = "#1ae3ff", got {table!r}',
-            line=_key_line(text, "", "colors"),
+            f'expected a table like [colors] primary = "#1ae3ff", got {shown.value(table)}',
+            line=key_line("", "colors"),
         )
 
     colors: dict[str, RGB] = {}
     for role, value in table.items():
-        where = _key_line(text, "colors", role)
+        where = key_line("colors", role)
         if role not in ROLES:
             raise ConfigError(
                 path,
-                f"colors.{role}",
+                shown.key(f"colors.{role}", "colors"),
                 f"unknown role{did_you_mean(role.lower(), ROLES)}; roles are {', '.join(ROLES)}",
                 line=where,
             )
         try:
             colors[role] = parse_color(value)
-        except ValueError as exc:
-            raise ConfigError(path, f"colors.{role}", str(exc), line=where) from None
+        except ValueError:
+            raise ConfigError(
+                path,
+                f"colors.{role}",
+                f'expected a colour like "#1ae3ff", got {shown.value(value)}',
+                line=where,
+            ) from None
     for role in REQUIRED_ROLES:
         if role not in colors:
             raise ConfigError(
-                path, f"colors.{role}", f"missing; {_NEEDS}", line=_table_line(text, "colors")
+                path, f"colors.{role}", f"missing; {_NEEDS}", line=key_line("", "colors")
             )
     return Palette(
         name=name,
@@ -233,16 +284,7 @@ def _parse_toml(path: Path, text: str) -> Palette:
     )
 
 
-def _toml_str(path: Path, text: str, data: dict[str, Any], key: str, default: str) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str):
-        raise ConfigError(
-            path, key, f"expected a string, got {value!r}", line=_key_line(text, "", key)
-        )
-    return value
-
-
-def _parse_gpl(path: Path, text: str) -> Palette:
+def _parse_gpl(path: Path, text: str, shown: _Shown) -> Palette:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "GIMP Palette":
         raise ConfigError(path, "", 'not a GIMP palette: the first line must be "GIMP Palette"', 1)
@@ -268,8 +310,9 @@ def _parse_gpl(path: Path, text: str) -> Palette:
             if header == "columns":
                 if not value.strip().isdigit():
                     raise ConfigError(
-                        path, "Columns", f'expected a whole number, got "{value.strip()}"', number
-                    )
+                        path, "Columns", f"expected a whole number{shown.line(value.strip())}",
+                        number,
+                    )  # fmt: skip
                 continue
         parts = line.split(None, 3)
         try:
@@ -280,7 +323,7 @@ def _parse_gpl(path: Path, text: str) -> Palette:
             raise ConfigError(
                 path,
                 "",
-                f'expected "R G B name" with R, G and B from 0 to 255, got "{line}"',
+                f'expected "R G B name" with R, G and B from 0 to 255{shown.line(line)}',
                 number,
             )
         label = parts[3].strip() if len(parts) > 3 else ""
@@ -394,9 +437,9 @@ def find_palette(
         if not path.is_absolute() and near is not None:
             base = Path(near)
             path = (base.parent if base.is_file() else base) / path
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(file, key, f'palette file "{request}" not found (looked for {path})')
-        return load_palette(path)
+        return load_palette(path, quote=False)  # any file: see load_palette
 
     files = _palette_files(near)
     match = files.get(request)

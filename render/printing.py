@@ -58,7 +58,13 @@ from xml.sax.saxutils import escape
 import cairo
 import numpy as np
 
-from render.atomic import remove as _remove, temp_sibling as _temp_sibling
+from render.atomic import (
+    make_parents,
+    remove as _remove,
+    remove_made,
+    signals_deferred,
+    temp_sibling as _temp_sibling,
+)
 from render.color import LMS_TO_OKLAB, srgb_to_oklab, to_hex
 from render.encode import write_png
 from render.errors import RenderError
@@ -624,8 +630,9 @@ def write_vector(
     """Write a PDF or SVG page: the raster frame `rgb` with the light strokes on top."""
     assert job.format in ("pdf", "svg") and job.page is not None
     temps: list[Path] = []
+    made: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        made = make_parents(path)
         tmp = _temp_sibling(path, "part", path.suffix)
         temps.append(tmp)
         if job.format == "pdf":
@@ -645,12 +652,15 @@ def write_vector(
             _finish_svg(tmp, final, _svg_metadata(meta))
         os.replace(temps[-1], path)
         temps.pop()
+        made = []
         return light
     except (OSError, cairo.Error) as exc:
         raise RenderError(f"{path}: can't write {job.format.upper()}: {exc}") from exc
     finally:
-        for tmp in temps:
-            _remove(tmp)
+        with signals_deferred():
+            for tmp in temps:
+                _remove(tmp)
+            remove_made(made)
 
 
 # --------------------------------------------------------------------------- the still

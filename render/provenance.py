@@ -36,6 +36,7 @@ from pathlib import Path
 
 from render import __version__
 from render.errors import RenderError
+from render.tomlfile import not_a_file
 
 SOFTWARE = "neon-dream-render"
 
@@ -214,49 +215,61 @@ def _read_video(path: Path) -> dict[str, str] | None:
     return None
 
 
+# A record is a few kilobytes; a PDF string longer than this is not one.
+_MAX_PDF_STRING = 1 << 20
+# Where to look: cairo writes one Info dictionary, near the end. A file of thousands of
+# `/Subject(` (each opening a string that never closes) is not scanned once per mention.
+_MAX_SUBJECTS = 8
+_PDF_SPECIAL = re.compile(rb"[()\\]")
+_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
 def _pdf_string(data: bytes, at: int) -> bytes | None:
-    """The PDF string object starting at `at`: <hex> or (literal, with escapes)."""
+    """The PDF string object starting at `at`: <hex> or (literal, with escapes); None if
+    there is none, or it runs on past _MAX_PDF_STRING bytes."""
     while at < len(data) and data[at : at + 1].isspace():
         at += 1
     if data[at : at + 1] == b"<":
-        end = data.find(b">", at)
+        end = data.find(b">", at, at + 2 * _MAX_PDF_STRING)
         digits = re.sub(rb"\s", b"", data[at + 1 : end]) if end > 0 else b""
-        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+        try:
+            return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+        except ValueError:
+            return None
     if data[at : at + 1] != b"(":
         return None
     out, depth, i = bytearray(), 1, at + 1
-    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-    while i < len(data):
-        c = data[i : i + 1]
+    stop = min(len(data), at + _MAX_PDF_STRING)
+    while (m := _PDF_SPECIAL.search(data, i, stop)) is not None:
+        out += data[i : m.start()]
+        c, i = data[m.start() : m.start() + 1], m.end()
         if c == b"\\":
-            nxt = data[i + 1 : i + 2]
-            octal = re.match(rb"[0-7]{1,3}", data[i + 1 : i + 4])
+            octal = re.match(rb"[0-7]{1,3}", data[i : i + 3])
             if octal:
                 out.append(int(octal.group(0), 8) & 0xFF)
-                i += 1 + len(octal.group(0))
+                i += len(octal.group(0))
                 continue
-            out += escapes.get(nxt, nxt if nxt not in b"\r\n" else b"")
-            i += 2
+            nxt = data[i : i + 1]
+            out += _PDF_ESCAPES.get(nxt, nxt if nxt not in b"\r\n" else b"")
+            i += 1
             continue
-        if c == b"(":
-            depth += 1
-        elif c == b")":
-            depth -= 1
-            if depth == 0:
-                return bytes(out)
+        depth += 1 if c == b"(" else -1
+        if depth == 0:
+            return bytes(out)
         out += c
-        i += 1
     return None
 
 
 def _read_pdf(path: Path) -> dict[str, str] | None:
     """The record in a PDF's Subject (see pdf_metadata), as cairo writes it."""
     data = path.read_bytes()
-    for m in re.finditer(rb"/Subject", data):
-        raw = _pdf_string(data, m.end())
+    subjects = [m.end() for m in re.finditer(rb"/Subject", data)]
+    for at in reversed(subjects[-_MAX_SUBJECTS:]):
+        raw = _pdf_string(data, at)
         if raw is None:
             continue
-        text = raw[2:].decode("utf-16-be") if raw[:2] == b"\xfe\xff" else raw.decode("latin-1")
+        utf16 = raw[:2] == b"\xfe\xff"
+        text = raw[2:].decode("utf-16-be", "replace") if utf16 else raw.decode("latin-1")
         record = _from_json(text)
         if record:
             return record
@@ -284,6 +297,9 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, str]:
     path = Path(path)
     if not path.exists():
         raise ProvenanceError(f"{path}: no such file or folder")
+    problem = not_a_file(path.stat().st_mode)
+    if problem is not None:  # a named pipe would keep the reader waiting for ever
+        raise ProvenanceError(f"{path}: {problem}")
     if path.is_dir():
         reader = _read_folder
     else:

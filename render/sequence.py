@@ -25,9 +25,15 @@ from render.errors import ConfigError, did_you_mean
 from render.palette import ROLES, Palette, find_palette
 from render.params import Param, TrackRef
 from render.story import STORY_TRACKS, derive
-from render.tomlfile import Locator
+from render.tomlfile import Locator, NotReadable, deep_key_error, read_input
 from render.tracks import Keyframe, Track
-from render.units import MAX_FPS, MAX_FRAMES, MAX_SIDE, parse_size, parse_time
+from render.units import (
+    MAX_FRAMES,
+    MAX_SIDE,
+    frame_rate_problem,
+    parse_size,
+    parse_time,
+)
 
 MAX_DURATION = 3600.0
 # Track values and numeric parameters: far beyond any useful setting, and small enough that
@@ -188,7 +194,9 @@ def _rebuild(fields: dict[str, Any], registered: list) -> Sequence:
 def load_sequence(path: str | Path, palette: str | None = None) -> Sequence:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_input(path)
+    except NotReadable as exc:
+        raise _one_line_error(ConfigError(path, "", str(exc))) from None
     except FileNotFoundError:
         raise _one_line_error(ConfigError(path, "", "no such file")) from None
     except IsADirectoryError:
@@ -232,10 +240,13 @@ def _parse(
 ) -> Sequence:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte order mark, as some editors write, is skipped
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(source, "", f"not UTF-8 text (byte {exc.start})", line=line) from None
+    deep = deep_key_error(text)
+    if deep is not None:
+        raise ConfigError(source, "", deep[0], line=deep[1])
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -272,6 +283,10 @@ def show(value: Any, limit: int = 60) -> str:
     except ValueError:  # an int too long to print
         return type_name(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_one_line(text: str) -> bool:
+    return len(text) <= MAX_TEXT and one_line(text) == text
 
 
 def _finite(value: float) -> bool:
@@ -337,9 +352,10 @@ class _Loader:
         head = self.table(doc["sequence"], "sequence")
         self.check_keys(head, HEADER_KEYS, "sequence")
 
-        title = self.string(
-            head.get("title", self.source.stem if self.source else "untitled"), "sequence.title"
-        )
+        # Every output's metadata carries the title (ffmpeg's -metadata, PNG text): one line
+        # of words, checked here rather than failing in the encoder after the render.
+        default_title = one_line(self.source.stem)[:MAX_TEXT] if self.source else "untitled"
+        title = self.line_of_text(head.get("title", default_title), "sequence.title")
         description = self.string(head.get("description", ""), "sequence.description")
         raw_duration = head.get("duration")
         if isinstance(raw_duration, str):  # "6s", "800ms": the forms keyframes' `at` takes
@@ -357,10 +373,9 @@ class _Loader:
                 f"expected seconds above 0 and at most {MAX_DURATION:g}, got {duration:g}",
             )
         fps = self.number(head.get("fps", 30), "sequence.fps", "frames per second")
-        if not 0 < fps <= MAX_FPS:
-            raise self.fail(
-                "sequence.fps", f"expected a frame rate above 0 and at most {MAX_FPS}, got {fps:g}"
-            )
+        problem = frame_rate_problem(fps)
+        if problem is not None:
+            raise self.fail("sequence.fps", f"{problem}, got {fps:g}")
         if duration * fps > MAX_FRAMES:
             raise self.fail(
                 "sequence.duration",
@@ -457,6 +472,16 @@ class _Loader:
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
             raise self.fail(key, f"expected text, got {type_name(value)}")
+        return value
+
+    def line_of_text(self, value: Any, key: str) -> str:
+        """Text shown as one line (a title, words on screen): at most MAX_TEXT characters,
+        no line breaks or other control characters."""
+        value = self.string(value, key)
+        if not _is_one_line(value):
+            raise self.fail(
+                key, f"expected one line of at most {MAX_TEXT} characters, got {show(value)}"
+            )
         return value
 
     def number(self, value: Any, key: str, what: str) -> float:
@@ -689,11 +714,7 @@ class _Loader:
             raise self.fail(key, f"expected text, got {type_name(raw)}")
         if decl.kind == "colour":
             return self.value(raw, key, palette)
-        if len(raw) > MAX_TEXT or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in raw):
-            raise self.fail(
-                key, f"expected one line of at most {MAX_TEXT} characters, got {show(raw)}"
-            )
-        return raw
+        return self.line_of_text(raw, key)
 
 
 def _extent(track: Track, duration: float, loop: bool) -> tuple[float, float, dict]:

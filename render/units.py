@@ -181,7 +181,18 @@ def print_pixels(width: float, height: float, unit: str, dpi: float) -> tuple[in
 # (or would take the machine down) fails in a second with one line instead of after an hour.
 
 MAX_FPS = 240
+# A frame every 1000 s. Slower rates are no animation, and an MP4 can't hold the duration
+# of one of their frames (ffmpeg fails at 1e-6 fps, after the render).
+MIN_FPS = 0.001
 MAX_FRAMES = 100_000
+
+
+def frame_rate_problem(fps: float) -> str | None:
+    """What is wrong with a frame rate, or None: what both `--fps` and `sequence.fps`
+    are checked against."""
+    if not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
+        return f"expected a frame rate above 0 (at least {MIN_FPS:g}) and at most {MAX_FPS}"
+    return None
 
 # Full-frame uint8 RGB buffers alive at once while one frame is made: the post effects'
 # scratch buffers, the result, the copy handed to the encoder and the shared-memory slots.
@@ -267,10 +278,9 @@ def check_memory(width: int, height: int, workers: int) -> None:
 
 
 def check_frame_rate(fps: float, what: str) -> None:
-    if not (math.isfinite(fps) and 0 < fps <= MAX_FPS):
-        raise LimitError(
-            f"{what}: expected a frame rate above 0 and at most {MAX_FPS}, got {fps:g}"
-        )
+    problem = frame_rate_problem(fps)
+    if problem is not None:
+        raise LimitError(f"{what}: {problem}, got {fps:g}")
 
 
 def check_frame_count(frames: float, what: str) -> None:
