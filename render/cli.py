@@ -20,7 +20,7 @@ import click
 from render import __version__
 from render.api import inputs_of, refuse_overwriting_inputs
 from render.color import to_hex
-from render.errors import RenderError
+from render.errors import InputError, RenderError
 from render.palette import available_palettes
 from render.sequence import Sequence, load_sequence, one_line
 from render.units import (
@@ -113,6 +113,18 @@ def _note_x264_options_unused(out: Path, quiet: bool) -> None:
     if given and fmt != "mp4" and not quiet:
         what = {"gif": "GIF", "webm": "WebM", "png": "a PNG folder"}.get(fmt, fmt)
         click.echo(f"note: {' and '.join(given)} set x264 for MP4; {what} ignores them", err=True)
+
+
+def _x264_preset(value: str) -> str:
+    """--preset checked as the command line is read: x264 itself refuses an unknown name
+    only once frames reach it."""
+    from render.encode import check_preset
+
+    try:
+        check_preset(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--preset: ")) from None
+    return value
 
 
 def _time(seq: Sequence, value: str | None, option: str, default: float) -> float:
@@ -247,6 +259,7 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     "--preset",
     default="veryfast",
     show_default=True,
+    callback=lambda ctx, param, value: _x264_preset(value),
     # Measured on the dream at 1080p crf 18: veryfast spends half the CPU of medium for
     # the same bit rate (114 vs 237 ms a frame, 24.9 vs 24.7 Mbit/s).
     help="x264 preset for MP4 (slower presets rarely shrink these neon frames).",
@@ -288,11 +301,12 @@ def animate(
     segment, quiet,
 ):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
-    from render.api import animate as render_animation
+    from render.api import animate as render_animation, check_animation
 
     spec = _cluster_spec(cluster)
     seq = _load(sequence, size, fps, seed, loop)
     out_path = Path(out)
+    check_animation(seq, out_path, start=start, end=end, preset=preset, resume=resume)
     _note_x264_options_unused(out_path, quiet)
     implied = _implied(out_path, spec, segment)
     session = _cluster_session(spec)  # connected before anything is written
@@ -515,12 +529,12 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     from render.pipeline import default_workers
     from render.sheet import contact_sheet, sheet_layout
 
-    seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
+    if out_path.suffix.lower() != ".png":
+        raise InputError(f"{out_path}: contact sheets are written as .png")
+    seq = _load(sequence, None, None, seed, memory=False)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     sheet_layout(seq, count, columns, thumb)  # refuses a sheet too big, before rendering
-    if out_path.suffix.lower() != ".png":
-        raise RenderError(f"{out_path}: contact sheets are written as .png")
     progress = Progress(count, "sheet", quiet)
     try:
         rgb = contact_sheet(seq, count, columns, thumb, workers or default_workers(), progress)

@@ -270,3 +270,36 @@ def test_outputs_a_format_cannot_hold_are_refused_before_work_with_exit_2(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["still", DREAM, "--at", "1", "-o", "x.jpg"], "stills are written as .png"),
+        (["still", DREAM, "--at", "1", "-o", "x.png", "--paper", "A4", "--size", "48x28"],
+         "--paper and --size"),
+        (["still", DREAM, "--at", "1", "-o", "x.png", "--portrait"], "--portrait needs"),
+        (["still", DREAM, "--at", "1", "-o", "x.png", "--portrait", "--size", "48x28"],
+         "--portrait needs"),
+        (["still", DREAM, "--at", "41", "-o", "x.png", "--size", "48x28"], "--at"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--start", "10", "--end", "5"],
+         "--end (5 s) must come after --start (10 s)"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--start", "41"], "--start"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--end", "200%"], "--end"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--preset", "turbo"], "--preset"),
+        (["sheet", DREAM, "-o", "x.jpg"], ".png"),
+    ],
+)  # fmt: skip
+def test_bad_options_exit_2_on_one_line_before_any_work(args, fragment, tmp_path, monkeypatch):
+    import render.pipeline
+
+    def no_rendering(*a, **k):
+        raise AssertionError("rendering started")
+
+    monkeypatch.setattr(render.pipeline, "render_frames", no_rendering)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], lines
+    assert list(tmp_path.iterdir()) == []

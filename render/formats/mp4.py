@@ -8,6 +8,12 @@ from pathlib import Path
 from render.ffmpeg import YUV420_BT709, metadata_args
 from render.formats import OutputFormat, register
 
+# x264's speed presets, fastest first: the values --preset takes.
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+    "veryslow", "placebo",
+)  # fmt: skip
+
 
 def encode(inp: list[str], metadata: Mapping[str, str], preset: str, crf: int, dest: Path):
     return [
