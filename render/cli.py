@@ -99,6 +99,17 @@ def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> 
     return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
 
 
+def _warn(seq: Sequence, loop_from_option: bool = False) -> list[str]:
+    """Print what the sequence probably got wrong (render.lint) on stderr, one line each,
+    before any work; returns the warnings."""
+    from render.lint import lint
+
+    found = [one_line(str(w)) for w in lint(seq, loop_from_option=loop_from_option)]
+    for warning in found:
+        click.echo(f"warning: {warning}", err=True)
+    return found
+
+
 def _note_x264_options_unused(out: Path, quiet: bool) -> None:
     """--preset and --crf are x264's: given for another format, say so (once, on stderr)."""
     from render.encode import format_for
@@ -304,9 +315,12 @@ def animate(
     from render.api import animate as render_animation, check_animation
 
     spec = _cluster_spec(cluster)
-    seq = _load(sequence, size, fps, seed, loop)
+    seq = _load(sequence, size, fps, seed)
+    looped_by_option = bool(loop) and not seq.loop
+    seq = seq.replace(loop=loop) if loop is not None else seq
     out_path = Path(out)
     check_animation(seq, out_path, start=start, end=end, preset=preset, resume=resume)
+    _warn(seq, loop_from_option=looped_by_option)
     _note_x264_options_unused(out_path, quiet)
     implied = _implied(out_path, spec, segment)
     session = _cluster_session(spec)  # connected before anything is written
@@ -345,7 +359,9 @@ def animate(
         )
         if done.seam is not None:
             click.echo(
-                f"loop seam score {done.seam:.2f} (1.0 is perfect; higher shows a jump)", err=True
+                f"loop seam score {done.seam:.2f} (lower is better: up to about 1 the wrap "
+                "looks like any other step; well above 1 it shows a jump)",
+                err=True,
             )
 
 
@@ -430,6 +446,7 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     seq = _load(sequence, pixels, None, seed)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
+    _warn(seq)
     if job.is_print:
         warning = printing.gamut_warning(seq.palette)
         if warning:
@@ -456,6 +473,7 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
 def check(sequence, as_json, plot):
     """Validate SEQUENCE and print its timeline of tracks and keyframes."""
     seq = load_sequence(sequence)
+    warnings = _warn(seq)
     if plot is not None:
         from render.curves import plot_curves
 
@@ -482,6 +500,7 @@ def check(sequence, as_json, plot):
                     },
                     "layers": [s.type for s in seq.layers if s.enabled],
                     "effects": [s.type for s in seq.effects if s.enabled],
+                    "warnings": warnings,
                 },
                 indent=2,
             )
@@ -535,6 +554,7 @@ def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     seq = _load(sequence, None, None, seed, memory=False)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     sheet_layout(seq, count, columns, thumb)  # refuses a sheet too big, before rendering
+    _warn(seq)
     progress = Progress(count, "sheet", quiet)
     try:
         rgb = contact_sheet(seq, count, columns, thumb, workers or default_workers(), progress)
