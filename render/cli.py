@@ -25,6 +25,7 @@ from render.palette import available_palettes
 from render.sequence import Sequence, load_sequence, one_line
 from render.units import (
     PAPER,
+    PRESETS,
     SizeLimitError,
     is_physical_size,
     parse_physical_size,
@@ -236,7 +237,7 @@ common_size = click.option(
     "--size",
     type=SIZE,
     default=None,
-    help="Frame size WxH or a preset (720p, 1080p, 1440p, 4k, ultrawide, dual, phone).",
+    help=f"Frame size WxH or a preset ({', '.join(PRESETS)}).",
 )
 common_seed = click.option(
     "--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Override the sequence's seed."
@@ -417,7 +418,8 @@ class StillSizeType(SizeType):
     "--size",
     type=StillSizeType(),
     default=None,
-    help="Pixels WxH or a preset (720p ... 4k), or a print size like 30x20cm, 12x8in, 420x297mm.",
+    help=f"Pixels WxH or a preset ({', '.join(PRESETS)}), or a print size like 30x20cm, "
+    "12x8in, 420x297mm.",
 )
 @click.option(
     "--paper",

@@ -303,3 +303,46 @@ def test_bad_options_exit_2_on_one_line_before_any_work(args, fragment, tmp_path
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], lines
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_docs_show_errors_and_warnings_as_check_prints_them(tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs" / "sequences.md").read_text(encoding="utf-8")
+    shown = re.search(r"Every mistake is reported.*?```\n(.*?)```", doc, re.S).group(1)
+    error, warning = shown.splitlines()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sequences").mkdir()
+    keys = '[[0, 0.0], [2, 0.5], [4, 1.0, "in-out-cubc"]]'
+    lines = ["[sequence]", "duration = 4", "", "[tracks]", "", "", "", "", f"escalation = {keys}"]
+    (tmp_path / "sequences" / "mine.toml").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["check", "sequences/mine.toml"])
+    assert (result.exit_code, result.stderr.splitlines()) == (2, [error])
+    lines[-1] = "escalation = [[0, 0.0], [4, 1.0]]\ncraks = [[0, 0.0], [4, 1.0]]"
+    lines[-2:-1] = []
+    (tmp_path / "sequences" / "mine.toml").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["check", "sequences/mine.toml"])
+    assert (result.exit_code, result.stderr.splitlines()) == (0, [warning])
+
+
+@pytest.mark.parametrize("command", ["animate", "still"])
+def test_size_help_lists_every_preset(command):
+    from render.units import PRESETS
+
+    text = " ".join(run(command, "--help").output.split())
+    assert ", ".join(PRESETS) in text, text
+
+
+def test_the_readme_says_which_command_takes_which_common_option():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"\| option \| (`animate`.*?)\|\n\|[-|]+\|\n((?:\|.*\n)+)", readme)
+    assert table, "README has no table of the options each command takes"
+    commands = [c.strip(" `") for c in table.group(1).split("|")]
+    for row in table.group(2).splitlines():
+        option, *cells = [c.strip() for c in row.strip("|").split("|")]
+        name = re.match(r"`(--[a-z-]+)", option).group(1)
+        for command, cell in zip(commands, cells, strict=True):
+            takes = name in {o for p in cli.commands[command].params for o in p.opts}
+            assert takes == cell.startswith("✓"), (name, command, cell)
