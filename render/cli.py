@@ -196,11 +196,18 @@ class _Group(click.Group):
 
 
 class Progress:
-    """A click progress bar showing frames per second, only on a terminal."""
+    """Frames done and frames per second on stderr: a bar on a terminal; otherwise (a log
+    file, a pipe, CI) a line every `every` seconds with the time left. Nothing if quiet."""
+
+    every = 5.0  # seconds between lines when stderr is not a terminal
 
     def __init__(self, total: int, label: str, quiet: bool) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.start = time.perf_counter()
+        tty = sys.stderr.isatty()
+        self.enabled = not quiet and tty
+        self.lines = not quiet and not tty
+        self.total = total
+        self.label = label
+        self.start = self.last_line = time.perf_counter()
         self.done = 0
         self.bar = None
         if self.enabled:
@@ -221,6 +228,16 @@ class Progress:
         self.done += n
         if self.bar is not None:
             self.bar.update(n, self.done)
+        elif self.lines and self.done < self.total:
+            now = time.perf_counter()
+            if now - self.last_line >= self.every:
+                self.last_line = now
+                left = round((self.total - self.done) / max(self.fps, 1e-9))
+                click.echo(
+                    f"{self.label}: {self.done}/{self.total} frames, {self.fps:.1f} frames/s, "
+                    f"about {left // 60}:{left % 60:02d} left",
+                    err=True,
+                )
 
     def close(self) -> None:
         if self.bar is not None:

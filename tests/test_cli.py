@@ -346,3 +346,22 @@ def test_the_readme_says_which_command_takes_which_common_option():
         for command, cell in zip(commands, cells, strict=True):
             takes = name in {o for p in cli.commands[command].params for o in p.opts}
             assert takes == cell.startswith("✓"), (name, command, cell)
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path, monkeypatch):
+    import re
+
+    import render.cli
+
+    monkeypatch.setattr(render.cli.Progress, "every", 0.0)  # a line for every update
+    out = tmp_path / "a.gif"
+    args = ["animate", DREAM, "-o", str(out), "--size", "32x18", "--fps", "8", "--end", "0.5"]
+    result = CliRunner().invoke(cli, [*args, "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    progress = [ln for ln in lines if re.fullmatch(r"a\.gif: \d+/4 frames, .*", ln)]
+    assert progress, lines
+    assert re.fullmatch(r"a\.gif: 1/4 frames, [\d.]+ frames/s, about \d+:\d\d left", progress[0])
+    assert lines[-1].startswith(f"wrote {out} (4 frames")  # the summary comes last
+    quiet = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "b.gif"), "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
