@@ -14,15 +14,12 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from render import __version__
-from render.api import inputs_of, refuse_overwriting_inputs
-from render.color import to_hex
-from render.errors import InputError, RenderError
-from render.palette import available_palettes
-from render.sequence import Sequence, load_sequence, one_line
+from render.errors import InputError, RenderError, one_line
 from render.units import (
     PAPER,
     PRESETS,
@@ -32,6 +29,12 @@ from render.units import (
     parse_size,
     parse_time,
 )
+
+if TYPE_CHECKING:
+    from render.sequence import Sequence
+
+# The rendering modules (numpy, cairo, OpenCV, numba) are imported by the commands that
+# need them, so that `render --help` starts in a fraction of a second.
 
 
 class SizeType(click.ParamType):
@@ -457,7 +460,7 @@ class StillSizeType(SizeType):
 def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     """Render one frame of SEQUENCE at time T to a PNG, or for print to a PDF or SVG page."""
     from render import printing
-    from render.api import still as render_still
+    from render.api import inputs_of, refuse_overwriting_inputs, still as render_still
 
     out_path = Path(out)
     printing.still_format(out_path)
@@ -491,6 +494,10 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
 @friendly
 def check(sequence, as_json, plot):
     """Validate SEQUENCE and print its timeline of tracks and keyframes."""
+    from render.api import inputs_of, refuse_overwriting_inputs
+    from render.color import to_hex
+    from render.sequence import load_sequence
+
     seq = load_sequence(sequence)
     warnings = _warn(seq)
     if plot is not None:
@@ -563,6 +570,7 @@ def check(sequence, as_json, plot):
 @friendly
 def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     """A contact sheet of SEQUENCE: evenly spaced frames labelled with their times."""
+    from render.api import inputs_of, refuse_overwriting_inputs
     from render.encode import write_png
     from render.pipeline import default_workers
     from render.sheet import contact_sheet, sheet_layout
@@ -629,7 +637,8 @@ def palettes():
     """List the palettes with colour swatches, where each was found and, for GIMP
     palettes, how their colours became roles. Search order: palettes/ here and in the
     parent folder, the user's folder, the built-in palettes."""
-    from render.palette import origin
+    from render.color import to_hex
+    from render.palette import available_palettes, origin
 
     for pal in available_palettes(Path.cwd()):
         swatches = ""
@@ -693,6 +702,7 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
     ProvenanceError unless that command makes outputs, its sequence is the one whose hash
     the record carries (checked by check_inputs), and the output it would write -- as click
     resolves it, last option winning -- is exactly the target and none of the inputs."""
+    from render.api import refuse_overwriting_inputs
     from render.provenance import ProvenanceError, recorded_arguments, with_output
 
     args = recorded_arguments(record, output)
