@@ -1,5 +1,6 @@
-"""Starting up: commands that never render import nothing heavy. (How long they take is
-measured by bench/bench_startup.py, not asserted here.)"""
+"""Starting up: commands that never render import nothing heavy, and `./dev setup`'s
+warm-up leaves a first render nothing to compile. (How long either takes is measured by
+bench/bench_startup.py, not asserted here.)"""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DREAM = str(ROOT / "sequences" / "dream.toml")
@@ -34,3 +37,27 @@ def test_help_imports_none_of_the_rendering_libraries():
 def test_check_does_not_import_numba():
     loaded = imported_by("check", DREAM)
     assert "render" in loaded and not loaded & {"numba", "opensimplex", "imageio"}
+
+
+@pytest.mark.slow
+def test_after_the_warm_up_a_first_render_compiles_nothing(tmp_path):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+        "NUMBA_DEBUG_CACHE": "1",
+    }
+    warm = subprocess.run(
+        [sys.executable, "-m", "render.warmup"], env=env, capture_output=True, text=True
+    )
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    assert "[cache] data saved" in warm.stdout  # it did compile, into the empty cache
+    for seq, at in (("dream", "10%"), ("dream", "60%"), ("dream", "95%"), ("wallpaper", "50%")):
+        still = subprocess.run(
+            [sys.executable, "-m", "render", "still", str(ROOT / "sequences" / f"{seq}.toml"),
+             "--at", at, "--size", "96x54", "-o", str(tmp_path / "still.png")],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert still.returncode == 0, still.stderr[-2000:]
+        assert "[cache] data saved" not in still.stdout, (seq, at, still.stdout[-2000:])
+        assert "[cache] data loaded" in still.stdout
