@@ -172,7 +172,8 @@ def check_animation(
     """Everything `animate` refuses before any work (InputError, LimitError): an output
     that is an input, a format it can't hold (suffix, size), an unknown x264 preset, a
     span outside the sequence, --resume on a file. Returns (format, frame indices)."""
-    from render.encode import check_preset, check_size, format_for
+    from render.encode import check_size, format_for
+    from render.formats.mp4 import check_preset
 
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))

@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -83,8 +83,7 @@ def friendly(fn):
         except RenderError as exc:
             message, code = f"error: {exc}", exc.exit_code
         except KeyboardInterrupt as exc:
-            message = str(exc) or "interrupted; nothing was written"
-            code = getattr(exc, "exit_code", 128 + signal.SIGINT)
+            _interrupted(exc)
         except OSError as exc:  # I/O outside the writers: still one line, never a traceback
             where = f"{exc.filename}: " if exc.filename else ""
             message, code = f"error: {where}{exc.strerror or exc}", 1
@@ -94,6 +93,13 @@ def friendly(fn):
         sys.exit(code)
 
     return wrapper
+
+
+def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """Ctrl-C or SIGTERM: one line and 130 or 143, wherever it lands (click itself would
+    print "Aborted!" and exit 1)."""
+    click.echo(one_line(str(exc) or "interrupted; nothing was written"), err=True)
+    sys.exit(getattr(exc, "exit_code", 128 + signal.SIGINT))
 
 
 def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> Sequence:
@@ -133,7 +139,7 @@ def _note_x264_options_unused(out: Path, quiet: bool) -> None:
 def _x264_preset(value: str) -> str:
     """--preset checked as the command line is read: x264 itself refuses an unknown name
     only once frames reach it."""
-    from render.encode import check_preset
+    from render.formats.mp4 import check_preset  # light: no numpy while options are read
 
     try:
         check_preset(value)
@@ -190,12 +196,16 @@ class _Group(click.Group):
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
             raise _one_line(exc) from None
+        except KeyboardInterrupt as exc:
+            _interrupted(exc)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise _one_line(exc) from None
+        except KeyboardInterrupt as exc:  # while a command's options are read and checked
+            _interrupted(exc)
 
 
 class Progress:

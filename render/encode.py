@@ -44,7 +44,7 @@ from render.atomic import (
     signals_deferred as _signals_deferred,
     temp_sibling as _temp_sibling,
 )
-from render.errors import InputError, RenderError, did_you_mean
+from render.errors import InputError, RenderError
 from render.ffmpeg import (
     Ffmpeg as _Ffmpeg,
     fps_fraction as _fps_fraction,
@@ -104,18 +104,6 @@ def check_size(fmt: str, width: int, height: int) -> None:
         )
     if spec.max_side is not None and max(width, height) > spec.max_side:
         raise InputError(f"{spec.label} can be at most {spec.max_side} pixels wide or high")
-
-
-def check_preset(preset: str) -> None:
-    """Refuse a name x264 does not know before any frame is rendered (x264 itself would
-    refuse it only once the encoder starts)."""
-    from render.formats.mp4 import X264_PRESETS
-
-    if preset not in X264_PRESETS:
-        raise InputError(
-            f"--preset: unknown x264 preset {preset!r}{did_you_mean(preset, X264_PRESETS)}; "
-            f"expected one of {', '.join(X264_PRESETS)}"
-        )
 
 
 def _check_fps(fmt: str, fps: float | Fraction) -> Fraction:

@@ -365,3 +365,14 @@ def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path, monkeypatch):
     assert lines[-1].startswith(f"wrote {out} (4 frames")  # the summary comes last
     quiet = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "b.gif"), "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_ctrl_c_while_options_are_checked_is_one_line_and_130(monkeypatch, tmp_path):
+    import render.formats.mp4
+
+    def interrupted(preset):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render.formats.mp4, "check_preset", interrupted)
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(tmp_path / "a.mp4")])
+    assert (result.exit_code, result.output) == (130, "interrupted; nothing was written\n")
