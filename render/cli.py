@@ -509,13 +509,13 @@ def check(sequence, as_json, plot):
     from render.sequence import load_sequence
 
     seq = load_sequence(sequence)
-    warnings = _warn(seq)
     if plot is not None:
         from render.curves import plot_curves
 
         refuse_overwriting_inputs(Path(plot), inputs_of(seq))
         plot_curves(seq, plot)
         click.echo(f"wrote {plot}", err=True)
+    warnings = _warn(seq)  # after any error: a refused command prints only that
     if as_json:
         click.echo(
             json.dumps(
