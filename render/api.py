@@ -170,6 +170,32 @@ def fitting_workers(seq: Sequence, wanted: int | None = None) -> int:
     return wanted
 
 
+def check_animation(
+    seq: Sequence,
+    out: str | Path,
+    *,
+    start: object = None,
+    end: object = None,
+    preset: str = "medium",
+    resume: bool = False,
+) -> tuple[str, range]:
+    """Everything `animate` refuses before any work (InputError, LimitError): an output
+    that is an input, a format it can't hold (suffix, size), an unknown x264 preset, a
+    span outside the sequence, --resume on a file. Returns (format, frame indices)."""
+    from render.encode import check_size, format_for
+    from render.formats.mp4 import check_preset
+
+    out_path = Path(out)
+    refuse_overwriting_inputs(out_path, inputs_of(seq))
+    fmt = format_for(out)  # as given: "clip.mp4/" asks for a folder
+    check_size(fmt, *seq.size)
+    check_preset(preset)
+    indices = frame_range(seq, start, end)
+    if resume and fmt != "png":
+        raise LimitError(f"--resume: only a PNG folder output can be resumed, not {out_path}")
+    return fmt, indices
+
+
 @dataclass(frozen=True)
 class Rendered:
     """What `animate` wrote: the path, frames rendered now and kept from before, and for
@@ -206,19 +232,13 @@ def animate(
     (default 2), as a local render does when given `segment` (render.segments): the two
     decode to the same frames. A cluster render has no seam score (its frames never come
     here)."""
-    from render.encode import check_size, format_for
     from render.pipeline import render_frames
     from render.provenance import make_record, metadata_for
     from render.seam import frame_difference, seam_score_from, thumbnail
     from render.segments import DEFAULT_SECONDS, frames_per_segment
 
     out_path = Path(out)
-    refuse_overwriting_inputs(out_path, inputs_of(seq))
-    fmt = format_for(out)  # as given: "clip.mp4/" asks for a folder
-    check_size(fmt, *seq.size)
-    indices = frame_range(seq, start, end)
-    if resume and fmt != "png":
-        raise LimitError(f"--resume: only a PNG folder output can be resumed, not {out_path}")
+    fmt, indices = check_animation(seq, out, start=start, end=end, preset=preset, resume=resume)
     workers = fitting_workers(seq, workers)
     args = ["animate", str(seq.source or ""), "-o", str(out_path)]
     meta = metadata or metadata_for(make_record(seq, args))
@@ -337,6 +357,7 @@ def frame(seq: Sequence, index: int) -> np.ndarray:
 __all__ = [
     "Rendered",
     "animate",
+    "check_animation",
     "fitting_workers",
     "frame",
     "frame_range",

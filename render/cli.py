@@ -14,23 +14,27 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from render import __version__
-from render.api import inputs_of, refuse_folder, refuse_overwriting_inputs
-from render.color import to_hex
-from render.errors import MAX_LINE, RenderError, clip
-from render.palette import available_palettes
-from render.sequence import Sequence, load_sequence, one_line
+from render.errors import MAX_LINE, InputError, RenderError, clip, one_line
 from render.units import (
     PAPER,
+    PRESETS,
     SizeLimitError,
     is_physical_size,
     parse_physical_size,
     parse_size,
     parse_time,
 )
+
+if TYPE_CHECKING:
+    from render.sequence import Sequence
+
+# The rendering modules (numpy, cairo, OpenCV, numba) are imported by the commands that
+# need them, so that `render --help` starts in a fraction of a second.
 
 
 class SizeType(click.ParamType):
@@ -79,8 +83,7 @@ def friendly(fn):
         except RenderError as exc:
             message, code = f"error: {exc}", exc.exit_code
         except KeyboardInterrupt as exc:
-            message = str(exc) or "interrupted; nothing was written"
-            code = getattr(exc, "exit_code", 128 + signal.SIGINT)
+            _interrupted(exc)
         except OSError as exc:  # I/O outside the writers: still one line, never a traceback
             where = f"{exc.filename}: " if exc.filename else ""
             message, code = f"error: {where}{exc.strerror or exc}", 1
@@ -92,11 +95,29 @@ def friendly(fn):
     return wrapper
 
 
+def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """Ctrl-C or SIGTERM: one line and 130 or 143, wherever it lands (click itself would
+    print "Aborted!" and exit 1)."""
+    click.echo(one_line(str(exc) or "interrupted; nothing was written"), err=True)
+    sys.exit(getattr(exc, "exit_code", 128 + signal.SIGINT))
+
+
 def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> Sequence:
     """The sequence with the command line's overrides (render.api.load)."""
     from render.api import load
 
     return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
+
+
+def _warn(seq: Sequence, loop_from_option: bool = False) -> list[str]:
+    """Print what the sequence probably got wrong (render.lint) on stderr, one line each,
+    before any work; returns the warnings."""
+    from render.lint import lint
+
+    found = [one_line(str(w)) for w in lint(seq, loop_from_option=loop_from_option)]
+    for warning in found:
+        click.echo(f"warning: {warning}", err=True)
+    return found
 
 
 def _note_x264_options_unused(out: str, quiet: bool) -> None:
@@ -113,6 +134,18 @@ def _note_x264_options_unused(out: str, quiet: bool) -> None:
     if given and fmt != "mp4" and not quiet:
         what = {"gif": "GIF", "webm": "WebM", "png": "a PNG folder"}.get(fmt, fmt)
         click.echo(f"note: {' and '.join(given)} set x264 for MP4; {what} ignores them", err=True)
+
+
+def _x264_preset(value: str) -> str:
+    """--preset checked as the command line is read: x264 itself refuses an unknown name
+    only once frames reach it."""
+    from render.formats.mp4 import check_preset  # light: no numpy while options are read
+
+    try:
+        check_preset(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--preset: ")) from None
+    return value
 
 
 def _time(seq: Sequence, value: str | None, option: str, default: float) -> float:
@@ -163,20 +196,31 @@ class _Group(click.Group):
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
             raise _one_line(exc) from None
+        except KeyboardInterrupt as exc:
+            _interrupted(exc)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise _one_line(exc) from None
+        except KeyboardInterrupt as exc:  # while a command's options are read and checked
+            _interrupted(exc)
 
 
 class Progress:
-    """A click progress bar showing frames per second, only on a terminal."""
+    """Frames done and frames per second on stderr: a bar on a terminal; otherwise (a log
+    file, a pipe, CI) a line every `every` seconds with the time left. Nothing if quiet."""
+
+    every = 5.0  # seconds between lines when stderr is not a terminal
 
     def __init__(self, total: int, label: str, quiet: bool) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.start = time.perf_counter()
+        tty = sys.stderr.isatty()
+        self.enabled = not quiet and tty
+        self.lines = not quiet and not tty
+        self.total = total
+        self.label = label
+        self.start = self.last_line = time.perf_counter()
         self.done = 0
         self.bar = None
         if self.enabled:
@@ -197,6 +241,16 @@ class Progress:
         self.done += n
         if self.bar is not None:
             self.bar.update(n, self.done)
+        elif self.lines and self.done < self.total:
+            now = time.perf_counter()
+            if now - self.last_line >= self.every:
+                self.last_line = now
+                left = round((self.total - self.done) / max(self.fps, 1e-9))
+                click.echo(
+                    f"{self.label}: {self.done}/{self.total} frames, {self.fps:.1f} frames/s, "
+                    f"about {left // 60}:{left % 60:02d} left",
+                    err=True,
+                )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -213,7 +267,7 @@ common_size = click.option(
     "--size",
     type=SIZE,
     default=None,
-    help="Frame size WxH or a preset (720p, 1080p, 1440p, 4k, ultrawide, dual, phone).",
+    help=f"Frame size WxH or a preset ({', '.join(PRESETS)}).",
 )
 common_seed = click.option(
     "--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Override the sequence's seed."
@@ -247,6 +301,7 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     "--preset",
     default="veryfast",
     show_default=True,
+    callback=lambda ctx, param, value: _x264_preset(value),
     # Measured on the dream at 1080p crf 18: veryfast spends half the CPU of medium for
     # the same bit rate (114 vs 237 ms a frame, 24.9 vs 24.7 Mbit/s).
     help="x264 preset for MP4 (slower presets rarely shrink these neon frames).",
@@ -288,11 +343,15 @@ def animate(
     segment, quiet,
 ):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
-    from render.api import animate as render_animation
+    from render.api import animate as render_animation, check_animation
 
     spec = _cluster_spec(cluster)
-    seq = _load(sequence, size, fps, seed, loop)
+    seq = _load(sequence, size, fps, seed)
+    looped_by_option = bool(loop) and not seq.loop
+    seq = seq.replace(loop=loop) if loop is not None else seq
     out_path = Path(out)
+    check_animation(seq, out, start=start, end=end, preset=preset, resume=resume)
+    _warn(seq, loop_from_option=looped_by_option)
     _note_x264_options_unused(out, quiet)
     implied = _implied(out, spec, segment)
     session = _cluster_session(spec)  # connected before anything is written
@@ -331,7 +390,9 @@ def animate(
         )
         if done.seam is not None:
             click.echo(
-                f"loop seam score {done.seam:.2f} (1.0 is perfect; higher shows a jump)", err=True
+                f"loop seam score {done.seam:.2f} (lower is better: up to about 1 the wrap "
+                "looks like any other step; well above 1 it shows a jump)",
+                err=True,
             )
 
 
@@ -387,7 +448,8 @@ class StillSizeType(SizeType):
     "--size",
     type=StillSizeType(),
     default=None,
-    help="Pixels WxH or a preset (720p ... 4k), or a print size like 30x20cm, 12x8in, 420x297mm.",
+    help=f"Pixels WxH or a preset ({', '.join(PRESETS)}), or a print size like 30x20cm, "
+    "12x8in, 420x297mm.",
 )
 @click.option(
     "--paper",
@@ -408,7 +470,12 @@ class StillSizeType(SizeType):
 def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     """Render one frame of SEQUENCE at time T to a PNG, or for print to a PDF or SVG page."""
     from render import printing
-    from render.api import still as render_still
+    from render.api import (
+        inputs_of,
+        refuse_folder,
+        refuse_overwriting_inputs,
+        still as render_still,
+    )
 
     refuse_folder(out, "a still")
     out_path = Path(out)
@@ -417,6 +484,7 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     seq = _load(sequence, pixels, None, seed)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
+    _warn(seq)
     if job.is_print:
         warning = printing.gamut_warning(seq.palette)
         if warning:
@@ -442,6 +510,10 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
 @friendly
 def check(sequence, as_json, plot):
     """Validate SEQUENCE and print its timeline of tracks and keyframes."""
+    from render.api import inputs_of, refuse_overwriting_inputs
+    from render.color import to_hex
+    from render.sequence import load_sequence
+
     seq = load_sequence(sequence)
     if plot is not None:
         from render.curves import plot_curves
@@ -449,6 +521,7 @@ def check(sequence, as_json, plot):
         refuse_overwriting_inputs(Path(plot), inputs_of(seq))
         plot_curves(seq, plot)
         click.echo(f"wrote {plot}", err=True)
+    warnings = _warn(seq)  # after any error: a refused command prints only that
     if as_json:
         click.echo(
             json.dumps(
@@ -469,6 +542,7 @@ def check(sequence, as_json, plot):
                     },
                     "layers": [s.type for s in seq.layers if s.enabled],
                     "effects": [s.type for s in seq.effects if s.enabled],
+                    "warnings": warnings,
                 },
                 indent=2,
             )
@@ -512,17 +586,19 @@ def check(sequence, as_json, plot):
 @friendly
 def sheet(sequence, out, count, columns, thumb, seed, workers, quiet):
     """A contact sheet of SEQUENCE: evenly spaced frames labelled with their times."""
+    from render.api import inputs_of, refuse_folder, refuse_overwriting_inputs
     from render.encode import write_png
     from render.pipeline import default_workers
     from render.sheet import contact_sheet, sheet_layout
 
     refuse_folder(out, "a contact sheet")
-    seq = _load(sequence, None, None, seed, memory=False)
     out_path = Path(out)
+    if out_path.suffix.lower() != ".png":
+        raise InputError(f"{out_path}: contact sheets are written as .png")
+    seq = _load(sequence, None, None, seed, memory=False)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     sheet_layout(seq, count, columns, thumb)  # refuses a sheet too big, before rendering
-    if out_path.suffix.lower() != ".png":
-        raise RenderError(f"{out_path}: contact sheets are written as .png")
+    _warn(seq)
     progress = Progress(count, "sheet", quiet)
     try:
         rgb = contact_sheet(seq, count, columns, thumb, workers or default_workers(), progress)
@@ -578,7 +654,8 @@ def palettes():
     """List the palettes with colour swatches, where each was found and, for GIMP
     palettes, how their colours became roles. Search order: palettes/ here and in the
     parent folder, the user's folder, the built-in palettes."""
-    from render.palette import origin
+    from render.color import to_hex
+    from render.palette import available_palettes, origin
 
     for pal in available_palettes(Path.cwd()):
         swatches = ""
@@ -643,6 +720,7 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
     ProvenanceError unless that command makes outputs, its sequence is the one whose hash
     the record carries (checked by check_inputs), and the output it would write -- as click
     resolves it, last option winning -- is exactly the target and none of the inputs."""
+    from render.api import refuse_overwriting_inputs
     from render.encode import MANIFEST
     from render.provenance import ProvenanceError, recorded_arguments, with_output
 

@@ -25,7 +25,7 @@ from typing import TypeAlias
 
 from render.errors import did_you_mean
 
-__all__ = ["EASINGS", "Easing", "easing_names", "parse_easing"]
+__all__ = ["EASINGS", "Easing", "at_keyframe", "easing_names", "parse_easing"]
 
 Easing: TypeAlias = Callable[[float], float]
 """Maps progress ``u`` in [0, 1] to eased progress; ``f(0) == 0`` and ``f(1) == 1`` exactly."""
@@ -283,7 +283,9 @@ _STEP_POSITIONS = ("start", "end", "jump-start", "jump-end", "jump-none", "jump-
 def _steps(n: int, position: str = "end") -> Easing:
     """CSS ``steps(n, position)`` as in CSS Easing Functions Level 1 (before-flag ignored).
 
-    Unlike CSS, the value at u == 0 is 0 for every position (set by the wrapper).
+    Like every easing here the function gives 0 at u == 0; what CSS shows at progress 0
+    (the first step for ``start``, ``jump-start`` and ``jump-both``) is its ``at_keyframe``
+    attribute, which tracks use on the keyframe itself (render.tracks).
     """
     if position == "start":
         position = "jump-start"
@@ -306,7 +308,15 @@ def _steps(n: int, position: str = "end") -> Easing:
 
     step.__name__ = f"steps({n}, {position})"
     step.__qualname__ = step.__name__
-    return _normalised(step)
+    eased = _normalised(step)
+    eased.at_keyframe = (1 / jumps) if jump_at_start else 0.0  # type: ignore[attr-defined]
+    return eased
+
+
+def at_keyframe(ease: Easing) -> float:
+    """The eased progress shown on a keyframe itself (u == 0, CSS's progress 0 in the
+    "after" phase): 0 for every easing except the steps that jump at the start."""
+    return float(getattr(ease, "at_keyframe", 0.0))
 
 
 # --- registry --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The `render` program's entry point: signal handlers first, then the (heavy) imports.
 
-Importing the CLI pulls in numpy, cairo, numba and OpenCV and takes about a second; a
+Importing the rendering modules (numpy, cairo, numba, OpenCV) takes about a second; a
 Ctrl-C or SIGTERM in that time used to print a KeyboardInterrupt traceback. Until the CLI
 is imported, either signal ends the program at once with one line (nothing has been
 written yet); from then on the CLI's own handlers clean up as they unwind.

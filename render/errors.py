@@ -70,3 +70,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
         word, [c for c in choices if len(c) <= MAX_KEY], n=1, cutoff=0.6
     )
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters shown as escapes."""
+    return str(text).translate(_CONTROL)

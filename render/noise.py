@@ -9,13 +9,33 @@ a few milliseconds for the coarse grids the mist uses.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from numba import njit
-from opensimplex import OpenSimplex
-from opensimplex.internals import _noise2, _noise4
+
+if TYPE_CHECKING:
+    from opensimplex import OpenSimplex
+
+# The loops are compiled, or loaded from numba's disk cache, by `_compile` on first use:
+# importing numba (opensimplex imports it too) costs about half a second that commands
+# which never render (`render check`, `--help`) should not pay.
+_compiled = False
+_noise2 = _noise4 = None  # opensimplex's compiled 2-D and 4-D kernels, once bound
 
 
-@njit(cache=True)
+def _compile() -> None:
+    global _warped, _row, _noise2, _noise4, _compiled
+    if _compiled:
+        return
+    from numba import njit
+    from opensimplex import internals
+
+    _noise2, _noise4 = internals._noise2, internals._noise4  # read as the loops compile
+    _warped = njit(cache=True)(_warped)
+    _row = njit(cache=True)(_row)
+    _compiled = True
+
+
 def _warped(xs, ys, z, w, perm_field, perm_warp, warp):  # pragma: no cover - compiled
     out = np.empty((ys.shape[0], xs.shape[0]))
     for j in range(ys.shape[0]):
@@ -45,6 +65,7 @@ def warped_noise(
 ) -> np.ndarray:
     """Noise in about -1..1 on the grid xs x ys (shape (len(ys), len(xs))) at a point in time
     given as two coordinates (a circle for loops, see Frame.time_point)."""
+    _compile()
     z, w = time_point
     return _warped(
         np.ascontiguousarray(xs, dtype=np.float64),
@@ -57,7 +78,6 @@ def warped_noise(
     )
 
 
-@njit(cache=True)
 def _row(xs, y, perm):  # pragma: no cover - compiled
     out = np.empty(xs.shape[0])
     for i in range(xs.shape[0]):
@@ -69,4 +89,5 @@ def noise_row(field: OpenSimplex, xs: np.ndarray, y: float) -> np.ndarray:
     """2-D noise along the line (xs, y): the same values as ``field.noise2array(xs, [y])[0]``
     without the parallel launch that makes opensimplex's version cost ~8 ms for 2000
     points on two cores (a serial loop takes microseconds)."""
+    _compile()
     return _row(np.ascontiguousarray(xs, dtype=np.float64), float(y), field._perm)

@@ -15,7 +15,8 @@ A palette gives one colour per role (``ROLES``). TOML files look like::
 GIMP palettes (``.gpl``) are imported too: colours whose names match a role
 (case-insensitively) take that role; the roles still missing are filled from the
 other colours: the darkest becomes ``background``, the rest in file order become
-``primary, secondary, alert, glow, text``, cycling if there are fewer.
+``primary, secondary, alert, glow, text``. Too few colours for the roles is an
+error, as a TOML palette missing a role is (colours are never reused).
 
 Bare palette names are looked up as ``NAME.toml`` then ``NAME.gpl`` in
 ``palette_search_dirs()``. Files are only ever read as data. Every bad input raises
@@ -354,23 +355,26 @@ def _parse_gpl(path: Path, text: str, shown: _Shown) -> Palette:
         else:
             unnamed.append((number, rgb))
 
-    if "background" not in colors and unnamed:
+    # One colour per role, as a TOML palette must give: filling roles by reusing colours
+    # made the klaxon's alert the same colour as the panels.
+    missing = [r for r in REQUIRED_ROLES if r not in colors]
+    if len(unnamed) < len(missing):
+        what = "unnamed colours" if named_at else "colours"
+        raise ConfigError(
+            path,
+            "",
+            f"{len(unnamed)} {what} for {len(missing)} roles ({', '.join(missing)}); "
+            f"{_NEEDS}: add colours, or name colours after the roles they take",
+        )
+    if "background" not in colors:
         darkest = min(range(len(unnamed)), key=lambda i: luminance(unnamed[i][1]))
         number, colors["background"] = unnamed.pop(darkest)
         mapping["background"] = f"the darkest unnamed colour, line {number}"
-    missing = [r for r in ORDERED_ROLES if r not in colors]
-    if missing and unnamed:
-        for i, role in enumerate(missing):
-            number, colors[role] = unnamed[i % len(unnamed)]
-            again = " (reused: fewer colours than roles)" if i >= len(unnamed) else ""
-            mapping[role] = f"unnamed colour in file order, line {number}{again}"
-    for role in REQUIRED_ROLES:
-        if role not in colors:
-            raise ConfigError(
-                path,
-                role,
-                f"missing; {_NEEDS}, named as colours or left to fill from unnamed colours",
-            )
+    for role, (number, rgb) in zip(
+        [r for r in ORDERED_ROLES if r not in colors], unnamed, strict=False
+    ):
+        colors[role] = rgb
+        mapping[role] = f"unnamed colour in file order, line {number}"
     return Palette(
         name=name,
         colors=colors,

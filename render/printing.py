@@ -67,7 +67,7 @@ from render.atomic import (
 )
 from render.color import LMS_TO_OKLAB, srgb_to_oklab, to_hex
 from render.encode import write_png
-from render.errors import RenderError
+from render.errors import InputError, RenderError
 from render.palette import Palette
 from render.sequence import Sequence
 from render.units import (
@@ -128,7 +128,7 @@ class PrintJob:
 def still_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise RenderError(f"{path}: stills are written as .png, .pdf or .svg")
+        raise InputError(f"{path}: stills are written as .png, .pdf or .svg")
     return fmt
 
 
@@ -151,14 +151,14 @@ def plan_still(
     physical = size if size is not None and len(size) == 3 else None
     if paper is not None:
         if size is not None:
-            raise RenderError("--paper and --size both set the size; give only one")
+            raise InputError("--paper and --size both set the size; give only one")
         try:
             physical = paper_size(paper, portrait)
         except ValueError as exc:
-            raise RenderError(f"--paper: {exc}") from None
+            raise InputError(f"--paper: {exc}") from None
     elif portrait:
         if physical is None:
-            raise RenderError("--portrait needs --paper or a physical --size like 30x20cm")
+            raise InputError("--portrait needs --paper or a physical --size like 30x20cm")
         w, h, unit = physical
         physical = (min(w, h), max(w, h), unit)
     if physical is None and dpi is None and fmt == "png":
@@ -171,7 +171,7 @@ def plan_still(
         except SizeLimitError as exc:
             raise LimitError(f"{option}: {exc}") from None
         except ValueError as exc:
-            raise RenderError(f"{option}: {exc}") from None
+            raise InputError(f"{option}: {exc}") from None
         page = (float(physical[0]), float(physical[1]), physical[2])
     else:
         pixels = tuple(frame_size)

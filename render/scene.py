@@ -22,7 +22,6 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from opensimplex import OpenSimplex
 
 from render.color import RGB
 from render.layout import Layout, layout_for
@@ -31,6 +30,7 @@ from render.params import Param, TrackRef
 
 if TYPE_CHECKING:
     import cairo
+    from opensimplex import OpenSimplex
 
     from render.softlight import SoftLight
 
@@ -47,7 +47,10 @@ def derive_seed(seed: int, *names: object) -> int:
 
 @lru_cache(maxsize=256)
 def _simplex(seed: int) -> OpenSimplex:
-    """Noise generators are immutable once seeded; layers ask for them every frame."""
+    """Noise generators are immutable once seeded; layers ask for them every frame.
+    (opensimplex imports numba: only a render pays for it, not `render check`.)"""
+    from opensimplex import OpenSimplex
+
     return OpenSimplex(seed=seed)
 
 

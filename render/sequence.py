@@ -21,7 +21,7 @@ from typing import Any
 
 from render.color import RGB, parse_color
 from render.easing import parse_easing
-from render.errors import ConfigError, did_you_mean
+from render.errors import ConfigError, did_you_mean, one_line
 from render.palette import ROLES, Palette, find_palette
 from render.params import Param, TrackRef
 from render.story import STORY_TRACKS, derive
@@ -263,15 +263,6 @@ def _parse(
         what = "a number with too many digits" if "digits" in str(exc) else str(exc)
         raise ConfigError(source, "", f"not valid TOML: {what}") from None
     return _Loader(doc, text, source, hashlib.sha256(raw).hexdigest(), palette).build()
-
-
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
-_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
-
-
-def one_line(text: str) -> str:
-    """`text` with line breaks and other control characters shown as escapes."""
-    return str(text).translate(_CONTROL)
 
 
 def show(value: Any, limit: int = 60) -> str:

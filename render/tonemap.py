@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
 from numpy.polynomial import polynomial as _poly
 
 __all__ = [
@@ -191,7 +190,26 @@ def dither_noise(height: int, width: int, seed: int) -> np.ndarray:
 _FAST = {"nnan", "ninf", "nsz", "contract"}
 
 
-@njit(cache=True, inline="always")
+# The kernels are compiled, or loaded from numba's disk cache, by `_compile` on first use:
+# importing numba costs about half a second that commands which never render (`render
+# check`, `--help`) should not pay. Until then `prange` is only a name for the kernels.
+prange = range
+_compiled = False
+
+
+def _compile() -> None:
+    global _hash32_jit, _spread, _finish, prange, _compiled
+    if _compiled:
+        return
+    import numba
+
+    prange = numba.prange  # read as the kernels compile: their rows run in parallel
+    _hash32_jit = numba.njit(cache=True, inline="always")(_hash32_jit)
+    _spread = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_spread)
+    _finish = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_finish)
+    _compiled = True
+
+
 def _hash32_jit(v):  # pragma: no cover - compiled
     h = v & np.uint64(0xFFFFFFFF)
     h ^= h >> np.uint64(16)
@@ -202,7 +220,6 @@ def _hash32_jit(v):  # pragma: no cover - compiled
     return h
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
 def _spread(light, width, factor, out):  # pragma: no cover - compiled
     """Each row of the small light buffer upsampled horizontally to the frame's width,
     interleaved RGB: an eighth of the work when done before the vertical step."""
@@ -218,7 +235,6 @@ def _spread(light, width, factor, out):  # pragma: no cover - compiled
                 out[k, 3 * x + c] = light[k, a, c] + (light[k, b, c] - light[k, a, c]) * fx
 
 
-@njit(cache=True, parallel=True, fastmath=_FAST)
 def _finish(  # pragma: no cover - compiled
     base, wide, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, out
 ):
@@ -368,6 +384,7 @@ def finish(
     light and exposure leave a pixel below the knee untouched, its bytes come back as
     they were. Within +-1 level (the dither) of `finish_reference` rounded. Inputs are
     never written to."""
+    _compile()
     base, light, factor = _check(base, light, factor)
     exposure = float(exposure)
     if not math.isfinite(exposure) or exposure < 0:

@@ -1,10 +1,11 @@
 """Keyframed tracks: a value (number or colour) sampled at any time.
 
 Each keyframe owns the easing of the segment that leaves it, as in CSS
-animations. Before the first keyframe a track holds its first value; after
-the last it holds its last value, unless the sequence loops, in which case
-the last segment eases back to the first keyframe one period later so the
-animation has no seam.
+animations; on the keyframe itself the track shows what CSS shows at progress 0
+(the keyframe's value, or the first step of `steps(n, start)` and `jump-both`).
+Before the first keyframe a track holds its first value; after the last it holds
+its last value, unless the sequence loops, in which case the last segment eases
+back to the first keyframe one period later so the animation has no seam.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import bisect
 from dataclasses import dataclass
 
 from render.color import RGB, mix
-from render.easing import Easing
+from render.easing import Easing, at_keyframe
 
 Value = float | RGB
 
@@ -57,7 +58,7 @@ class Track:
                 span = (first.time + duration) - last.time
                 along = (t - last.time) % duration
                 return self._blend(last, first, along / span if span > 0 else 1.0)
-        if t <= times[0]:
+        if t < times[0]:
             return keys[0].value
         if t >= times[-1]:
             return keys[-1].value
@@ -66,7 +67,7 @@ class Track:
         return self._blend(a, b, (t - a.time) / (b.time - a.time))
 
     def _blend(self, a: Keyframe, b: Keyframe, u: float) -> Value:
-        e = a.ease(min(max(u, 0.0), 1.0))
+        e = a.ease(min(u, 1.0)) if u > 0 else at_keyframe(a.ease)
         if self.is_colour:
             return mix(a.value, b.value, e)  # type: ignore[arg-type]
         return a.value + (b.value - a.value) * e  # type: ignore[operator]

@@ -93,6 +93,22 @@ def test_overrides_and_bad_arguments():
         render.load(ROOT / "sequences" / "dream.toml", palette="nope")
 
 
+def test_animate_refuses_bad_options_before_rendering(tmp_path, monkeypatch):
+    import render.pipeline
+
+    def no_rendering(*a, **k):
+        raise AssertionError("rendering started")
+
+    monkeypatch.setattr(render.pipeline, "render_frames", no_rendering)
+    seq = render.load(ROOT / "sequences" / "dream.toml", size=(64, 36))
+    out = tmp_path / "a.mp4"
+    with pytest.raises(InputError, match='unknown x264 preset .*did you mean "veryfast"'):
+        render.animate(seq, out, preset="veryfas", workers=1)
+    with pytest.raises(InputError, match="--start"):
+        render.animate(seq, out, start=f"{seq.duration + 1:g}", workers=1)
+    assert list(tmp_path.iterdir()) == []
+
+
 def _code_built() -> Sequence:
     """A sequence with no TOML text behind it."""
     from render.easing import parse_easing

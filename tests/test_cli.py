@@ -270,3 +270,109 @@ def test_outputs_a_format_cannot_hold_are_refused_before_work_with_exit_2(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["still", DREAM, "--at", "1", "-o", "x.jpg"], "stills are written as .png"),
+        (["still", DREAM, "--at", "1", "-o", "x.png", "--paper", "A4", "--size", "48x28"],
+         "--paper and --size"),
+        (["still", DREAM, "--at", "1", "-o", "x.png", "--portrait"], "--portrait needs"),
+        (["still", DREAM, "--at", "1", "-o", "x.png", "--portrait", "--size", "48x28"],
+         "--portrait needs"),
+        (["still", DREAM, "--at", "41", "-o", "x.png", "--size", "48x28"], "--at"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--start", "10", "--end", "5"],
+         "--end (5 s) must come after --start (10 s)"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--start", "41"], "--start"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--end", "200%"], "--end"),
+        (["animate", DREAM, "-o", "x.mp4", "--size", "48x28", "--preset", "turbo"], "--preset"),
+        (["sheet", DREAM, "-o", "x.jpg"], ".png"),
+    ],
+)  # fmt: skip
+def test_bad_options_exit_2_on_one_line_before_any_work(args, fragment, tmp_path, monkeypatch):
+    import render.pipeline
+
+    def no_rendering(*a, **k):
+        raise AssertionError("rendering started")
+
+    monkeypatch.setattr(render.pipeline, "render_frames", no_rendering)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_docs_show_errors_and_warnings_as_check_prints_them(tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs" / "sequences.md").read_text(encoding="utf-8")
+    shown = re.search(r"Every mistake is reported.*?```\n(.*?)```", doc, re.S).group(1)
+    error, warning = shown.splitlines()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sequences").mkdir()
+    keys = '[[0, 0.0], [2, 0.5], [4, 1.0, "in-out-cubc"]]'
+    lines = ["[sequence]", "duration = 4", "", "[tracks]", "", "", "", "", f"escalation = {keys}"]
+    (tmp_path / "sequences" / "mine.toml").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["check", "sequences/mine.toml"])
+    assert (result.exit_code, result.stderr.splitlines()) == (2, [error])
+    lines[-1] = "escalation = [[0, 0.0], [4, 1.0]]\ncraks = [[0, 0.0], [4, 1.0]]"
+    lines[-2:-1] = []
+    (tmp_path / "sequences" / "mine.toml").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["check", "sequences/mine.toml"])
+    assert (result.exit_code, result.stderr.splitlines()) == (0, [warning])
+
+
+@pytest.mark.parametrize("command", ["animate", "still"])
+def test_size_help_lists_every_preset(command):
+    from render.units import PRESETS
+
+    text = " ".join(run(command, "--help").output.split())
+    assert ", ".join(PRESETS) in text, text
+
+
+def test_the_readme_says_which_command_takes_which_common_option():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"\| option \| (`animate`.*?)\|\n\|[-|]+\|\n((?:\|.*\n)+)", readme)
+    assert table, "README has no table of the options each command takes"
+    commands = [c.strip(" `") for c in table.group(1).split("|")]
+    for row in table.group(2).splitlines():
+        option, *cells = [c.strip() for c in row.strip("|").split("|")]
+        name = re.match(r"`(--[a-z-]+)", option).group(1)
+        for command, cell in zip(commands, cells, strict=True):
+            takes = name in {o for p in cli.commands[command].params for o in p.opts}
+            assert takes == cell.startswith("✓"), (name, command, cell)
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path, monkeypatch):
+    import re
+
+    import render.cli
+
+    monkeypatch.setattr(render.cli.Progress, "every", 0.0)  # a line for every update
+    out = tmp_path / "a.gif"
+    args = ["animate", DREAM, "-o", str(out), "--size", "32x18", "--fps", "8", "--end", "0.5"]
+    result = CliRunner().invoke(cli, [*args, "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    progress = [ln for ln in lines if re.fullmatch(r"a\.gif: \d+/4 frames, .*", ln)]
+    assert progress, lines
+    assert re.fullmatch(r"a\.gif: 1/4 frames, [\d.]+ frames/s, about \d+:\d\d left", progress[0])
+    assert lines[-1].startswith(f"wrote {out} (4 frames")  # the summary comes last
+    quiet = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "b.gif"), "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_ctrl_c_while_options_are_checked_is_one_line_and_130(monkeypatch, tmp_path):
+    import render.formats.mp4
+
+    def interrupted(preset):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render.formats.mp4, "check_preset", interrupted)
+    result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(tmp_path / "a.mp4")])
+    assert (result.exit_code, result.output) == (130, "interrupted; nothing was written\n")

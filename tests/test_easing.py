@@ -329,3 +329,30 @@ def test_y_outside_unit_range_is_allowed() -> None:
     f = parse_easing("cubic-bezier(0.68, -0.6, 0.32, 1.6)")
     values = [f(u) for u in GRID]
     assert min(values) < 0 and max(values) > 1
+
+
+@pytest.mark.parametrize(
+    "ease, first",
+    [
+        ("steps(4)", 0.0),
+        ("steps(4, end)", 0.0),
+        ("steps(4, jump-none)", 0.0),
+        ("steps(4, start)", 0.25),
+        ("steps(4, jump-start)", 0.25),
+        ("steps(4, jump-both)", 0.2),
+    ],
+)
+@pytest.mark.parametrize("loop", [False, True])
+def test_steps_show_their_first_step_on_the_keyframe_frame_as_css_does(ease, first, loop):
+    from render.sequence import parse_sequence
+
+    seq = parse_sequence(
+        f"[sequence]\nduration = 4\nfps = 10\nloop = {str(loop).lower()}\n"
+        f'[tracks]\nx = [[0, 0.0, "{ease}"], [2, 1.0, "{ease}"], [3, 0.0]]\n'
+    )
+    x = seq.tracks["x"]
+    # CSS: at the keyframe (progress 0) jump-start and jump-both have already jumped once.
+    assert x.sample(0.0, seq.duration, seq.loop) == pytest.approx(first)
+    assert x.sample(2.0, seq.duration, seq.loop) == pytest.approx(1 - first)
+    assert x.sample(3.0, seq.duration, seq.loop) == 0.0  # the last keyframe's own value
+    assert seq.sample(0.0)["x"] == pytest.approx(first)

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from render.cli import cli
 from render.errors import ConfigError
 from render.frame import Renderer
+from render.lint import lint
 from render.sequence import HEADER_KEYS, KEY_KEYS, TOP_KEYS, Sequence, parse_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,8 @@ def outcome(data: bytes | str, source: Path = SOURCE) -> Sequence | ConfigError:
     assert isinstance(seq, Sequence)
     assert seq.frames >= 1 and 2 <= seq.width <= 16384 and 2 <= seq.height <= 16384
     assert 0 < seq.fps <= 240 and math.isfinite(seq.duration)
+    for warning in lint(seq):  # what loads can be linted, each warning on one line
+        assert len(str(warning).splitlines()) == 1, str(warning)
     return seq
 
 

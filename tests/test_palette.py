@@ -187,7 +187,8 @@ def test_gpl_by_order(tmp_path: Path) -> None:
     path = write(
         tmp_path / "gimp.gpl",
         "GIMP Palette\nName: Sunset Strip\nColumns: 4\n# a comment\n"
-        "255 0 128\tPink\n10 5 20\tNight\n0 200 255\tSky\n",
+        "255 0 128\tPink\n10 5 20\tNight\n0 200 255\tSky\n"
+        "255 40 40\tRed\n200 255 255\tIce\n240 240 240\tPaper\n",
     )
     palette = load_palette(path)
     assert palette.name == "Sunset Strip"
@@ -196,16 +197,35 @@ def test_gpl_by_order(tmp_path: Path) -> None:
         (10 / 255, 5 / 255, 20 / 255),
         (0.0, 200 / 255, 1.0),
     )
+    red, ice, paper = (1.0, 40 / 255, 40 / 255), (200 / 255, 1.0, 1.0), (240 / 255,) * 3
     assert palette["background"] == night  # darkest, though it is not first
-    # the rest in file order, cycling
+    # the rest in file order
     assert [palette[r] for r in ("primary", "secondary", "alert", "glow", "text")] == [
         pink,
         sky,
-        pink,
-        sky,
-        pink,
+        red,
+        ice,
+        paper,
     ]
-    assert palette["hot"] == lighten_to_white(sky, 0.7)
+    assert palette["hot"] == lighten_to_white(ice, 0.7)
+
+
+@pytest.mark.parametrize(
+    "colours, fragment",
+    [
+        # three unnamed colours for six roles: every role used to get one of two colours
+        ("255 0 128 Pink\n10 5 20 Night\n0 200 255 Sky\n", "3 colours for 6 roles"),
+        ("10 5 20 background\n255 0 0 alert\n255 0 128 Pink\n0 200 255 Sky\n",
+         "2 unnamed colours for 4 roles (primary, secondary, glow, text)"),
+    ],
+)  # fmt: skip
+def test_gpl_with_fewer_colours_than_roles_is_an_error(tmp_path, colours, fragment) -> None:
+    path = write(tmp_path / "few.gpl", "GIMP Palette\n" + colours)
+    with pytest.raises(ConfigError) as info:
+        load_palette(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and fragment in message, message
+    assert "\n" not in message
 
 
 def test_gpl_by_role_names_case_insensitive(tmp_path: Path) -> None:

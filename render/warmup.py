@@ -1,0 +1,50 @@
+"""Compile the numba kernels ahead of the first render: `python -m render.warmup`.
+
+The noise functions (opensimplex's and render/noise.py's) and the tone map are compiled
+by numba the first time a process calls them, about 15-30 s of a first still, and kept
+in numba's on-disk cache; later processes load them in about a second. `./dev setup`
+runs this once after installing, so the first `render still` of a fresh environment
+does not pay for the compile. It draws a few tiny frames of every layer across the
+story's beats, so every kernel meets the argument types a real render gives it.
+"""
+
+from __future__ import annotations
+
+import time
+
+# Every layer the story draws at some point: the beats from the hum (0) to the wake (1).
+_SEQUENCE = """
+[sequence]
+duration = 10
+fps = 10
+size = [64, 36]
+loop = {loop}
+[tracks]
+escalation = [[0, 0.0], [10, 1.0]]
+"""
+_FRAMES = (5, 20, 30, 50, 55, 65, 75, 88, 93, 97)  # escalation x 100
+
+
+def warm_up(loops: tuple[bool, ...] = (False, True)) -> int:
+    """Render the warm-up frames (in this process); returns how many were drawn."""
+    from render.sequence import parse_sequence
+
+    drawn = 0
+    for loop in loops:
+        seq = parse_sequence(_SEQUENCE.format(loop=str(loop).lower()))
+        renderer = seq.renderer()
+        for index in _FRAMES:
+            renderer.render(index)
+            drawn += 1
+    return drawn
+
+
+def main() -> None:
+    start = time.perf_counter()
+    drawn = warm_up()
+    took = time.perf_counter() - start
+    print(f"compiled the renderer's kernels ({drawn} tiny frames, {took:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
