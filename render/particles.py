@@ -73,11 +73,13 @@ def draw_sparks(
     streak: float = 0.06,
     width: float = 1.4,
     flash: float = 0.0,
+    alpha: float = 1.0,
 ) -> None:
     """A burst of streaking sparks born at (x, y) `age` ago, drawn additively: each spark
     a short line from where it was `streak` (in age) ago to where it is, white-hot when
-    young and cooling to `colour`; `flash` adds a brief bright bloom at the birth point."""
-    if age < 0 or age > burst.life:
+    young and cooling to `colour`; `flash` adds a brief bright bloom at the birth point;
+    `alpha` fades the whole burst."""
+    if age < 0 or age > burst.life or alpha <= 0.005:
         return
     h, u = frame.scene.height, frame.unit
     seed = derive_seed(frame.scene.seed, "burst", name)
@@ -93,7 +95,7 @@ def draw_sparks(
         cr.move_to(x + px[i] * h, y + py[i] * h)
         cr.line_to(x + dx[i] * h + 0.01, y + dy[i] * h)
         cr.set_line_width(width * u * (0.6 + 0.8 * fade[i]))
-        cr.set_source_rgba(*c, float(min(1.0, 1.2 * fade[i])))
+        cr.set_source_rgba(*c, float(min(1.0, 1.2 * fade[i])) * alpha)
         cr.stroke()
     if flash > 0:
         f = flash * max(0.0, 1.0 - age / (0.25 * burst.life)) ** 2

@@ -170,7 +170,9 @@ def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> Non
     """Steam blasting from the burst pipe: a bright plume on the soft light, and streaks of
     droplets from bursts born at a steady rate (each one's age is known from the time)."""
     h = frame.scene.height
-    strength = min(1.0, fog * 2.5)
+    # It blasts in gusts, the pressure behind it surging and falling back.
+    gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
+    strength = min(1.0, fog * 2.5) * gust
     soft = frame.soft(cr)
     plume = cairo.LinearGradient(x, y, x + 0.45 * h, y - 0.05 * h)
     plume.add_color_stop_rgba(0, *frame.colour("glow"), 0.5 * strength)

@@ -149,8 +149,9 @@ def _controls(
             frame.cover(cr, min(1.0, 2 * melt))
             cr.set_operator(cairo.OPERATOR_OVER)
             g = cairo.LinearGradient(x, y0 - r, x, y0 + r + sag)
-            g.add_color_stop_rgba(0, *mix(flesh, (0.0, 0.0, 0.0), 0.3), min(1.0, 2 * melt))
-            g.add_color_stop_rgba(1, *mix(flesh, (0.0, 0.0, 0.0), 0.7), min(1.0, 2 * melt))
+            pink = mix(frame.colour("alert"), (1.0, 0.75, 0.75), 0.45)  # raw, wet flesh
+            g.add_color_stop_rgba(0, *mix(pink, (0.0, 0.0, 0.0), 0.2), min(1.0, 2 * melt))
+            g.add_color_stop_rgba(1, *mix(pink, (0.0, 0.0, 0.0), 0.6), min(1.0, 2 * melt))
             cr.set_source(g)
             cr.fill()
             cr.append_path(path)

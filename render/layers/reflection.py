@@ -64,6 +64,44 @@ def _face(cr: cairo.Context, wrong: float) -> list[tuple[float, float, float, fl
     return eyes
 
 
+def _steel(
+    cr: cairo.Context, frame: Frame, x: float, y: float, w: float, h: float, level: float
+) -> None:
+    """A polished steel plate on the console: dark, with a cold sheen across it."""
+    r = 0.04 * min(w, h)
+    cr.new_sub_path()
+    cr.arc(x + w - r, y + r, r, -math.pi / 2, 0)
+    cr.arc(x + w - r, y + h - r, r, 0, math.pi / 2)
+    cr.arc(x + r, y + h - r, r, math.pi / 2, math.pi)
+    cr.arc(x + r, y + r, r, math.pi, 1.5 * math.pi)
+    cr.close_path()
+    plate = cr.copy_path()
+    frame.cover(cr, 0.9 * level)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    g = cairo.LinearGradient(x, y, x + w, y + h)
+    g.add_color_stop_rgba(0.0, 0.06, 0.07, 0.09, 0.9 * level)
+    g.add_color_stop_rgba(0.45, 0.15, 0.16, 0.19, 0.9 * level)
+    g.add_color_stop_rgba(0.55, 0.09, 0.1, 0.12, 0.9 * level)
+    g.add_color_stop_rgba(1.0, 0.04, 0.05, 0.06, 0.9 * level)
+    cr.set_source(g)
+    cr.fill()
+    additive(cr)
+    cr.save()
+    cr.append_path(plate)
+    cr.clip()
+    for k, (off, width) in enumerate(((0.3, 0.08), (0.42, 0.03))):  # the sheen
+        cr.move_to(x + off * w, y + h)
+        cr.line_to(x + (off + 0.25) * w, y)
+        cr.set_line_width(width * w)
+        cr.set_source_rgba(0.7, 0.8, 0.9, (0.05 - 0.015 * k) * level)
+        cr.stroke()
+    cr.restore()
+    cr.append_path(plate)
+    cr.set_source_rgba(0.6, 0.7, 0.8, 0.35 * level)
+    cr.set_line_width(1.5 * frame.unit)
+    cr.stroke()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     level = float(params["level"])
     if level <= 0.005:
@@ -82,6 +120,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     tilt = float(rng.uniform(-0.12, 0.12))
     wrong = float(params["wrong"])
     cx, cy = px + 0.55 * pw + dx, py + 0.2 * ph + dy
+    _steel(cr, frame, px + 0.16 * pw, py - 0.1 * ph, 0.8 * pw, 0.6 * ph, level)
     m = cairo.Matrix()  # face units to the layer's own (the camera's transform is on cr)
     m.translate(cx, cy)
     m.rotate(tilt)

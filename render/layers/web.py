@@ -242,8 +242,14 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity, light=frame.light)
             _curve(cr, p1, c, p0, 0.0, (1 - cut) * (1 - 0.8 * k), curl=(-curl * 0.3, -curl))
             neon_stroke(cr, colour, width, alpha=0.6 * fade * intensity, light=frame.light)
-            # The snap: a burst of sparks streaking out and falling, and a flash.
+            # The snap: a burst of sparks streaking out and falling, and a flash. The age
+            # of a snap is measured in `breaks`, which stands still between beats; so a
+            # loose end also sputters on its own clock, a fresh burst each cycle that
+            # fades once it is older than the snap, and nothing hangs frozen in the air.
             bx, by = _bezier(p0, c, p1, cut)
+            again = ((frame.cycles(0.7 + 0.5 * th["phase"]) + th["cut"]) % 1.0) * SNAP.life
+            age = min(since * SNAP.life, again)
+            fade = max(0.0, 1.0 - (again - since * SNAP.life) / 0.15) if again > age else 1.0
             draw_sparks(
                 cr,
                 frame,
@@ -251,11 +257,12 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 by,
                 SNAP,
                 f"web-snap-{i}",
-                since,
+                age,
                 frame.colour("alert"),
                 spark,
                 width=2.4,
-                flash=intensity,
+                flash=intensity * fade,
+                alpha=fade,
             )
     # One stroke for every pulse instead of one each: the pulses are short and rarely
     # meet, and cairo's per-stroke cost dominated (9 ms a 1080p frame for ~100 pulses).
