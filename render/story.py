@@ -130,7 +130,9 @@ STORY: tuple[StoryTrack, ...] = (
     StoryTrack(
         "fog",
         "vapor from the burst pipe",
-        lambda v: 0.85 * smoothstep(0.44, 0.52, _e(v)) * (1.0 - 0.4 * smoothstep(0.7, 0.85, _e(v))),
+        lambda v: (
+            0.85 * smoothstep(0.44, 0.52, _e(v)) * (1.0 - 0.75 * smoothstep(0.7, 0.88, _e(v)))
+        ),
     ),
     StoryTrack(
         "phantoms",

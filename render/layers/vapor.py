@@ -56,11 +56,15 @@ def build(scene: Scene) -> dict:
 
 def mist_field(frame: Frame, built: dict, gw: int, gh: int) -> np.ndarray:
     """Mist density in 0..1 on a gw x gh grid: domain-warped noise, so it curls."""
-    scale = 7.0 / max(gw, gh)
+    scale = 4.5 / max(gw, gh)  # broad curls: fingers of vapor, not a fine haze
     xs = np.arange(gw) * scale
     ys = np.arange(gh) * scale
     field = warped_noise(built["noise"], built["warp"], xs, ys, frame.time_point(0.12), warp=1.1)
-    return np.clip(0.45 + 1.2 * field, 0.0, 1.0) ** 1.5
+    # Ridged: bright where the noise crosses zero, so it gathers into curling strands
+    # (fingers of vapor) over a fainter body of mist.
+    strands = np.clip(1.0 - 3.5 * np.abs(field), 0.0, 1.0) ** 2
+    body = np.clip(0.4 + 1.2 * field, 0.0, 1.0) ** 1.5
+    return np.clip(0.35 * body + 0.55 * strands, 0.0, 1.0)
 
 
 def _mist(
@@ -80,7 +84,7 @@ def _mist(
     spread = np.clip(1.0 - dist / max(reach, 1e-6), 0.0, 1.0) ** 0.7
     floor = np.clip((yy / h - 0.35) / 0.65, 0.0, 1.0) ** 0.8
     a = density**1.4 * spread * (0.5 + 0.5 * floor) * fog
-    a = np.clip(a * 0.9, 0.0, 0.7)
+    a = np.clip(a * 1.3, 0.0, 0.8)
     # Premultiplied BGRA for cairo.
     img = np.empty((gh, gw, 4), np.uint8)
     for i, c in enumerate((colour[2], colour[1], colour[0])):
