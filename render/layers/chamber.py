@@ -174,8 +174,10 @@ def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> Non
     gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
     strength = min(1.0, fog * 2.5) * gust
     soft = frame.soft(cr)
+    steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.5)  # dense and white at the gash
     plume = cairo.LinearGradient(x, y, x + 0.45 * h, y - 0.05 * h)
-    plume.add_color_stop_rgba(0, *frame.colour("glow"), 0.5 * strength)
+    plume.add_color_stop_rgba(0, *steam, 0.9 * strength)
+    plume.add_color_stop_rgba(0.4, *frame.colour("glow"), 0.35 * strength)
     plume.add_color_stop_rgba(1, *frame.colour("glow"), 0.0)
     soft.move_to(x, y - 0.01 * h)
     soft.line_to(x + 0.5 * h, y - 0.12 * h)
@@ -189,7 +191,7 @@ def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> Non
         born = latest - k
         draw_sparks(
             cr, frame, x, y, JET, f"jet-{born}", frame.t - born * JET_EVERY,
-            frame.colour("glow"), frame.colour("glow"), streak=0.12, width=1.2 * strength,
+            frame.colour("glow"), frame.colour("glow"), streak=0.12, width=0.8 * strength,
         )  # fmt: skip
 
 

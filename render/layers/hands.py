@@ -245,14 +245,16 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         wx, wy = tx - side * 0.5 * size, ty + 0.8 * size  # reaching in from either side
         angle = math.atan2(tx - wx, wy - ty)
         # The fingers work the controls in turn, each curling to press and lifting again.
-        curl = [0.3] + [
-            0.25
-            + 0.45
-            * (0.3 + 0.7 * hold)
-            * max(0.0, math.sin(2 * math.pi * (frame.cycles(rate * 2.2) + 0.27 * k + 0.4 * side)))
+        # The fingers work the controls, never flat: each jabs down to press and lifts,
+        # one after another, quicker as the machine fails.
+        jab = frame.cycles(rate * 3.0)
+        curl = [0.35] + [
+            0.3 + 0.55 * (0.4 + 0.6 * hold)
+            * max(0.0, math.sin(2 * math.pi * (jab + 0.27 * k + 0.4 * side))) ** 3
             for k in range(4)
-        ]
-        outline, tips = hand_outline(tuple(curl), melt)
+        ]  # fmt: skip
+        # The hands stay hands: it is the controls that melt (a little sag, no claws).
+        outline, tips = hand_outline(tuple(curl), 0.3 * melt)
         m = cairo.Matrix()  # hand units to the layer's own (the camera's is on cr)
         m.translate(wx, wy)
         m.rotate(angle)
@@ -307,7 +309,7 @@ LAYER = Layer(
             "size", 0.34, "length of a hand, wrist to fingertip", 0.05, 1, "of the shorter side"
         ),
         "rate": number(
-            "rate", 0.7, "darts from control to control per second, when calm", 0, 10, "Hz"
+            "rate", 1.0, "darts from control to control per second, when calm", 0, 10, "Hz"
         ),
     },
     doc="The dreamer's hands darting across the controls, which melt into flesh under them.",
