@@ -214,8 +214,8 @@ class FrameWriter:
 
 class _FfmpegWriter(FrameWriter):
     """An ffmpeg-encoded format (render/formats): one ffmpeg process encodes the piped
-    frames into a temporary beside the output, and a format with an `after` step (GIF's
-    palette passes) makes the final file from that intermediate when the frames are in."""
+    frames into a temporary beside the output, and a format with an `after` step makes
+    the final file from that intermediate when the frames are in."""
 
     def __init__(
         self,
@@ -282,6 +282,54 @@ class _FfmpegWriter(FrameWriter):
                 pass  # cleanup must not mask the exception that got us here
         for tmp in self._temps:
             _remove(tmp)
+
+
+class _SinkWriter(FrameWriter):
+    """A format that encodes frames itself (render/formats: GIF) into a temporary beside
+    the output, renamed into place when the frames are in."""
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        width: int,
+        height: int,
+        fps: Fraction,
+        metadata: dict[str, str],
+        options: Mapping[str, object],
+    ) -> None:
+        super().__init__(path, fmt, width, height, fps)
+        spec = formats.FORMATS[fmt]
+        assert spec.sink is not None, f"{fmt} does not encode frames itself"
+        self._tmp: Path | None = _temp_sibling(path, "part", path.suffix)
+        self._sink: formats.Sink | None = None
+        try:
+            self._sink = spec.sink(self._tmp, width, height, fps, metadata, options)
+        except BaseException:
+            self._abort()
+            raise
+
+    def _write(self, frame: np.ndarray) -> None:
+        assert self._sink is not None
+        self._sink.write(frame)
+
+    def _finish(self) -> None:
+        assert self._sink is not None and self._tmp is not None
+        self._require_frames()
+        self._sink.finish()
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+        self._closed = True
+
+    def _abort(self) -> None:
+        self._closed = True
+        if self._sink is not None:
+            try:
+                self._sink.abort()
+            except BaseException:
+                pass  # cleanup must not mask the exception that got us here
+        _remove(self._tmp)
+        self._tmp = None
 
 
 class _PngSequenceWriter(FrameWriter):
@@ -548,6 +596,7 @@ def open_writer(
     manifest: Mapping | None = None,
     resume_frames: int | None = None,
     threads: int | None = None,
+    options: Mapping[str, object] | None = None,
 ) -> Iterator[FrameWriter]:
     """Open an atomic frame sink for *path*; format from :func:`format_for`.
 
@@ -564,6 +613,8 @@ def open_writer(
     resumable instead: frames go straight into the folder one by one, each atomically, and
     are kept on failure; a folder whose manifest identity matches keeps its finished frames
     and the writer's ``todo`` lists the frame numbers still to write, in order.
+
+    *options* are a format's own settings, by format name (``{"gif": GifSettings(...)}``).
 
     *threads* pins the MP4/WebM encoder's thread count: x264's output depends on it, so
     segments encoded on different machines (render.segments) decode alike only when pinned.
@@ -591,6 +642,8 @@ def open_writer(
             raise RenderError(f"{path}: only a PNG folder can be resumed; got {fmt.upper()}")
         elif fmt == "png":
             writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest)
+        elif formats.FORMATS[fmt].sink is not None:
+            writer = _SinkWriter(path, fmt, width, height, fraction, meta, options or {})
         else:
             writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf, threads)
     except BaseException as exc:

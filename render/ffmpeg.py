@@ -233,11 +233,3 @@ def webm_codec_args() -> list[str]:
             "-deadline", "good", "-cpu-used", "4",
         ]  # fmt: skip
     raise RenderError("this ffmpeg has no VP9 or VP8 encoder for WebM; write .mp4 instead")
-
-
-def lossless_stage_args() -> list[str]:
-    # Lossless RGB intermediate for the two-pass GIF. On a 720p neon pattern: x264rgb
-    # qp 0 ultrafast encoded ~115 fps at 5% of raw size; FFV1 ~50 fps at 5.5%.
-    if "libx264rgb" in encoders():
-        return ["-c:v", "libx264rgb", "-qp", "0", "-preset", "ultrafast"]
-    return ["-c:v", "ffv1"]

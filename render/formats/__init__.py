@@ -4,17 +4,36 @@ A format module describes itself with an `OutputFormat` and calls `register` at 
 bottom, as Pillow's image plugins do; `render.encode` owns only the writers and asks
 this registry what a format needs (its suffixes, the sizes and frame rates it can hold,
 the ffmpeg arguments that encode it, and any step after the frames are in). A new
-ffmpeg-encoded format is one new module here.
+ffmpeg-encoded format is one new module here; so is a format that encodes frames itself
+(GIF): it gives a `sink` instead of ffmpeg arguments.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
 
 EncodeArgs = Callable[[list[str], Mapping[str, str], str, int, Path], list[str]]
 After = Callable[[Path, Path, Path, Callable[[str], Path], Mapping[str, str]], Path]
+
+
+class Sink(Protocol):
+    """A format that encodes frames itself, into one file at a temporary path."""
+
+    def write(self, frame: np.ndarray) -> None: ...  # uint8 RGB (H, W, 3); may keep it
+
+    def finish(self) -> None: ...  # the file is complete and closed
+
+    def abort(self) -> None: ...  # stop now and close; must never raise
+
+
+# sink(dest, width, height, fps, metadata, options) -> Sink writing `dest`
+OpenSink = Callable[[Path, int, int, Fraction, Mapping[str, str], Mapping[str, Any]], Sink]
 
 
 @dataclass(frozen=True)
@@ -23,9 +42,10 @@ class OutputFormat:
 
     `encode(input_args, metadata, preset, crf, dest)` gives the ffmpeg arguments that turn
     the piped raw frames into `dest` (None: not an ffmpeg format, e.g. a PNG folder).
-    With `after`, `dest` is an intermediate and `after(stage, out, target, temp, metadata)`
-    makes the final file from it (GIF's palette passes), returning the path to rename
-    into place."""
+    `sink(dest, width, height, fps, metadata, options)` instead opens a `Sink` that
+    encodes the frames into `dest` itself. With `after`, `dest` is an intermediate and
+    `after(stage, out, target, temp, metadata)` makes the final file from it, returning
+    the path to rename into place."""
 
     name: str
     label: str  # as messages name it: "MP4"
@@ -38,6 +58,7 @@ class OutputFormat:
     stage_suffix: str = ""
     after: After | None = None
     pinned_threads: bool = True  # whether -threads applies to its encoder
+    sink: OpenSink | None = None
 
 
 FORMATS: dict[str, OutputFormat] = {}
@@ -66,4 +87,4 @@ def _builtins() -> None:
 
 _builtins()
 
-__all__ = ["BY_SUFFIX", "FORMATS", "OutputFormat", "register", "suffix_list"]
+__all__ = ["BY_SUFFIX", "FORMATS", "OutputFormat", "Sink", "register", "suffix_list"]

@@ -1,70 +1,181 @@
-"""GIF: frames staged losslessly, then ffmpeg's palettegen and paletteuse, and the
-provenance comment inserted as a Comment Extension (ffmpeg's muxer writes none).
+"""GIF: written here, frame by frame, with a palette of its own for every frame.
 
-GIF wants one palette computed from *all* frames. The obvious single graph (split ->
-palettegen + paletteuse) makes ffmpeg hold every frame in RAM until the input ends
-(measured: ~1 MiB per 640x360 frame, 256 MiB RSS at 200 frames; ~8 MiB per 1080p frame).
-So frames stream into a lossless intermediate beside the output, then two more ffmpeg
-runs read it back: palettegen, then paletteuse. Memory stays flat; disk pays.
+Each frame is quantised by libimagequant (render.quantize) to at most 255 colours plus a
+transparent index, and carries only what changed: pixels whose shown colour is still
+(nearly) as good as a new one are transparent, and the frame is cropped to the box around
+the rest (disposal "do not dispose", so the viewer keeps the previous picture under it).
+LZW is Pillow's encoder (`Image.tobytes("gif")`); the container -- header, loop block,
+the provenance comment, one Graphic Control Extension and local colour table a frame --
+is written here. Frames stream: memory holds two frames and what is on screen.
+
+Three stages overlap on threads (libimagequant, the numba remap and Pillow's LZW release
+the GIL): the palettes for the next few frames, the remap of frame k (which needs what
+frame k-1 left on screen, so it runs in order), the LZW of frame k-1.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Callable, Mapping
+import struct
+from collections import deque
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
-from render.ffmpeg import lossless_stage_args, run_ffmpeg
+import numpy as np
+from PIL import Image
+
 from render.formats import OutputFormat, register
 
 # Browsers play GIF delays below 2 centiseconds as 10 cs, so anything over 50 fps would
 # silently run at 10 fps; refuse instead.
 GIF_MAX_FPS = 50
 GIF_MAX_SIZE = 65535  # 16-bit width/height fields in the GIF header
-
-# The default, sierra2_4a, measured worst of ten dithers on a 320x180x30 neon test pattern
-# (glowing sine lines and a ring on a dark gradient): 12% of static pixels flicker between
-# frames, 962 KiB, PSNR 32.5 dB. sierra3: 0.1% flicker, 766 KiB, PSNR 34.0 dB, best
-# blurred-PSNR among full error-diffusion dithers. (atkinson scored about the same but drops
-# a quarter of the error, which crushes detail in near-black -- exactly where neon lives.)
-GIF_DITHER = "sierra3"
+# Palettes being computed ahead of the remap (each needs only its frame and the one
+# before, so they run side by side); the frames they hold are all the memory GIF takes.
+_AHEAD = 2
 
 
-def stage(inp: list[str], metadata: Mapping[str, str], preset: str, crf: int, dest: Path):
-    """The lossless intermediate the palette passes read (x264's settings don't apply)."""
-    return [*inp, *lossless_stage_args(), "-f", "matroska", str(dest)]
+@dataclass(frozen=True)
+class GifSettings:
+    """How a GIF is quantised (bench/bench_gif.py measured these on the dream).
+
+    `keep`: a pixel keeps what is shown unless a new colour is closer to the source by
+    more than this squared RGB distance (48: about 4 levels a channel). Higher is smaller
+    and blurrier in motion. `dither`: ordered-dither amplitude in levels (0: none); it
+    breaks banding in slow gradients but costs size and PSNR. `colors`: palette size
+    (1..255; one more index is the transparent one). `fps`: None keeps the frame rate;
+    a lower one drops frames (the size budget's last resort)."""
+
+    colors: int = 255
+    keep: int = 48
+    dither: float = 0.0
+    speed: int = 10  # libimagequant's speed: 10 is fastest
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.colors <= 255:
+            raise ValueError(f"GIF colours must be 1..255, got {self.colors}")
+        if self.keep < 0 or self.dither < 0:
+            raise ValueError("GIF keep and dither must not be negative")
+
+    def but(self, **changes: Any) -> GifSettings:
+        return replace(self, **changes)
 
 
-def make(
-    staged: Path, out: Path, target: Path, temp: Callable[[str], Path], metadata: Mapping[str, str]
-) -> Path:
-    """Palette, then the GIF into `out`, then the comment: returns the file to put in place."""
-    palette = temp(".png")
-    run_ffmpeg(
-        [
-            "-i", str(staged),
-            "-vf", "palettegen=stats_mode=full:max_colors=256",
-            "-frames:v", "1", "-update", "1", "-f", "image2", str(palette),
-        ],
-        target, "the GIF palette",
-    )  # fmt: skip
-    run_ffmpeg(
-        [
-            "-i", str(staged), "-i", str(palette),
-            "-filter_complex", f"[0:v][1:v]paletteuse=dither={GIF_DITHER}",
-            # -loop 0: repeat forever. Delays come from the timestamps (centiseconds;
-            # ffmpeg alternates e.g. 3/3/4 cs for 30 fps so the average is right).
-            "-loop", "0", "-f", "gif", str(out),
-        ],
-        target, "GIF",
-    )  # fmt: skip
-    comment = metadata.get("comment", "")
-    if not comment:
-        return out
-    final = temp(".gif")
-    insert_gif_comment(out, final, comment)
-    return final
+def _delays(fps: Fraction):
+    """Centiseconds for frame 0, 1, ...: rounded on the running total, so 15 fps gives
+    7, 6, 7, 7, 6, ... and the average is exact."""
+    k = 0
+    while True:
+        yield round((k + 1) * 100 / fps) - round(k * 100 / fps)
+        k += 1
+
+
+def _sub_blocks(data: bytes) -> bytes:
+    out = bytearray()
+    for i in range(0, len(data), 255):
+        chunk = data[i : i + 255]
+        out += bytes([len(chunk)]) + chunk
+    return bytes(out + b"\x00")
+
+
+def _lzw(indices: np.ndarray) -> bytes:
+    """Image data for a frame: the LZW minimum code size (8) and the sub-blocks."""
+    return b"\x08" + Image.fromarray(indices, "P").tobytes("gif", "P") + b"\x00"
+
+
+class GifSink:
+    """Encodes frames into a GIF file at `dest` (see the module docstring)."""
+
+    def __init__(
+        self,
+        dest: Path,
+        width: int,
+        height: int,
+        fps: Fraction,
+        metadata: Mapping[str, str],
+        options: Mapping[str, Any],
+    ) -> None:
+        from render import quantize
+
+        self._q = quantize
+        settings = options.get("gif", GifSettings())
+        if not isinstance(settings, GifSettings):
+            raise TypeError("options['gif'] must be a GifSettings")
+        self.settings = settings
+        self.width, self.height = width, height
+        self._delays = _delays(fps)
+        self._shown = np.zeros((height, width, 3), np.uint8)
+        self._lut = quantize.new_lut()
+        self._previous: np.ndarray | None = None
+        self._first = True
+        self._palettes: deque[tuple[np.ndarray, Future]] = deque()
+        self._encoded: deque[Future] = deque()
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="gif")
+        self._file = open(dest, "wb")  # noqa: SIM115 -- closed by finish/abort
+        try:
+            self._file.write(
+                b"GIF89a" + struct.pack("<HHBBB", width, height, 0x70, 0, 0)
+                # NETSCAPE2.0: loop forever (0)
+                + b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00"
+            )  # fmt: skip
+            comment = metadata.get("comment", "")
+            if comment:
+                self._file.write(b"\x21\xfe" + _sub_blocks(comment.encode("utf-8")))
+        except BaseException:
+            self.abort()
+            raise
+
+    def write(self, frame: np.ndarray) -> None:
+        frame = np.array(frame, dtype=np.uint8, copy=True)  # kept beyond this call
+        s = self.settings
+        job = self._pool.submit(self._q.palette_for, frame, self._previous, s.colors, s.speed)
+        self._palettes.append((frame, job))
+        self._previous = frame
+        if len(self._palettes) > _AHEAD:
+            self._remap_oldest()
+
+    def _remap_oldest(self) -> None:
+        frame, job = self._palettes.popleft()
+        palette = job.result()
+        n = len(palette.table)
+        self._lut.fill(-1)
+        indices = np.empty((self.height, self.width), np.uint8)
+        y0, y1, x0, x1 = self._q.remap(
+            frame, self._shown, palette, self._lut, indices, first=self._first,
+            keep=self.settings.keep, dither=self.settings.dither, clear=n,
+        )  # fmt: skip
+        self._first = False
+        if y1 <= y0:  # nothing to redraw: one transparent pixel keeps the frame's delay
+            y0, y1, x0, x1 = 0, 1, 0, 1
+        table = np.zeros((256, 3), np.uint8)
+        table[:n] = palette.table
+        head = (
+            # Graphic Control Extension: disposal 1 (keep), transparent index n
+            b"\x21\xf9\x04" + struct.pack("<BHB", 0x04 | 0x01, next(self._delays), n) + b"\x00"
+            + b"\x2c" + struct.pack("<HHHHB", x0, y0, x1 - x0, y1 - y0, 0x80 | 7)
+            + table.tobytes()
+        )  # fmt: skip
+        crop = np.ascontiguousarray(indices[y0:y1, x0:x1])
+        self._encoded.append(self._pool.submit(lambda: head + _lzw(crop)))
+        while len(self._encoded) > 2 or (self._encoded and self._encoded[0].done()):
+            self._file.write(self._encoded.popleft().result())
+
+    def finish(self) -> None:
+        while self._palettes:
+            self._remap_oldest()
+        while self._encoded:
+            self._file.write(self._encoded.popleft().result())
+        self._file.write(b"\x3b")
+        self._file.close()
+        self._pool.shutdown()
+
+    def abort(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._file.close()
 
 
 def _gif_blocks_start(head: bytes) -> int:
@@ -73,33 +184,6 @@ def _gif_blocks_start(head: bytes) -> int:
         raise ValueError("not a GIF file")
     packed = head[10]
     return 13 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)
-
-
-def _gif_sub_blocks(data: bytes) -> bytes:
-    out = bytearray()
-    for i in range(0, len(data), 255):
-        chunk = data[i : i + 255]
-        out += bytes([len(chunk)]) + chunk
-    return bytes(out + b"\x00")
-
-
-def insert_gif_comment(src: Path, dst: Path, text: str) -> None:
-    """Copy GIF *src* to *dst* with a Comment Extension (0x21 0xFE) holding *text* (UTF-8),
-    placed after the global colour table and any application extensions (the NETSCAPE2.0
-    loop block, which some players want first). ffmpeg's GIF muxer can't write comments."""
-    with open(src, "rb") as f, open(dst, "wb") as out:
-        f.seek(_gif_blocks_start(f.read(13)))
-        while (two := f.read(2)) == b"\x21\xff":  # an application extension: skip it
-            while (n := f.read(1)) and n[0]:
-                f.seek(n[0], os.SEEK_CUR)
-        at = f.tell() - len(two)
-        f.seek(0)
-        prefix = f.read(at)
-        if prefix[:6] == b"GIF87a":  # extensions are GIF89a
-            prefix = b"GIF89a" + prefix[6:]
-        out.write(prefix)
-        out.write(b"\x21\xfe" + _gif_sub_blocks(text.encode("utf-8")))
-        shutil.copyfileobj(f, out, 1 << 20)
 
 
 def read_gif_comments(path: str | os.PathLike[str]) -> list[str]:
@@ -141,9 +225,6 @@ GIF = register(
         max_side=GIF_MAX_SIZE,
         max_fps=GIF_MAX_FPS,
         fps_hint="browsers slow shorter frame delays to 10 fps; use 50, 25 or 20",
-        encode=stage,
-        stage_suffix=".mkv",
-        after=make,
-        pinned_threads=False,
+        sink=GifSink,
     )
 )
