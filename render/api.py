@@ -217,15 +217,19 @@ def animate(
     end: object = None,
     preset: str = "medium",
     crf: int = 18,
+    codec: str = "h264",
+    gif: Any = None,
     resume: bool = False,
     metadata: dict[str, str] | None = None,
     on_start: Callable[[int], None] | None = None,
     segment: float | None = None,
     cluster: Any = None,
 ) -> Rendered:
-    """Render `seq` to `out`: MP4, GIF or a PNG folder, as the suffix says (what the CLI
-    writes). `progress(n)` is called as frames finish; `on_start(total)` once the number
-    of frames to render is known. The output appears whole or not at all.
+    """Render `seq` to `out`: MP4, GIF, WebM, MOV, APNG, WebP or a PNG folder, as the
+    suffix says (what the CLI writes). `codec` is MP4's ("h264", "hevc", "av1"); `gif` a
+    `render.formats.gif.GifSettings`. `progress(n)` is called as frames finish;
+    `on_start(total)` once the number of frames to render is known. The output appears
+    whole or not at all.
 
     `cluster` (a `render.cluster.Session`) renders on a Dask cluster instead of worker
     processes here; MP4/WebM are then encoded in segments of about `segment` seconds
@@ -252,8 +256,17 @@ def animate(
     first_frame = last_frame = prev = None
     diffs: list[float] = []
     try:
+        options = {"codec": codec, **({"gif": gif} if gif is not None else {})}
         with _open_output(
-            out_path, seq, meta, preset, crf, folder, len(indices) if resume else None, segment
+            out_path,
+            seq,
+            meta,
+            preset,
+            crf,
+            folder,
+            len(indices) if resume else None,
+            segment,
+            options,
         ) as writer:
             todo = [first + n for n in writer.todo] if resume else list(indices)
             if on_start is not None:
@@ -300,7 +313,7 @@ def _on_cluster(session: Any, meta: dict[str, str], folder: dict | None):
     return metadata_for({**json.loads(meta["comment"]), **where}), folder
 
 
-def _open_output(out_path, seq, meta, preset, crf, folder, resume_frames, segment):
+def _open_output(out_path, seq, meta, preset, crf, folder, resume_frames, segment, options):
     """The output's writer: MP4/WebM in segments of about `segment` seconds if given
     (render.segments), else whole (render.encode)."""
     from render.encode import format_for, open_writer
@@ -309,11 +322,11 @@ def _open_output(out_path, seq, meta, preset, crf, folder, resume_frames, segmen
     if segment is not None and format_for(out_path) in VIDEO_FORMATS:
         return open_segmented(
             out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
-            segment_frames=frames_per_segment(seq.fps, segment),
+            codec=options["codec"], segment_frames=frames_per_segment(seq.fps, segment),
         )  # fmt: skip
     return open_writer(
         out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
-        manifest=folder, resume_frames=resume_frames,
+        manifest=folder, resume_frames=resume_frames, options=options,
     )  # fmt: skip
 
 

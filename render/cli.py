@@ -121,19 +121,23 @@ def _warn(seq: Sequence, loop_from_option: bool = False) -> list[str]:
 
 
 def _note_x264_options_unused(out: str, quiet: bool) -> None:
-    """--preset and --crf are x264's: given for another format, say so (once, on stderr)."""
+    """--preset, --crf and --codec are MP4's: given for another format, say so (once, on
+    stderr)."""
+    from render import formats
     from render.encode import format_for
 
     ctx = click.get_current_context()
     given = [
         f"--{name}"
-        for name in ("preset", "crf")
+        for name in ("preset", "crf", "codec")
         if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
     ]
-    fmt = format_for(out)
-    if given and fmt != "mp4" and not quiet:
-        what = {"gif": "GIF", "webm": "WebM", "png": "a PNG folder"}.get(fmt, fmt)
-        click.echo(f"note: {' and '.join(given)} set x264 for MP4; {what} ignores them", err=True)
+    spec = formats.FORMATS[format_for(out)]
+    if given and not spec.x264 and not quiet:
+        what = "a PNG folder" if spec.name == "png" else spec.label
+        click.echo(
+            f"note: {' and '.join(given)} set up MP4's encoder; {what} ignores them", err=True
+        )
 
 
 def _x264_preset(value: str) -> str:
@@ -260,7 +264,8 @@ class Progress:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="render")
 def cli() -> None:
-    """Render the neon dream: sequence files (TOML) to MP4, GIF, WebM, PNG and contact sheets."""
+    """Render the neon dream: sequence files (TOML) to MP4, GIF, WebM, MOV, APNG, WebP, PNG
+    and contact sheets."""
 
 
 common_size = click.option(
@@ -283,7 +288,8 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     "out",
     required=True,
     type=click.Path(),
-    help="Output: .mp4, .gif, .webm, or a folder for numbered PNGs.",
+    help="Output: .mp4, .gif, .webm, .mov (ProRes 422 HQ), .apng, .webp (animated), or a "
+    "folder for numbered PNGs.",
 )
 @common_size
 @click.option("--fps", type=float, default=None, help="Override the frame rate.")
@@ -311,7 +317,14 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     type=click.IntRange(0, 51),
     default=18,
     show_default=True,
-    help="Quality for MP4 (lower is better).",
+    help="Quality for MP4 (lower is better; x264/x265 0-51, SVT-AV1 0-63).",
+)
+@click.option(
+    "--codec",
+    type=click.Choice(["h264", "hevc", "av1"], case_sensitive=False),
+    default="h264",
+    show_default=True,
+    help="MP4's codec: H.264 (x264), HEVC (x265) or AV1 (SVT-AV1).",
 )
 @click.option(
     "--resume",
@@ -339,8 +352,8 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @friendly
 def animate(
-    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, resume, cluster,
-    segment, quiet,
+    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, codec, resume,
+    cluster, segment, quiet,
 ):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
     from render.api import animate as render_animation, check_animation
@@ -370,6 +383,7 @@ def animate(
             end=end,
             preset=preset,
             crf=crf,
+            codec=codec.lower(),
             resume=resume,
             metadata=provenance(seq, "animate " + " ".join(sys.argv[2:]), implied),
             on_start=started,

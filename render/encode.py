@@ -53,7 +53,7 @@ from render.ffmpeg import (
 )
 from render.tomlfile import read_input
 
-FORMATS = tuple(formats.FORMATS)  # ("mp4", "webm", "gif", "png"): see render/formats
+FORMATS = tuple(formats.FORMATS)  # ("mp4", "gif", "webm", "mov", ...): see render/formats
 
 _FRAME_NAME = "frame_{:06d}.png"
 _FRAME_RE = re.compile(r"frame_\d+\.png")
@@ -228,8 +228,10 @@ class _FfmpegWriter(FrameWriter):
         preset: str,
         crf: int,
         threads: int | None = None,
+        options: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(path, fmt, width, height, fps)
+        options = options or {}
         self._temps: list[Path] = []
         self._ffmpeg: _Ffmpeg | None = None
         self._spec = formats.FORMATS[fmt]
@@ -244,7 +246,7 @@ class _FfmpegWriter(FrameWriter):
             dest = self._tmp
             if self._spec.after is not None:
                 self._stage = dest = self._temp(self._spec.stage_suffix)
-            args = encode(inp, metadata, preset, crf, dest)
+            args = encode(inp, metadata, preset, crf, dest, options)
             what = f"{self._spec.label} frames" if self._spec.after else self._spec.label
             self._ffmpeg = _Ffmpeg(args, path, what, feed=True)
         except BaseException:
@@ -645,7 +647,9 @@ def open_writer(
         elif formats.FORMATS[fmt].sink is not None:
             writer = _SinkWriter(path, fmt, width, height, fraction, meta, options or {})
         else:
-            writer = _FfmpegWriter(path, fmt, width, height, fraction, meta, preset, crf, threads)
+            writer = _FfmpegWriter(
+                path, fmt, width, height, fraction, meta, preset, crf, threads, options
+            )
     except BaseException as exc:
         remove_made(made)
         if isinstance(exc, OSError):

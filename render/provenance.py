@@ -11,8 +11,9 @@ wherever they were rendered. Where it lives:
 - PNG stills, sheets and every frame of a PNG folder: one text chunk per key, plus the
   whole record as JSON in ``comment``;
 - PNG folders: also the folder's manifest (``.render.json``, key ``record``);
-- MP4 / WebM: the JSON in the container's ``comment`` tag (MP4 keeps no custom keys);
-- GIF: the JSON in a GIF Comment Extension (inserted by ``render.encode``);
+- MP4 / WebM / MOV: the JSON in the container's ``comment`` tag (MP4 keeps no custom keys);
+- GIF: the JSON in a GIF Comment Extension (written by ``render.formats.gif``);
+- APNG: the JSON in an iTXt ``comment`` chunk; animated WebP: in its XMP chunk;
 - PDF: the JSON in the document's Subject (written by ``render.printing``; see
   :func:`pdf_metadata`); SVG: the JSON in a ``<provenance>`` metadata element.
   :data:`READERS` maps a suffix to the function that reads a record back.
@@ -181,6 +182,12 @@ def _read_gif(path: Path) -> dict[str, str] | None:
     return None
 
 
+def _read_webp(path: Path) -> dict[str, str] | None:
+    from render.formats.webp import read_xmp_text
+
+    return _from_json(read_xmp_text(path.read_bytes()))
+
+
 def _unescape_ffmetadata(value: str) -> str:
     out, chars = [], iter(value)
     for c in chars:
@@ -287,6 +294,9 @@ READERS: dict[str, Callable[[Path], dict[str, str] | None]] = {
     ".gif": _read_gif,
     ".mp4": _read_video,
     ".webm": _read_video,
+    ".mov": _read_video,
+    ".apng": _read_png,
+    ".webp": _read_webp,
     ".pdf": _read_pdf,
     ".svg": _read_svg,
 }

@@ -71,6 +71,7 @@ class VideoSettings:
     fps: float
     preset: str
     crf: int
+    codec: str = "h264"  # MP4's (render/formats/mp4.py)
 
     @property
     def suffix(self) -> str:
@@ -86,6 +87,7 @@ def encode_segment(frames: Iterable[np.ndarray], path: Path, settings: VideoSett
         preset=settings.preset,
         crf=settings.crf,
         threads=ENCODER_THREADS,
+        options={"codec": settings.codec},
     ) as writer:
         for frame in frames:
             writer.write(frame)
@@ -136,6 +138,7 @@ class SegmentedVideo:
                     preset=self.settings.preset,
                     crf=self.settings.crf,
                     threads=ENCODER_THREADS,
+                    options={"codec": self.settings.codec},
                 )
             )
             self._segments[number] = self.segment_path(number)
@@ -206,6 +209,7 @@ def open_segmented(
     metadata: dict[str, str] | None = None,
     preset: str = "medium",
     crf: int = 18,
+    codec: str = "h264",
     segment_frames: int,
 ) -> Iterator[SegmentedVideo]:
     """Like :func:`render.encode.open_writer` for MP4/WebM, encoded in segments of
@@ -216,7 +220,7 @@ def open_segmented(
         raise RenderError(f"{path}: only MP4 and WebM are encoded in segments, not {fmt.upper()}")
     width, height = (int(v) for v in size)
     check_size(fmt, width, height)
-    settings = VideoSettings(fmt, (width, height), float(fps), str(preset), int(crf))
+    settings = VideoSettings(fmt, (width, height), float(fps), str(preset), int(crf), codec)
     meta = _check_metadata(metadata)
     made: list[Path] = []
     try:

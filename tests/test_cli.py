@@ -248,9 +248,9 @@ def test_duration_takes_the_forms_at_takes(tmp_path):
 def test_x264_options_for_a_gif_are_noted(tmp_path):
     out = tmp_path / "a.gif"
     args = ["animate", DREAM, "-o", str(out), "--size", "48x28", "--end", "0.2", "--workers", "1"]
-    noted = CliRunner().invoke(cli, [*args, "--crf", "30"])
+    noted = CliRunner().invoke(cli, [*args, "--crf", "30", "--codec", "hevc"])
     assert noted.exit_code == 0, noted.output
-    assert "note: --crf set x264 for MP4; GIF ignores them" in noted.output
+    assert "note: --crf and --codec set up MP4's encoder; GIF ignores them" in noted.output
     plain = CliRunner().invoke(cli, args)
     assert plain.exit_code == 0 and "note:" not in plain.output
 

@@ -275,6 +275,70 @@ def test_webm_without_vpx_is_a_render_error(tmp_path: Path, monkeypatch) -> None
     assert list(tmp_path.iterdir()) == []
 
 
+# --------------------------------------------------------------------------- more formats
+
+
+def probe(path: Path) -> dict:
+    """Codec, size and frame rate from the stream line of `ffmpeg -i` (ffprobe isn't
+    bundled with imageio-ffmpeg), and the frame count from decoding."""
+    line = next(ln for ln in ffmpeg_info(path).splitlines() if "Video:" in ln)
+    m = re.search(r"Video: (\w+)(?: \((\w+)\))?", line)
+    size = re.search(r", (\d+)x(\d+)", line)
+    fps = re.search(r", ([\d.]+) fps", line)
+    assert m and size and fps, line
+    _, frames = decode(path)
+    return {
+        "codec": m.group(1), "profile": m.group(2), "pix_fmt": line.split(", ")[1].split("(")[0],
+        "size": (int(size.group(1)), int(size.group(2))), "fps": float(fps.group(1)),
+        "frames": len(frames), "pixels": frames,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "codec", "profile", "pix_fmt", "bound"),
+    [
+        ("x.mov", {}, "prores", "HQ", "yuv422p10le", 4.0),
+        ("x.apng", {}, "apng", None, "rgb24", 0.0),  # lossless
+        ("x.webp", {}, "webp_anim", None, "argb", 4.0),
+        ("hevc.mp4", {"codec": "hevc"}, "hevc", "Main", "yuv420p", 4.0),
+        ("av1.mp4", {"codec": "av1"}, "av1", None, "yuv420p", 4.0),
+        ("h264.mp4", {"codec": "h264"}, "h264", "High", "yuv420p", 4.0),
+    ],
+)
+def test_more_formats_probe_and_decode_as_written(
+    tmp_path: Path, name, options, codec, profile, pix_fmt, bound
+) -> None:
+    out = tmp_path / name
+    src = write_all(out, n=N, fps=25, options=options)
+    info = probe(out)
+    assert info["codec"] == codec and info["pix_fmt"] == pix_fmt, info
+    if profile:
+        assert info["profile"] == profile
+    assert info["size"] == (W, H) and info["fps"] == 25 and info["frames"] == N
+    for s, d in zip(src, info["pixels"], strict=True):
+        assert mean_abs_err(s, d) <= bound
+    assert os.listdir(tmp_path) == [name]
+
+
+def test_an_unknown_codec_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="--codec: expected one of h264, hevc, av1"):
+        write_all(tmp_path / "x.mp4", options={"codec": "vp9"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_apng_and_webp_carry_the_comment(tmp_path: Path) -> None:
+    from render.formats.webp import read_xmp_text
+
+    text = '{"Arguments": "[]", "Title": "d\u00e9j\u00e0 <vu> & \\"}'
+    write_all(tmp_path / "x.apng", n=2, metadata={"comment": text})
+    write_all(tmp_path / "x.webp", n=2, metadata={"comment": text})
+    with Image.open(tmp_path / "x.apng") as im:
+        assert im.text["comment"] == text and im.n_frames == 2
+    assert read_xmp_text((tmp_path / "x.webp").read_bytes()) == text
+    with Image.open(tmp_path / "x.webp") as im:  # still a valid animated WebP
+        assert im.n_frames == 2 and "xmp" in im.info
+
+
 # --------------------------------------------------------------------------- GIF
 
 

@@ -63,6 +63,13 @@ OUTPUTS = {
     "mp4": ["animate", "sequences/dream.toml", "-o", "out/clip.mp4", *TINY],
     "webm": ["animate", "sequences/dream.toml", "-o", "out/clip.webm", *TINY],
     "gif": ["animate", "sequences/dream.toml", "-o", "out/clip.gif", *TINY],
+    "mov": ["animate", "sequences/dream.toml", "-o", "out/clip.mov", *TINY],
+    "apng": ["animate", "sequences/dream.toml", "-o", "out/clip.apng", *TINY],
+    "webp": ["animate", "sequences/dream.toml", "-o", "out/clip.webp", *TINY],
+    # 64 wide: the bundled x265 corrupts its heap on some tiny frames (48x28, 40x24)
+    "hevc": ["animate", "sequences/dream.toml", "-o", "out/clip.mp4", "--codec", "hevc",
+             *TINY, "--size", "64x36"],
+    "av1": ["animate", "sequences/dream.toml", "-o", "out/clip.mp4", "--codec", "av1", *TINY],
     "folder": ["animate", "sequences/dream.toml", "-o", "out/frames", *TINY],
     "still": ["still", "sequences/dream.toml", "--at", "60%", "--size", "48x28", "-o",
               "out/still.png", "--seed", "7", "-q"],

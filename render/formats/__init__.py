@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-EncodeArgs = Callable[[list[str], Mapping[str, str], str, int, Path], list[str]]
+EncodeArgs = Callable[[list[str], Mapping[str, str], str, int, Path, Mapping[str, Any]], list[str]]
 After = Callable[[Path, Path, Path, Callable[[str], Path], Mapping[str, str]], Path]
 
 
@@ -40,8 +40,8 @@ OpenSink = Callable[[Path, int, int, Fraction, Mapping[str, str], Mapping[str, A
 class OutputFormat:
     """What one output format is and needs.
 
-    `encode(input_args, metadata, preset, crf, dest)` gives the ffmpeg arguments that turn
-    the piped raw frames into `dest` (None: not an ffmpeg format, e.g. a PNG folder).
+    `encode(input_args, metadata, preset, crf, dest, options)` gives the ffmpeg arguments
+    that turn the piped raw frames into `dest` (None: not an ffmpeg format, e.g. a PNG folder).
     `sink(dest, width, height, fps, metadata, options)` instead opens a `Sink` that
     encodes the frames into `dest` itself. With `after`, `dest` is an intermediate and
     `after(stage, out, target, temp, metadata)` makes the final file from it, returning
@@ -59,6 +59,7 @@ class OutputFormat:
     after: After | None = None
     pinned_threads: bool = True  # whether -threads applies to its encoder
     sink: OpenSink | None = None
+    x264: bool = False  # whether --preset and --crf apply
 
 
 FORMATS: dict[str, OutputFormat] = {}
@@ -81,7 +82,7 @@ def _builtins() -> None:
     """The built-in formats register themselves on import, in the order messages list them."""
     import importlib
 
-    for name in ("mp4", "gif", "webm", "png"):
+    for name in ("mp4", "gif", "webm", "mov", "apng", "webp", "png"):
         importlib.import_module(f"render.formats.{name}")
 
 
