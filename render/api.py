@@ -132,7 +132,9 @@ def refuse_folder(out: str | os.PathLike[str], what: str) -> None:
         raise InputError(f"{text}: is a folder, but {what} is written as a file")
 
 
-def manifest(seq: Sequence, meta: dict[str, str], first: int, last: int) -> dict:
+def manifest(
+    seq: Sequence, meta: dict[str, str], first: int, last: int, first_number: int | None = None
+) -> dict:
     """A PNG folder's manifest: its provenance record and, under "identity", everything
     the frames' pixels depend on -- what a resumed render requires to be unchanged."""
     from render import __version__
@@ -148,6 +150,7 @@ def manifest(seq: Sequence, meta: dict[str, str], first: int, last: int) -> dict
             "loop": seq.loop,
             "start_frame": first,
             "end_frame": last,
+            "first_number": first if first_number is None else first_number,
             "version": __version__,
         },
         "frames": last - first,
@@ -219,6 +222,7 @@ def animate(
     crf: int = 18,
     codec: str = "h264",
     gif: Any = None,
+    number_from_zero: bool = False,
     resume: bool = False,
     metadata: dict[str, str] | None = None,
     on_start: Callable[[int], None] | None = None,
@@ -227,7 +231,9 @@ def animate(
 ) -> Rendered:
     """Render `seq` to `out`: MP4, GIF, WebM, MOV, APNG, WebP or a PNG folder, as the
     suffix says (what the CLI writes). `codec` is MP4's ("h264", "hevc", "av1"); `gif` a
-    `render.formats.gif.GifSettings`. `progress(n)` is called as frames finish;
+    `render.formats.gif.GifSettings`. A PNG folder's files are numbered by source frame
+    (`--start 60%` of the dream writes frame_000720.png onward) unless `number_from_zero`.
+    `progress(n)` is called as frames finish;
     `on_start(total)` once the number of frames to render is known. The output appears
     whole or not at all.
 
@@ -247,7 +253,8 @@ def animate(
     args = ["animate", str(seq.source or ""), "-o", str(out_path)]
     meta = metadata or metadata_for(make_record(seq, args))
     first, last = indices.start, indices.stop
-    folder = manifest(seq, meta, first, last) if fmt == "png" else None
+    first_number = 0 if number_from_zero else first
+    folder = manifest(seq, meta, first, last, first_number) if fmt == "png" else None
     if cluster is not None:  # where it ran; a PNG folder's frames stay byte-identical
         meta, folder = _on_cluster(cluster, meta, folder)
     if segment is None and cluster is not None:
@@ -257,17 +264,11 @@ def animate(
     diffs: list[float] = []
     try:
         options = {"codec": codec, **({"gif": gif} if gif is not None else {})}
-        with _open_output(
-            out_path,
-            seq,
-            meta,
-            preset,
-            crf,
-            folder,
-            len(indices) if resume else None,
-            segment,
-            options,
-        ) as writer:
+        output = _open_output(
+            out_path, seq, meta, preset, crf, folder, len(indices) if resume else None, segment,
+            options, first_number,
+        )  # fmt: skip
+        with output as writer:
             todo = [first + n for n in writer.todo] if resume else list(indices)
             if on_start is not None:
                 on_start(len(todo))
@@ -313,7 +314,9 @@ def _on_cluster(session: Any, meta: dict[str, str], folder: dict | None):
     return metadata_for({**json.loads(meta["comment"]), **where}), folder
 
 
-def _open_output(out_path, seq, meta, preset, crf, folder, resume_frames, segment, options):
+def _open_output(
+    out_path, seq, meta, preset, crf, folder, resume_frames, segment, options, first_number
+):
     """The output's writer: MP4/WebM in segments of about `segment` seconds if given
     (render.segments), else whole (render.encode)."""
     from render.encode import format_for, open_writer
@@ -327,6 +330,7 @@ def _open_output(out_path, seq, meta, preset, crf, folder, resume_frames, segmen
     return open_writer(
         out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
         manifest=folder, resume_frames=resume_frames, options=options,
+        first_number=first_number,
     )  # fmt: skip
 
 

@@ -52,13 +52,14 @@ class SizeType(click.ParamType):
 
 
 class TimeType(click.ParamType):
-    """Seconds or a percentage; resolved against the duration once the sequence is loaded."""
+    """Seconds, a percentage or frames ("120f"); resolved against the duration and frame
+    rate once the sequence is loaded."""
 
-    name = "SECONDS|PERCENT%"
+    name = "SECONDS|PERCENT%|FRAMESf"
 
     def convert(self, value, param, ctx):
         try:
-            parse_time(value, 1.0)
+            parse_time(value, 1.0, 1.0)  # the form only; the range is checked with the sequence
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
         return str(value)
@@ -294,8 +295,10 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 @common_size
 @click.option("--fps", type=float, default=None, help="Override the frame rate.")
 @common_seed
-@click.option("--start", type=TIME, default=None, help="Start time (seconds or %).")
-@click.option("--end", type=TIME, default=None, help="End time (seconds or %), exclusive.")
+@click.option(
+    "--start", type=TIME, default=None, help='Start time: seconds, "40%", or frames ("120f").'
+)
+@click.option("--end", type=TIME, default=None, help="End time (seconds, %, frames), exclusive.")
 @click.option("--loop/--no-loop", default=None, help="Make the animation loop seamlessly.")
 @click.option(
     "--workers",
@@ -327,6 +330,12 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     help="MP4's codec: H.264 (x264), HEVC (x265) or AV1 (SVT-AV1).",
 )
 @click.option(
+    "--number-from-zero",
+    is_flag=True,
+    help="PNG folders: number the files from frame_000000.png instead of by source frame "
+    "(--start 60% of a 900-frame film writes frame_000540.png onward).",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="PNG folders: write frames one by one and keep them if interrupted; run again "
@@ -352,8 +361,8 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @friendly
 def animate(
-    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, codec, resume,
-    cluster, segment, quiet,
+    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, codec,
+    number_from_zero, resume, cluster, segment, quiet,
 ):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
     from render.api import animate as render_animation, check_animation
@@ -384,6 +393,7 @@ def animate(
             preset=preset,
             crf=crf,
             codec=codec.lower(),
+            number_from_zero=number_from_zero,
             resume=resume,
             metadata=provenance(seq, "animate " + " ".join(sys.argv[2:]), implied),
             on_start=started,
@@ -454,7 +464,10 @@ class StillSizeType(SizeType):
 
 @cli.command()
 @sequence_arg
-@click.option("--at", "at", type=TIME, required=True, help="Time of the still (seconds or %).")
+@click.option(
+    "--at", "at", type=TIME, required=True,
+    help='Time of the still: seconds, "40%", or a frame ("120f").',
+)  # fmt: skip
 @click.option(
     "-o", "--output", "out", required=True, type=click.Path(), help="Output: .png, .pdf or .svg."
 )

@@ -345,8 +345,10 @@ class _PngSequenceWriter(FrameWriter):
         fps: Fraction,
         metadata: dict[str, str],
         manifest: Mapping | None = None,
+        first_number: int = 0,
     ) -> None:
         super().__init__(path, "png", width, height, fps)
+        self.first_number = first_number
         _check_replaceable_folder(path)  # fail before rendering, not after
         self._pnginfo = _pnginfo(metadata)
         self._tmpdir: Path | None = _temp_sibling(path, "part", make_dir=True)
@@ -359,7 +361,7 @@ class _PngSequenceWriter(FrameWriter):
 
     def _write(self, frame: np.ndarray) -> None:
         assert self._tmpdir is not None
-        name = self._tmpdir / _FRAME_NAME.format(self.frames_written)
+        name = self._tmpdir / _FRAME_NAME.format(self.first_number + self.frames_written)
         try:
             _save_sequence_png(frame, name, self._pnginfo)
         except OSError as exc:
@@ -458,8 +460,9 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
 class _ResumablePngWriter(FrameWriter):
     """Numbered PNGs written straight into the target folder, each one atomically (temp file
     + rename), so an interrupted render keeps its finished frames and a later run with the
-    same manifest renders only the missing ones: `todo` lists their numbers, in order, and
-    `write` fills them one after the other.
+    same manifest renders only the missing ones: `todo` lists their positions (0 is the
+    render's first frame, stored as frame_<first_number>.png), in order, and `write` fills
+    them one after the other.
     """
 
     def __init__(
@@ -471,8 +474,10 @@ class _ResumablePngWriter(FrameWriter):
         metadata: dict[str, str],
         manifest: Mapping,
         total: int,
+        first_number: int = 0,
     ) -> None:
         super().__init__(path, "png", width, height, fps)
+        self.first_number = first_number
         self._pnginfo = _pnginfo(metadata)
         self._part: Path | None = None
         if path.exists() and not path.is_dir():
@@ -493,15 +498,20 @@ class _ResumablePngWriter(FrameWriter):
         for p in path.iterdir():
             if _OWN_TEMP_RE.fullmatch(p.name) and _is_abandoned(p):
                 _remove(p)  # a temporary of a render killed outright (not another one's)
-            elif _FRAME_RE.fullmatch(p.name) and int(p.name[6:-4]) >= total:
+            elif _FRAME_RE.fullmatch(p.name) and not (
+                first_number <= int(p.name[6:-4]) < first_number + total
+            ):
                 _remove(p)  # outside the range the manifest names: no frame of this render
-        self.todo = [n for n in range(total) if not _is_whole_png(path / _FRAME_NAME.format(n))]
+        self.todo = [
+            n for n in range(total)
+            if not _is_whole_png(path / _FRAME_NAME.format(first_number + n))
+        ]  # fmt: skip
         self.kept = total - len(self.todo)
 
     def _write(self, frame: np.ndarray) -> None:
         if self.frames_written >= len(self.todo):
             raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
-        name = _FRAME_NAME.format(self.todo[self.frames_written])
+        name = _FRAME_NAME.format(self.first_number + self.todo[self.frames_written])
         self._part = _create_held(self.path, f".{name[:-4]}.", ".part.png")
         _save_sequence_png(frame, self._part, self._pnginfo)
         os.replace(self._part, self.path / name)
@@ -599,6 +609,7 @@ def open_writer(
     resume_frames: int | None = None,
     threads: int | None = None,
     options: Mapping[str, object] | None = None,
+    first_number: int = 0,
 ) -> Iterator[FrameWriter]:
     """Open an atomic frame sink for *path*; format from :func:`format_for`.
 
@@ -615,6 +626,9 @@ def open_writer(
     resumable instead: frames go straight into the folder one by one, each atomically, and
     are kept on failure; a folder whose manifest identity matches keeps its finished frames
     and the writer's ``todo`` lists the frame numbers still to write, in order.
+
+    A PNG folder numbers its files from *first_number* (the render's first source frame,
+    so that a slice's files keep the film's numbers).
 
     *options* are a format's own settings, by format name (``{"gif": GifSettings(...)}``).
 
@@ -638,12 +652,12 @@ def open_writer(
             if manifest is None:
                 raise ValueError("a resumable PNG folder needs a manifest")
             writer: FrameWriter = _ResumablePngWriter(
-                path, width, height, fraction, meta, manifest, resume_frames
+                path, width, height, fraction, meta, manifest, resume_frames, first_number
             )
         elif resume_frames is not None:
             raise RenderError(f"{path}: only a PNG folder can be resumed; got {fmt.upper()}")
         elif fmt == "png":
-            writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest)
+            writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest, first_number)
         elif formats.FORMATS[fmt].sink is not None:
             writer = _SinkWriter(path, fmt, width, height, fraction, meta, options or {})
         else:

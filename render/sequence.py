@@ -393,7 +393,7 @@ class _Loader:
         else:
             palette = self.palette(override if override is not None else pal_name, near)
 
-        tracks = self.tracks(doc.get("tracks", {}), duration, palette)
+        tracks = self.tracks(doc.get("tracks", {}), duration, palette, fps)
         from render.camera import CAMERA
         from render.registry import EFFECTS, LAYERS, load_plugins
 
@@ -488,7 +488,9 @@ class _Loader:
 
     # -- tracks -------------------------------------------------------------------------
 
-    def tracks(self, raw: Any, duration: float, palette: Palette) -> dict[str, Track]:
+    def tracks(
+        self, raw: Any, duration: float, palette: Palette, fps: float | None = None
+    ) -> dict[str, Track]:
         raw = self.table(raw, "tracks")
         out: dict[str, Track] = {}
         for name, body in raw.items():
@@ -508,7 +510,8 @@ class _Loader:
             if not isinstance(keys_raw, list) or not keys_raw:
                 raise self.fail(kpath, "expected a non-empty list of keyframes")
             keys = [
-                self.keyframe(k, f"{kpath}[{i}]", duration, palette) for i, k in enumerate(keys_raw)
+                self.keyframe(k, f"{kpath}[{i}]", duration, palette, fps)
+                for i, k in enumerate(keys_raw)
             ]
             colour = isinstance(keys[0].value, tuple)
             if colour and (name == "escalation" or name in STORY_TRACKS):
@@ -536,7 +539,9 @@ class _Loader:
             out[name] = Track(name, tuple(keys), is_colour=colour)
         return out
 
-    def keyframe(self, raw: Any, key: str, duration: float, palette: Palette) -> Keyframe:
+    def keyframe(
+        self, raw: Any, key: str, duration: float, palette: Palette, fps: float | None = None
+    ) -> Keyframe:
         if isinstance(raw, list):
             if not 2 <= len(raw) <= 3:
                 raise self.fail(key, "expected [at, value] or [at, value, ease]")
@@ -550,7 +555,7 @@ class _Loader:
             if needed not in raw:
                 raise self.fail(f"{key}.{needed}", "missing")
         try:
-            t = parse_time(raw["at"], duration)
+            t = parse_time(raw["at"], duration, fps)  # "120f": frames at the file's fps
         except ValueError as exc:
             raise self.fail(f"{key}.at", str(exc)) from None
         if not 0 <= t <= duration + 1e-9:

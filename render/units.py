@@ -86,11 +86,14 @@ class SizeLimitError(ValueError):
         self.size = size
 
 
+_TIME_FORMS = 'seconds, a percentage like "40%" or frames like "120f"'
+
+
 def parse_time(value: object, duration: float | None, fps: float | None = None) -> float:
     """Seconds (number, '12.5', '12.5s', '800ms'), a percentage of duration ('40%') or,
     given `fps`, frames ('120f')."""
     if isinstance(value, bool):
-        raise ValueError(f'expected seconds or a percentage like "40%", got {value!r}')
+        raise ValueError(f"expected {_TIME_FORMS}, got {value!r}")
     if isinstance(value, int | float):
         try:
             return float(value)
@@ -111,7 +114,7 @@ def parse_time(value: object, duration: float | None, fps: float | None = None) 
                     raise ValueError("frames (\"120f\") need a known frame rate")
                 return number / fps
             return number
-    raise ValueError(f'expected seconds or a percentage like "40%", got {value!r}')
+    raise ValueError(f"expected {_TIME_FORMS}, got {value!r}")
 
 
 def parse_physical_size(value: str) -> tuple[float, float, str]:

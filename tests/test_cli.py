@@ -376,3 +376,48 @@ def test_ctrl_c_while_options_are_checked_is_one_line_and_130(monkeypatch, tmp_p
     monkeypatch.setattr(render.formats.mp4, "check_preset", interrupted)
     result = CliRunner().invoke(cli, ["animate", DREAM, "-o", str(tmp_path / "a.mp4")])
     assert (result.exit_code, result.output) == (130, "interrupted; nothing was written\n")
+
+
+# --------------------------------------------------------------------------- frames as units
+
+
+def test_a_frame_count_works_wherever_a_time_does(tmp_path):
+    from render.sequence import parse_sequence
+
+    size = ["--size", "48x28", "-q"]
+    assert run("still", DREAM, "--at", "120f", "-o", str(tmp_path / "f.png"), *size).exit_code == 0
+    assert run("still", DREAM, "--at", "4", "-o", str(tmp_path / "s.png"), *size).exit_code == 0
+    assert np.array_equal(  # the dream runs at 30 fps: frame 120 is at 4 s
+        np.asarray(Image.open(tmp_path / "f.png")), np.asarray(Image.open(tmp_path / "s.png"))
+    )
+    seq = parse_sequence(
+        '[sequence]\nduration = 6\nfps = 10\n[tracks.escalation]\nkeys = [{ at = "0f", '
+        'value = 0.0 }, { at = "30f", value = 0.5 }, { at = "60f", value = 1.0 }]\n'
+    )
+    assert [k.time for k in seq.tracks["escalation"].keys] == [0.0, 3.0, 6.0]
+    bad = CliRunner().invoke(cli, ["still", DREAM, "--at", "12xf", "-o", str(tmp_path / "x.png")])
+    assert bad.exit_code == 2 and 'frames like "120f"' in bad.output
+
+
+def test_a_png_folder_is_numbered_by_source_frame_unless_asked_not_to(tmp_path):
+    args = ["animate", DREAM, "--size", "48x28", "--start", "120f", "--end", "123f", "-q",
+            "--workers", "1"]  # fmt: skip
+    assert run(*args, "-o", str(tmp_path / "film")).exit_code == 0
+    names = sorted(p.name for p in (tmp_path / "film").glob("frame_*.png"))
+    assert names == ["frame_000120.png", "frame_000121.png", "frame_000122.png"]
+    assert run(*args, "-o", str(tmp_path / "zero"), "--number-from-zero").exit_code == 0
+    zero = sorted(p.name for p in (tmp_path / "zero").glob("frame_*.png"))
+    assert zero == ["frame_000000.png", "frame_000001.png", "frame_000002.png"]
+    for a, b in zip(names, zero, strict=True):  # the same pictures, only renamed
+        assert np.array_equal(
+            np.asarray(Image.open(tmp_path / "film" / a)),
+            np.asarray(Image.open(tmp_path / "zero" / b)),
+        )
+    still = tmp_path / "still.png"
+    assert (
+        run("still", DREAM, "--at", "121f", "--size", "48x28", "-q", "-o", str(still)).exit_code
+        == 0
+    )
+    assert np.array_equal(
+        np.asarray(Image.open(still)), np.asarray(Image.open(tmp_path / "film" / names[1]))
+    )

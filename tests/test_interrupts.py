@@ -400,8 +400,8 @@ def test_an_interrupted_folder_render_resumes_without_redoing_finished_frames(
     assert result.exit_code == 130
     line = one_line(result.stderr)
     assert "6 of 15 frames" in line and "--resume" in line
-    kept = sorted(p.name for p in folder.iterdir())
-    assert kept == [".render.json"] + [f"frame_{i:06d}.png" for i in range(6)]
+    kept = sorted(p.name for p in folder.iterdir())  # named by source frame, from 300
+    assert kept == [".render.json"] + [f"frame_{i:06d}.png" for i in range(300, 306)]
     assert first.rendered == list(range(300, 306))
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("frame_*")}
     time.sleep(0.01)
@@ -441,6 +441,7 @@ def test_resume_refuses_a_folder_from_a_different_render(tmp_path, monkeypatch):
         (["--size", "50x28"], "size"),
         (["--fps", "25"], "fps"),
         (["--start", "10.1"], "start_frame"),
+        (["--number-from-zero"], "first_number"),
     ):
         result = CliRunner().invoke(
             cli, ["animate", DREAM, "-o", str(folder), *ARGS, *change, "--resume"]
