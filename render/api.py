@@ -181,10 +181,13 @@ def check_animation(
     end: object = None,
     preset: str = "medium",
     resume: bool = False,
+    max_bytes: int | None = None,
+    segmented: bool = False,
 ) -> tuple[str, range]:
     """Everything `animate` refuses before any work (InputError, LimitError): an output
     that is an input, a format it can't hold (suffix, size), an unknown x264 preset, a
-    span outside the sequence, --resume on a file. Returns (format, frame indices)."""
+    span outside the sequence, --resume on a file, a size budget (`max_bytes`) for a
+    format or a segmented render it can't apply to. Returns (format, frame indices)."""
     from render.encode import check_size, format_for
     from render.formats.mp4 import check_preset
 
@@ -196,6 +199,11 @@ def check_animation(
     indices = frame_range(seq, start, end)
     if resume and fmt != "png":
         raise LimitError(f"--resume: only a PNG folder output can be resumed, not {out_path}")
+    if max_bytes is not None:
+        from render import formats
+        from render.budget import check_budget
+
+        check_budget(fmt, f"{formats.FORMATS[fmt].label} ({out_path})", segmented)
     return fmt, indices
 
 
@@ -208,6 +216,7 @@ class Rendered:
     frames: int
     kept: int
     seam: float | None
+    note: str = ""  # what a size budget (max_bytes) gave up, if anything
 
 
 def animate(
@@ -223,6 +232,7 @@ def animate(
     codec: str = "h264",
     gif: Any = None,
     number_from_zero: bool = False,
+    max_bytes: int | None = None,
     resume: bool = False,
     metadata: dict[str, str] | None = None,
     on_start: Callable[[int], None] | None = None,
@@ -233,6 +243,8 @@ def animate(
     suffix says (what the CLI writes). `codec` is MP4's ("h264", "hevc", "av1"); `gif` a
     `render.formats.gif.GifSettings`. A PNG folder's files are numbered by source frame
     (`--start 60%` of the dream writes frame_000720.png onward) unless `number_from_zero`.
+    `max_bytes` makes an MP4, WebM or GIF fit that size (render.budget): `Rendered.note`
+    says what it gave up; BudgetError (exit status 2) when nothing fits.
     `progress(n)` is called as frames finish;
     `on_start(total)` once the number of frames to render is known. The output appears
     whole or not at all.
@@ -248,7 +260,10 @@ def animate(
     from render.segments import DEFAULT_SECONDS, frames_per_segment
 
     out_path = Path(out)
-    fmt, indices = check_animation(seq, out, start=start, end=end, preset=preset, resume=resume)
+    fmt, indices = check_animation(
+        seq, out, start=start, end=end, preset=preset, resume=resume, max_bytes=max_bytes,
+        segmented=segment is not None or cluster is not None,
+    )  # fmt: skip
     workers = fitting_workers(seq, workers)
     args = ["animate", str(seq.source or ""), "-o", str(out_path)]
     meta = metadata or metadata_for(make_record(seq, args))
@@ -266,7 +281,7 @@ def animate(
         options = {"codec": codec, **({"gif": gif} if gif is not None else {})}
         output = _open_output(
             out_path, seq, meta, preset, crf, folder, len(indices) if resume else None, segment,
-            options, first_number,
+            options, first_number, max_bytes,
         )  # fmt: skip
         with output as writer:
             todo = [first + n for n in writer.todo] if resume else list(indices)
@@ -299,7 +314,8 @@ def animate(
         raise RenderError(f"{out_path}: can't write output: {exc.strerror or exc}") from exc
     whole_loop = seq.loop and len(todo) == seq.frames and bool(diffs)
     seam = seam_score_from(first_frame, last_frame, diffs) if whole_loop else None
-    return Rendered(out_path, len(todo), len(indices) - len(todo), seam)
+    note = getattr(writer, "note", "")
+    return Rendered(out_path, len(todo), len(indices) - len(todo), seam, note)
 
 
 def _on_cluster(session: Any, meta: dict[str, str], folder: dict | None):
@@ -315,8 +331,9 @@ def _on_cluster(session: Any, meta: dict[str, str], folder: dict | None):
 
 
 def _open_output(
-    out_path, seq, meta, preset, crf, folder, resume_frames, segment, options, first_number
-):
+    out_path, seq, meta, preset, crf, folder, resume_frames, segment, options, first_number,
+    max_bytes,
+):  # fmt: skip
     """The output's writer: MP4/WebM in segments of about `segment` seconds if given
     (render.segments), else whole (render.encode)."""
     from render.encode import format_for, open_writer
@@ -330,7 +347,7 @@ def _open_output(
     return open_writer(
         out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
         manifest=folder, resume_frames=resume_frames, options=options,
-        first_number=first_number,
+        first_number=first_number, max_bytes=max_bytes,
     )  # fmt: skip
 
 

@@ -65,6 +65,22 @@ class TimeType(click.ParamType):
         return str(value)
 
 
+class BytesType(click.ParamType):
+    """A file size: 8MB, 500KB, 2MiB (MB = 10^6 bytes, MiB = 2^20)."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        from render.budget import parse_bytes
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_bytes(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 SIZE, TIME = SizeType(), TimeType()
 
 
@@ -330,6 +346,15 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     help="MP4's codec: H.264 (x264), HEVC (x265) or AV1 (SVT-AV1).",
 )
 @click.option(
+    "--max-size",
+    "max_bytes",
+    type=BytesType(),
+    default=None,
+    help="Make an MP4, WebM or GIF fit this size (8MB, 500KB, 2MiB): two-pass bit rate for "
+    "video; for GIF fewer colours, lower fps or a smaller picture, as little as fits. "
+    "Says what it gave up; exits 2 if nothing fits.",
+)
+@click.option(
     "--number-from-zero",
     is_flag=True,
     help="PNG folders: number the files from frame_000000.png instead of by source frame "
@@ -361,7 +386,7 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @friendly
 def animate(
-    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, codec,
+    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, codec, max_bytes,
     number_from_zero, resume, cluster, segment, quiet,
 ):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
@@ -372,7 +397,10 @@ def animate(
     looped_by_option = bool(loop) and not seq.loop
     seq = seq.replace(loop=loop) if loop is not None else seq
     out_path = Path(out)
-    check_animation(seq, out, start=start, end=end, preset=preset, resume=resume)
+    check_animation(
+        seq, out, start=start, end=end, preset=preset, resume=resume, max_bytes=max_bytes,
+        segmented=segment is not None or spec is not None,
+    )  # fmt: skip
     _warn(seq, loop_from_option=looped_by_option)
     _note_x264_options_unused(out, quiet)
     implied = _implied(out, spec, segment)
@@ -394,6 +422,7 @@ def animate(
             crf=crf,
             codec=codec.lower(),
             number_from_zero=number_from_zero,
+            max_bytes=max_bytes,
             resume=resume,
             metadata=provenance(seq, "animate " + " ".join(sys.argv[2:]), implied),
             on_start=started,
@@ -403,6 +432,10 @@ def animate(
     finally:
         for b in bar:
             b.close()
+    if done.note:  # what the size budget cost: said even with --quiet
+        from render.budget import show_bytes
+
+        click.echo(f"note: {out_path} fits {show_bytes(max_bytes)}: {done.note}", err=True)
     if not quiet:
         secs = time.perf_counter() - bar[0].start
         kept = f", {done.kept} kept from before" if done.kept else ""

@@ -334,6 +334,87 @@ class _SinkWriter(FrameWriter):
         self._tmp = None
 
 
+class _BudgetWriter(FrameWriter):
+    """An output that must fit `max_bytes` (render.budget): frames are staged losslessly
+    beside the output; when they are all in, the format is fitted from the stage. What it
+    gave up to fit is left in `note`."""
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        width: int,
+        height: int,
+        fps: Fraction,
+        metadata: dict[str, str],
+        preset: str,
+        options: Mapping[str, object],
+        max_bytes: int,
+    ) -> None:
+        from render import budget
+
+        super().__init__(path, fmt, width, height, fps)
+        self.note = ""
+        self._budget = budget
+        self._metadata = metadata
+        self._preset = preset
+        self._codec = str(options.get("codec") or "h264")
+        self._max_bytes = max_bytes
+        self._temps: list[Path] = []
+        self._ffmpeg: _Ffmpeg | None = None
+        try:
+            self._stage = self._temp(".mkv")
+            self._out = self._temp(path.suffix)
+            args = [
+                *_raw_input_args(width, height, fps), *budget.lossless_stage_args(),
+                "-f", "matroska", str(self._stage),
+            ]  # fmt: skip
+            self._ffmpeg = _Ffmpeg(args, path, "the staged frames", feed=True)
+        except BaseException:
+            self._abort()
+            raise
+
+    def _temp(self, suffix: str) -> Path:
+        tmp = _temp_sibling(self.path, "part", suffix)
+        self._temps.append(tmp)
+        return tmp
+
+    def _write(self, frame: np.ndarray) -> None:
+        assert self._ffmpeg is not None
+        self._ffmpeg.write(frame.data)
+
+    def _finish(self) -> None:
+        assert self._ffmpeg is not None
+        self._require_frames()
+        self._ffmpeg.finish()
+        if self.format == "gif":
+            self.note = self._budget.fit_gif(
+                self._stage, self._out, self.path, width=self.width, height=self.height,
+                fps=self.fps, max_bytes=self._max_bytes, metadata=self._metadata,
+            )  # fmt: skip
+        else:
+            self.note = self._budget.fit_video(
+                self._stage, self._out, self.path, fmt=self.format, codec=self._codec,
+                preset=self._preset, frames=self.frames_written, fps=self.fps,
+                max_bytes=self._max_bytes, metadata=self._metadata,
+            )  # fmt: skip
+        os.replace(self._out, self.path)
+        self._closed = True
+        for tmp in self._temps:
+            if tmp != self._out:
+                _remove(tmp)
+
+    def _abort(self) -> None:
+        self._closed = True
+        if self._ffmpeg is not None:
+            try:
+                self._ffmpeg.kill()
+            except BaseException:
+                pass  # cleanup must not mask the exception that got us here
+        for tmp in self._temps:
+            _remove(tmp)
+
+
 class _PngSequenceWriter(FrameWriter):
     """Numbered PNGs in a temp folder beside the target, swapped in on success."""
 
@@ -610,6 +691,7 @@ def open_writer(
     threads: int | None = None,
     options: Mapping[str, object] | None = None,
     first_number: int = 0,
+    max_bytes: int | None = None,
 ) -> Iterator[FrameWriter]:
     """Open an atomic frame sink for *path*; format from :func:`format_for`.
 
@@ -626,6 +708,10 @@ def open_writer(
     resumable instead: frames go straight into the folder one by one, each atomically, and
     are kept on failure; a folder whose manifest identity matches keeps its finished frames
     and the writer's ``todo`` lists the frame numbers still to write, in order.
+
+    With *max_bytes* (MP4, WebM, GIF) the file is made to fit that many bytes
+    (render.budget): the writer's ``note`` then says what was given up, and a
+    ``BudgetError`` (exit status 2) is raised, with nothing written, when nothing fits.
 
     A PNG folder numbers its files from *first_number* (the render's first source frame,
     so that a slice's files keep the film's numbers).
@@ -656,6 +742,13 @@ def open_writer(
             )
         elif resume_frames is not None:
             raise RenderError(f"{path}: only a PNG folder can be resumed; got {fmt.upper()}")
+        elif max_bytes is not None:
+            from render.budget import check_budget
+
+            check_budget(fmt, formats.FORMATS[fmt].label, segmented=False)
+            writer = _BudgetWriter(
+                path, fmt, width, height, fraction, meta, preset, options or {}, max_bytes
+            )
         elif fmt == "png":
             writer = _PngSequenceWriter(path, width, height, fraction, meta, manifest, first_number)
         elif formats.FORMATS[fmt].sink is not None:

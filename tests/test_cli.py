@@ -421,3 +421,21 @@ def test_a_png_folder_is_numbered_by_source_frame_unless_asked_not_to(tmp_path):
     assert np.array_equal(
         np.asarray(Image.open(still)), np.asarray(Image.open(tmp_path / "film" / names[1]))
     )
+
+
+def test_max_size_fits_and_says_how_or_refuses_on_one_line(tmp_path):
+    args = ["animate", DREAM, "--size", "64x36", "--end", "0.5", "--workers", "1", "-q"]
+    fitted = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "a.mp4"), "--max-size", "20KB"])
+    assert fitted.exit_code == 0, fitted.output
+    assert (tmp_path / "a.mp4").stat().st_size <= 20_000
+    assert f"note: {tmp_path / 'a.mp4'} fits 20 KB: two passes at" in fitted.stderr
+    for name, size, fragment in (
+        ("b.mov", "1MB", "--max-size: applies to MP4, WebM and GIF, not MOV"),
+        ("c.gif", "1000", "can't fit 1 KB even with"),
+        ("d.gif", "lots", "Invalid value for '--max-size'"),
+    ):
+        result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / name), "--max-size", size])
+        lines = result.stderr.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and fragment in lines[0], result.output
+        assert not (tmp_path / name).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4"]

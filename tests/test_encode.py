@@ -710,3 +710,79 @@ def test_a_new_format_is_one_registration(tmp_path: Path) -> None:
     finally:
         formats.FORMATS.pop(spec.name)
         formats.BY_SUFFIX.pop(".mkv")
+
+
+# --------------------------------------------------------------------------- size budget
+
+
+def noisy(n: int, w: int = W, h: int = H) -> list[np.ndarray]:
+    """Frames that compress badly: a budget has to bite."""
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    return [np.roll(base, 3 * i, axis=1) ^ rng.integers(0, 24, (h, w, 3), dtype=np.uint8)
+            for i in range(n)]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["fit.mp4", "fit.webm", "hevc.mp4"])
+def test_a_video_is_made_to_fit_its_budget(tmp_path: Path, name: str) -> None:
+    frames = noisy(24)
+    options = {"codec": "hevc"} if name.startswith("hevc") else {}
+    budget = 60_000
+    with open_writer(tmp_path / name, (W, H), 24, max_bytes=budget, options=options) as w:
+        for f in frames:
+            w.write(f)
+    size = (tmp_path / name).stat().st_size
+    assert budget * 0.5 < size <= budget  # fits, without throwing most of it away
+    assert "kbit/s" in w.note
+    meta, decoded = decode(tmp_path / name)
+    assert len(decoded) == 24 and meta["size"] == (W, H)
+    assert os.listdir(tmp_path) == [name]  # no stage, no pass logs
+
+
+def test_a_gif_climbs_the_ladder_until_it_fits(tmp_path: Path) -> None:
+    out = tmp_path / "fit.gif"
+    frames = noisy(24)
+    with open_writer(out, (W, H), 24) as w:
+        for f in frames:
+            w.write(f)
+    unbounded = out.stat().st_size
+    budget = unbounded // 3
+    with open_writer(out, (W, H), 24, max_bytes=budget) as w:
+        for f in frames:
+            w.write(f)
+    assert out.stat().st_size <= budget
+    assert w.note.startswith("gave up ")
+    with Image.open(out) as im:  # still a whole animation of the same length
+        total = 0
+        for k in range(im.n_frames):
+            im.seek(k)
+            total += im.info["duration"]
+    assert total == pytest.approx(1000, abs=30)
+    assert os.listdir(tmp_path) == ["fit.gif"]
+
+
+def test_nothing_fits_is_exit_2_and_nothing_written(tmp_path: Path) -> None:
+    from render.budget import BudgetError
+
+    out = tmp_path / "tiny.gif"
+    out.write_bytes(b"the previous render")
+    with pytest.raises(BudgetError, match="can't fit 2 KB") as e:
+        with open_writer(out, (W, H), 24, max_bytes=2000) as w:
+            for f in noisy(24):
+                w.write(f)
+    assert e.value.exit_code == 2 and "\n" not in str(e.value)
+    assert out.read_bytes() == b"the previous render"
+    assert os.listdir(tmp_path) == ["tiny.gif"]
+
+
+def test_a_budget_is_refused_for_formats_it_cannot_bend(tmp_path: Path) -> None:
+    from render.budget import parse_bytes
+
+    with pytest.raises(RenderError, match="--max-size: applies to MP4, WebM and GIF"):
+        write_all(tmp_path / "x.mov", max_bytes=10**6)
+    assert list(tmp_path.iterdir()) == []
+    assert parse_bytes("8MB") == 8_000_000 and parse_bytes("2MiB") == 2 * 2**20
+    assert parse_bytes("1.5 gb") == 1_500_000_000 and parse_bytes("500KB") == 500_000
+    for bad in ("8 parsecs", "", "-3MB", "12"):
+        with pytest.raises(ValueError):
+            parse_bytes(bad)

@@ -164,6 +164,11 @@ class GifSink:
         while len(self._encoded) > 2 or (self._encoded and self._encoded[0].done()):
             self._file.write(self._encoded.popleft().result())
 
+    @property
+    def bytes_written(self) -> int:
+        """The file's size so far (a frame or two behind the frames given)."""
+        return self._file.tell()
+
     def finish(self) -> None:
         while self._palettes:
             self._remap_oldest()
