@@ -17,6 +17,7 @@ pipe rather than ``imageio_ffmpeg.write_frames`` (fewer copies, and we control t
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import math
@@ -246,7 +247,9 @@ class _FfmpegWriter(FrameWriter):
             dest = self._tmp
             if self._spec.after is not None:
                 self._stage = dest = self._temp(self._spec.stage_suffix)
-            args = encode(inp, metadata, preset, crf, dest, options)
+            takes_options = "options" in inspect.signature(encode).parameters
+            extra = (options,) if takes_options else ()  # a format without options of its own
+            args = encode(inp, metadata, preset, crf, dest, *extra)
             what = f"{self._spec.label} frames" if self._spec.after else self._spec.label
             self._ffmpeg = _Ffmpeg(args, path, what, feed=True)
         except BaseException:

@@ -117,11 +117,12 @@ def test_format_for_unknown_suffix_message() -> None:
     with pytest.raises(RenderError) as e:
         format_for(Path("out.avi"))
     assert str(e.value) == (
-        'out.avi: unknown output format ".avi"; use .mp4, .gif, .webm or a folder'
+        'out.avi: unknown output format ".avi"; use .mp4, .gif, .webm, .mov, .apng, .webp '
+        "or a folder"
     )
 
 
-@pytest.mark.parametrize("name", ["still.png", "clip.mov", "x.jpeg"])
+@pytest.mark.parametrize("name", ["still.png", "clip.mkv", "x.jpeg"])
 def test_format_for_rejects_other_suffixes(name: str) -> None:
     with pytest.raises(RenderError, match="unknown output format"):
         format_for(Path(name))
@@ -144,8 +145,8 @@ def test_check_size_yuv420_needs_even(fmt: str, size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_check_size_accepts(fmt: str) -> None:
     check_size(fmt, 480, 270)
-    if fmt in ("gif", "png"):
-        check_size(fmt, 481, 271)  # no chroma subsampling: odd is fine
+    if fmt in ("gif", "png", "apng", "webp"):
+        check_size(fmt, 481, 271)  # no chroma subsampling (or libwebp's own): odd is fine
 
 
 def test_check_size_rejects_empty() -> None:

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-EncodeArgs = Callable[[list[str], Mapping[str, str], str, int, Path, Mapping[str, Any]], list[str]]
+# encode(input_args, metadata, preset, crf, dest[, options]) -> ffmpeg arguments
+EncodeArgs = Callable[..., list[str]]
 After = Callable[[Path, Path, Path, Callable[[str], Path], Mapping[str, str]], Path]
 
 
@@ -40,8 +41,9 @@ OpenSink = Callable[[Path, int, int, Fraction, Mapping[str, str], Mapping[str, A
 class OutputFormat:
     """What one output format is and needs.
 
-    `encode(input_args, metadata, preset, crf, dest, options)` gives the ffmpeg arguments
-    that turn the piped raw frames into `dest` (None: not an ffmpeg format, e.g. a PNG folder).
+    `encode(input_args, metadata, preset, crf, dest[, options])` gives the ffmpeg arguments
+    that turn the piped raw frames into `dest` (None: not an ffmpeg format, e.g. a PNG
+    folder); `options`, the format's own settings, only if it takes a parameter so named.
     `sink(dest, width, height, fps, metadata, options)` instead opens a `Sink` that
     encodes the frames into `dest` itself. With `after`, `dest` is an intermediate and
     `after(stage, out, target, temp, metadata)` makes the final file from it, returning
