@@ -5,7 +5,8 @@ by numba the first time a process calls them, about 15-30 s of a first still, an
 in numba's on-disk cache; later processes load them in about a second. `./dev setup`
 runs this once after installing, so the first `render still` of a fresh environment
 does not pay for the compile. It draws a few tiny frames of every layer across the
-story's beats, so every kernel meets the argument types a real render gives it.
+story's beats, so every kernel meets the argument types a real render gives it, and
+quantises two tiny frames as the GIF writer does.
 """
 
 from __future__ import annotations
@@ -39,9 +40,29 @@ def warm_up(loops: tuple[bool, ...] = (False, True)) -> int:
     return drawn
 
 
+def warm_up_gif() -> None:
+    """The GIF writer's kernels (render/quantize.py), on two tiny frames."""
+    import numpy as np
+
+    from render import quantize
+
+    rng = np.random.default_rng(0)
+    shown, out = np.zeros((8, 8, 3), np.uint8), np.empty((8, 8), np.uint8)
+    lut, previous = quantize.new_lut(), None
+    for _ in range(2):
+        frame = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+        palette = quantize.palette_for(frame, previous)
+        quantize.remap(
+            frame, shown, palette, lut, out, first=previous is None, keep=48, dither=0.0,
+            clear=len(palette.table),
+        )  # fmt: skip
+        previous = frame
+
+
 def main() -> None:
     start = time.perf_counter()
     drawn = warm_up()
+    warm_up_gif()
     took = time.perf_counter() - start
     print(f"compiled the renderer's kernels ({drawn} tiny frames, {took:.1f} s)")
 
