@@ -441,6 +441,16 @@ def test_gif_frames_carry_only_what_changed(tmp_path: Path) -> None:
     np.testing.assert_array_equal(shown[2][5:9, 70:80], np.full((4, 10, 3), (255, 255, 0)))
 
 
+def test_a_gif_frame_longer_than_a_delay_can_hold_keeps_its_length(tmp_path: Path) -> None:
+    out = tmp_path / "slow.gif"
+    src = write_all(out, n=2, fps=0.001)  # 1000 s a frame; a delay holds 655.35 s
+    images = gif_images(out)
+    assert [i["delay"] for i in images] == [65535, 34465, 65535, 34465]
+    assert [i["box"] for i in images[1::2]] == [(0, 0, 1, 1)] * 2  # transparent carry-ons
+    shown = gif_frames(out)
+    assert psnr(src[1], shown[3]) > 30
+
+
 def test_gif_gives_every_frame_its_own_palette(tmp_path: Path) -> None:
     # 200 reds, then 200 blues: 400 colours that no single 256-colour palette holds
     ramp = np.repeat(np.linspace(20, 240, 200).round().astype(np.uint8)[None, :], 20, axis=0)

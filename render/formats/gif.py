@@ -82,6 +82,18 @@ def _sub_blocks(data: bytes) -> bytes:
     return bytes(out + b"\x00")
 
 
+_MAX_DELAY = 65535  # centiseconds: the Graphic Control Extension's 16 bits
+
+
+def _image_head(delay: int, clear: int, box: tuple[int, int, int, int], table) -> bytes:
+    """A frame's Graphic Control Extension (disposal 1: keep; `clear` transparent), image
+    descriptor at `box` (x, y, w, h), and 256-colour local table."""
+    return (
+        b"\x21\xf9\x04" + struct.pack("<BHB", 0x04 | 0x01, delay, clear) + b"\x00"
+        + b"\x2c" + struct.pack("<HHHHB", *box, 0x80 | 7) + table.tobytes()
+    )  # fmt: skip
+
+
 def _lzw(indices: np.ndarray) -> bytes:
     """Image data for a frame: the LZW minimum code size (8) and the sub-blocks."""
     return b"\x08" + Image.fromarray(indices, "P").tobytes("gif", "P") + b"\x00"
@@ -153,14 +165,17 @@ class GifSink:
             y0, y1, x0, x1 = 0, 1, 0, 1
         table = np.zeros((256, 3), np.uint8)
         table[:n] = palette.table
-        head = (
-            # Graphic Control Extension: disposal 1 (keep), transparent index n
-            b"\x21\xf9\x04" + struct.pack("<BHB", 0x04 | 0x01, next(self._delays), n) + b"\x00"
-            + b"\x2c" + struct.pack("<HHHHB", x0, y0, x1 - x0, y1 - y0, 0x80 | 7)
-            + table.tobytes()
-        )  # fmt: skip
+        delay = next(self._delays)
+        head = _image_head(min(delay, _MAX_DELAY), n, (x0, y0, x1 - x0, y1 - y0), table)
         crop = np.ascontiguousarray(indices[y0:y1, x0:x1])
-        self._encoded.append(self._pool.submit(lambda: head + _lzw(crop)))
+        # A frame longer than the 16-bit delay holds (655.35 s) is carried on by
+        # transparent pixels, so the film keeps its length.
+        rest = b""
+        for more in range(_MAX_DELAY, delay, _MAX_DELAY):
+            clear = np.full((1, 1), n, np.uint8)
+            rest += _image_head(min(delay - more, _MAX_DELAY), n, (0, 0, 1, 1), table)
+            rest += _lzw(clear)
+        self._encoded.append(self._pool.submit(lambda: head + _lzw(crop) + rest))
         while len(self._encoded) > 2 or (self._encoded and self._encoded[0].done()):
             self._file.write(self._encoded.popleft().result())
 
