@@ -17,6 +17,7 @@ generator -- the workers are stopped and the shared memory is unlinked.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import pickle
@@ -312,6 +313,23 @@ def _exception_payload(exc: BaseException) -> tuple[bytes | None, str, str]:
     return data, f"{type(exc).__name__}: {exc}", tb
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a worker is being started: interrupted half-way, the
+    start leaves the new process reading its instructions from a closed pipe, and it dies
+    printing a traceback. Held, they arrive a moment later, once it is up; the parent
+    then stops it like any other worker."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class _Workers:
     """Worker processes, each with its own duplex pipe for tasks and answers."""
 
@@ -333,7 +351,8 @@ class _Workers:
                     name="render-worker",
                     daemon=True,
                 )
-                p.start()
+                with _signals_held():
+                    p.start()
                 there.close()  # only the worker holds that end: its death means EOF here
                 self.procs.append(p)
                 self.conns.append(here)
