@@ -483,7 +483,10 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     # Split: two halves pull apart along a jagged seam; light floods out between them.
     # The body is drawn once, into a group no bigger than the sphere and its drips, and
     # painted twice, each half clipped and shifted: half the cost of drawing it twice.
-    gap = split * 1.15 * r
+    # While the eye stares the halves keep easing apart, and swing a little further.
+    gaze = float(params["gaze"])
+    gap = split * 1.15 * r * (1.0 + 0.12 * gaze)
+    swing = split + 0.4 * gaze
     seam = [(cx + jx * r, cy + jy * r) for jx, jy in core["split"]]
     hot = frame.colour("hot")
     inside = mix(frame.colour("alert"), hot, 0.5)
@@ -503,6 +506,19 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.98), inside, 0.6 * pour))
     cr.set_source(low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r))
     cr.fill()
+    # The hollow has depth: the inner walls of the globe, curving away in faint rings.
+    additive(cr)
+    cr.append_path(opening)
+    cr.clip()
+    for k in range(1, 5):
+        cr.save()
+        cr.translate(cx, cy)
+        cr.scale(0.35 + 0.15 * k, 1.0)
+        cr.arc(0, 0, r * (0.35 + 0.16 * k), 0, 2 * math.pi)
+        cr.restore()
+        cr.set_source_rgba(*frame.colour("alert"), 0.1 + 0.05 * k)
+        cr.set_line_width(1.2 * frame.unit)
+        cr.stroke()
     cr.restore()
     # Light spilling off each lip into the hollow, on the soft buffer.
     soft = frame.soft(cr)
@@ -510,7 +526,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     soft.set_line_join(cairo.LINE_JOIN_ROUND)
     for side in (-1, 1):
         soft.save()
-        soft.transform(_half(side, cx, cy, r, gap, split))
+        soft.transform(_half(side, cx, cy, r, gap, swing))
         soft.arc(cx, cy, r, 0, 2 * math.pi)
         soft.clip()
         _seam_path(soft, seam)
@@ -532,7 +548,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.save()
         # Each half slides out and swings on a hinge, like a mechanism opening; it is cut
         # along the seam in its own, moved, frame, so none of the other half comes along.
-        cr.transform(_half(side, cx, cy, r, gap, split))
+        cr.transform(_half(side, cx, cy, r, gap, swing))
         edge = 2 * r
         _seam_path(cr, seam)
         cr.line_to(cx + side * edge, seam[-1][1])
@@ -544,7 +560,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.restore()
         # Its molten lip: hot but coloured.
         cr.save()
-        cr.transform(_half(side, cx, cy, r, gap, split))
+        cr.transform(_half(side, cx, cy, r, gap, swing))
         cr.arc(cx, cy, r, 0, 2 * math.pi)
         cr.clip()
         _seam_path(cr, seam)
