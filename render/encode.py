@@ -52,7 +52,7 @@ from render.ffmpeg import (
     fps_fraction as _fps_fraction,
     raw_input_args as _raw_input_args,
 )
-from render.tomlfile import read_input
+from render.tomlfile import MAX_INPUT_BYTES, read_input
 
 FORMATS = tuple(formats.FORMATS)  # ("mp4", "gif", "webm", "mov", ...): see render/formats
 
@@ -533,9 +533,10 @@ def _write_manifest(folder: Path, manifest: Mapping) -> None:
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
     """The MANIFEST of a PNG folder, or None when it has none (or an unreadable one: not
-    a regular file of at most 2 MiB, not JSON)."""
+    a regular file of at most 1 MiB, not JSON). It may quote a whole sequence file, so
+    its limit is four times theirs."""
     try:
-        data = json.loads(read_input(Path(folder) / MANIFEST).decode("utf-8"))
+        data = json.loads(read_input(Path(folder) / MANIFEST, 4 * MAX_INPUT_BYTES).decode("utf-8"))
     except (OSError, ValueError, RecursionError):  # NotReadable is a ValueError
         return None
     return data if isinstance(data, dict) else None
