@@ -55,6 +55,7 @@ keys = [{{ at = 0, value = "#ff0000" }}, {{ at = 2, value = "primary", ease = "i
 
 [[layers]]
 type = "chamber"
+colour = "tint"
 
 [[layers]]
 type = "core"
@@ -487,6 +488,19 @@ def test_preview_refuses_a_port_in_use_on_one_line(tmp_path):
         result.output
         == f"error: --port {port}: cannot listen on 127.0.0.1: Address already in use\n"
     )
+
+
+def test_preview_prints_the_warnings_check_would(tmp_path):
+    path = write_tiny(tmp_path)
+    path.write_text(path.read_text() + '\n[tracks.craks]\nkeys = [[0, 0.5]]\n')
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # it stops before serving
+        port = taken.getsockname()[1]
+        result = run("preview", str(path), "--no-open", "--port", str(port))
+    warning, error = result.output.splitlines()  # the sequence's own tracks are all used
+    assert warning.startswith(f"warning: {path}:") and 'did you mean "cracks"' in warning
+    assert error.startswith("error: --port")
+    session = Session(str(path))
+    assert session.reload() and session.state()["warnings"] == [warning.removeprefix("warning: ")]
 
 
 # --------------------------------------------------------------------------- in a browser

@@ -345,6 +345,8 @@ def serve(
 
         load(path)  # raises the error, with its exit status
         raise InputError(session.error or f"{path}: cannot be loaded")
+    for warning in session.warnings:  # as check and the render commands print them
+        warn(f"warning: {warning}")
     sock = listen(host, port)
     url = url_of(sock, host)
 

@@ -49,16 +49,19 @@ class Session:
         self._prefix = uuid.uuid4().hex[:8]
         self.snapshot: Snapshot | None = None
         self.error: str | None = None
+        self.warnings: list[str] = []  # what render.lint says of the last good load
         self.version = 0
 
     def reload(self) -> bool:
         """Load the file again; True when it loaded. Never raises for bad input: the error
         becomes `self.error` (one line) and the last good snapshot stays."""
         from render.curves import as_json, curves_of
+        from render.lint import lint
 
         try:
             seq = self._load(self.path)
             timeline = as_json(curves_of(seq))
+            warnings = [one_line(str(w)) for w in lint(seq)]
         except RenderError as exc:
             self.error = one_line(str(exc))
             return False
@@ -70,6 +73,7 @@ class Session:
             seq, self.version, f"{self._prefix}-{self.version}", time.time(), timeline
         )
         self.error = None
+        self.warnings = warnings
         return True
 
     def watched_files(self) -> frozenset[Path]:
@@ -84,7 +88,12 @@ class Session:
     def state(self) -> dict[str, Any]:
         """What the page needs to draw everything but the frame."""
         snap = self.snapshot
-        info: dict[str, Any] = {"version": self.version, "error": self.error, "file": self.path}
+        info: dict[str, Any] = {
+            "version": self.version,
+            "error": self.error,
+            "warnings": self.warnings,
+            "file": self.path,
+        }
         if snap is not None:
             seq = snap.seq
             info.update(
