@@ -334,17 +334,6 @@ def _seam_path(cr: cairo.Context, seam: list[tuple[float, float]]) -> None:
         cr.line_to(x, y)
 
 
-def _opening(cr: cairo.Context, seam: list[tuple[float, float]], gap: float) -> cairo.Path:
-    """The hollow between the halves as the current path (and a copy of it)."""
-    cr.move_to(seam[0][0] - gap / 2, seam[0][1])
-    for x, y in seam[1:]:
-        cr.line_to(x - gap / 2, y)
-    for x, y in reversed(seam):
-        cr.line_to(x + gap / 2, y)
-    cr.close_path()
-    return cr.copy_path()
-
-
 def _lids(cr: cairo.Context, cx: float, cy: float, ew: float, eh: float) -> None:
     cr.move_to(cx - ew, cy)
     cr.curve_to(cx - ew * 0.4, cy - eh * 1.3, cx + ew * 0.4, cy - eh * 1.3, cx + ew, cy)
@@ -497,7 +486,10 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cr.save()
     cr.arc(cx, cy, r * 1.01, 0, 2 * math.pi)
     cr.clip()
-    opening = _opening(cr, seam, gap)
+    # The hollow is the globe's whole inside: the halves, drawn after, cover all of it but
+    # the gap, whatever their swing (a seam-shaped hollow left notches where they turned).
+    cr.arc(cx, cy, r, 0, 2 * math.pi)
+    opening = cr.copy_path()
     frame.cover(cr)
     cr.append_path(opening)
     cr.set_operator(cairo.OPERATOR_OVER)

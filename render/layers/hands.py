@@ -4,8 +4,8 @@ by the panels' light, until the controls melt under them into slick flesh.
 Seen from behind, palm down, each hand reaches up from the bottom of the frame toward
 one console panel. It darts to a control, holds there tapping, darts to the next: a
 closed-form function of time (the dart index is a whole number of cycles), so any frame
-renders alone and a loop wraps. As `melt` rises the fingertips sag like wax, stretch and
-drip, and the hand's rim turns from the panels' cyan to wet flesh.
+renders alone and a loop wraps. As `melt` rises the buttons under them sag into glossy
+flesh and run down the panel; the hands stay hands (their fingers only droop a little).
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def _controls(
     lit = frame.colour("primary")
     for k, (x, y) in enumerate(targets):
         press = pressed[1] if k == pressed[0] else 0.0
-        sag = melt * r * (1.5 + 0.8 * math.sin(k * 2.3) + 0.5 * frame.wave(0.3, 0.17 * k))
+        sag = melt * r * (2.6 + 1.0 * math.sin(k * 2.3) + 0.5 * frame.wave(0.3, 0.17 * k))
         sag *= 1.0 + 1.5 * press
         y0 = y + 0.25 * r
         cr.move_to(x - r, y0 - r)
@@ -149,7 +149,7 @@ def _controls(
             frame.cover(cr, min(1.0, 2 * melt))
             cr.set_operator(cairo.OPERATOR_OVER)
             g = cairo.LinearGradient(x, y0 - r, x, y0 + r + sag)
-            pink = mix(frame.colour("alert"), (1.0, 0.75, 0.75), 0.45)  # raw, wet flesh
+            pink = mix(frame.colour("alert"), (0.95, 0.7, 0.68), 0.6)  # raw, wet flesh
             g.add_color_stop_rgba(0, *mix(pink, (0.0, 0.0, 0.0), 0.2), min(1.0, 2 * melt))
             g.add_color_stop_rgba(1, *mix(pink, (0.0, 0.0, 0.0), 0.6), min(1.0, 2 * melt))
             cr.set_source(g)
@@ -176,8 +176,8 @@ def _controls(
             cr.curve_to(
                 x - 0.2 * r, y0 - 0.75 * r, x + 0.3 * r, y0 - 0.7 * r, x + 0.5 * r, y0 - 0.45 * r
             )
-            cr.set_source_rgba(1.0, 0.95, 0.92, 0.6 * melt)
-            cr.set_line_width(0.18 * r)
+            cr.set_source_rgba(1.0, 0.95, 0.92, min(0.9, 1.2 * melt))
+            cr.set_line_width(0.24 * r)
             cr.stroke()
 
 
@@ -186,32 +186,6 @@ def _path(cr: cairo.Context, pts: list[Point]) -> None:
     for p in pts[1:]:
         cr.line_to(*p)
     cr.close_path()
-
-
-def _drips(
-    cr: cairo.Context, frame: Frame, tips: list[Point], size: float, melt: float, flesh: RGB
-) -> None:
-    """Flesh running off the fingertips: a drop swells, stretches and falls, over and over."""
-    for k, (x, y) in enumerate(tips):
-        c = frame.cycles(0.35 + 0.07 * k) + 0.37 * k
-        u = c - math.floor(c)
-        swell = melt * size * (0.06 + 0.16 * u * u)
-        r = 0.03 * size
-        cr.move_to(x - r, y)
-        cr.curve_to(x - r, y + swell, x - 0.6 * r, y + 1.4 * swell, x, y + 1.6 * swell)
-        cr.curve_to(x + 0.6 * r, y + 1.4 * swell, x + r, y + swell, x + r, y)
-        cr.close_path()
-        if u > 0.82:  # the drop has let go: it falls
-            fall = (u - 0.82) / 0.18
-            cr.new_sub_path()
-            cr.arc(x, y + 1.6 * swell + fall * fall * 0.6 * size, 0.6 * r, 0, 2 * math.pi)
-    cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_source_rgba(*flesh, 0.95)
-    cr.fill_preserve()
-    additive(cr)
-    cr.set_source_rgba(*mix(flesh, (1.0, 0.9, 0.85), 0.6), 0.35 * melt)
-    cr.set_line_width(0.004 * size)
-    cr.stroke()
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
@@ -225,9 +199,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     urgency = float(params["urgency"])
     size = params["size"] * min(w, h)
     rate = params["rate"] * (0.5 + urgency)
-    rim_colour = mix(params["colour"], flesh, smoothstep(0.1, 0.6, melt))
+    rim_colour = params["colour"]
     body = mix(frame.colour("background"), (0.0, 0.0, 0.0), 0.5)
-    body = mix(body, mix(flesh, (0.0, 0.0, 0.0), 0.78), smoothstep(0.15, 0.6, melt))
     where = {
         side: _where(frame, built[side], rate, offset) for side, offset in ((-1, 0.0), (1, 0.5))
     }
@@ -254,7 +227,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             for k in range(4)
         ]  # fmt: skip
         # The hands stay hands: it is the controls that melt (a little sag, no claws).
-        outline, tips = hand_outline(tuple(curl), 0.3 * melt)
+        outline, _tips = hand_outline(tuple(curl), 0.3 * melt)
         m = cairo.Matrix()  # hand units to the layer's own (the camera's is on cr)
         m.translate(wx, wy)
         m.rotate(angle)
@@ -280,17 +253,6 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         neon_stroke(
             cr, rim_colour, 3.0 * frame.unit, alpha=0.9 * level, heat=0.3, light=frame.light
         )
-        if melt > 0.02:
-            # The sagging flesh shines: a wet highlight along the back of the hand.
-            hl = [m.transform_point(x, y) for x, y in ((-0.08, -0.25), (0.0, -0.42), (0.06, -0.6))]
-            cr.move_to(*hl[0])
-            cr.curve_to(*hl[0], *hl[1], *hl[2])
-            additive(cr)
-            cr.set_source_rgba(1.0, 0.92, 0.9, 0.25 * melt * level)
-            cr.set_line_width(0.012 * size)
-            cr.set_line_cap(cairo.LINE_CAP_ROUND)
-            cr.stroke()
-            _drips(cr, frame, [m.transform_point(*p) for p in tips], size, melt * level, flesh)
 
 
 LAYER = Layer(
