@@ -15,10 +15,11 @@ import math
 
 import cv2
 import numpy as np
+from numba import njit, prange
 
 from render.tonemap import srgb_to_linear
 
-_DECODE_LUT = srgb_to_linear(np.arange(256, dtype=np.uint8)).reshape(256, 1)
+_DECODE = srgb_to_linear(np.arange(256, dtype=np.uint8))
 
 # Bloom levels as multiples of `radius` and their share of the glow's energy: a tight
 # glow hugging the strokes out to a wide haze around the brightest things.
@@ -33,6 +34,20 @@ _GRID_ROWS = 540
 _VEIL = 0.006  # linear light: the glow below this is veil, not glow
 # Blur kernels work at the resolution where they are about this many pixels wide.
 _SIGMA_PX = 2.5
+
+
+@njit(cache=True, parallel=True)
+def _bright(small, knee, decode, out):  # pragma: no cover - compiled
+    """The bright part of sRGB bytes in linear light: each pixel's colour scaled by the
+    knee's weight of its max channel (rounded to a byte, as cv2.multiply with scale 1/255
+    rounds), then decoded. One pass instead of six OpenCV ones with their temporaries."""
+    for y in prange(small.shape[0]):
+        for x in range(small.shape[1]):
+            r, g, b = np.int32(small[y, x, 0]), np.int32(small[y, x, 1]), np.int32(small[y, x, 2])
+            w = np.int32(knee[max(r, g, b)])
+            out[y, x, 0] = decode[(r * w + 127) // 255]
+            out[y, x, 1] = decode[(g * w + 127) // 255]
+            out[y, x, 2] = decode[(b * w + 127) // 255]
 
 
 @functools.lru_cache(maxsize=32)
@@ -76,36 +91,42 @@ def bloom(
     gw = max(1, round(base.shape[1] * gh / h))
     shrink = cv2.INTER_AREA if h >= gh else cv2.INTER_LINEAR
     small = cv2.resize(base, (gw, gh), interpolation=shrink)
-    # The knee on the sharp drawing's bytes (a LUT on the max channel, in uint8), then the
-    # bright part to linear light: one float pass at the grid's size.
-    m = cv2.max(cv2.max(small[..., 0], small[..., 1]), small[..., 2])
-    weight = cv2.LUT(m, _knee_lut(round(float(threshold), 4)))
-    bright = cv2.multiply(small, cv2.cvtColor(weight, cv2.COLOR_GRAY2RGB), scale=1 / 255)
-    bright = cv2.LUT(bright, _DECODE_LUT)  # to linear light, float32
+    # The knee on the sharp drawing's bytes, then the bright part to linear light: one
+    # pass at the grid's size.
+    bright = np.empty((gh, gw, 3), np.float32)
+    _bright(small, _knee_lut(round(float(threshold), 4)), _DECODE, bright)
     # The soft light's own bright part, on its grid (it is smooth: no detail is lost).
-    lm = light.max(axis=2)
     lt = float(srgb_to_linear(np.float64(np.clip(threshold, 0.0, 1.0))))
-    lw = np.clip((lm - lt) / np.maximum(lm, 1e-6), 0.0, 1.0)[..., None]
-    bright += cv2.resize(light * lw, (gw, gh), interpolation=cv2.INTER_LINEAR)
+    lm = np.maximum(np.maximum(light[..., 0], light[..., 1]), light[..., 2])
+    lw = np.clip((lm - lt) / np.maximum(lm, 1e-6), 0.0, 1.0)
+    soft = light * cv2.merge((lw, lw, lw))
     glow = np.zeros_like(light)
     # Each level is cut down from the one before (sigma doubles, so the grid halves): the
-    # full grid is read once.
-    src, sf = bright, 1
+    # full grid is read once. The soft light joins at the first level's resolution (all
+    # of this is linear, and it is smoother than any level), not upsampled to the grid.
+    src, sf, joined = bright, 1, False
     for ls, lw in zip(_LEVEL_SCALES, _LEVEL_WEIGHTS, strict=True):
         sigma = radius * ls * gh  # in grid pixels
         f = max(1, int(sigma / _SIGMA_PX))
         if f >= 2 * sf:
             src = cv2.resize(src, (max(1, gw // f), max(1, gh // f)), interpolation=cv2.INTER_AREA)
             sf = f
+        if not joined:
+            size = (src.shape[1], src.shape[0])
+            src = cv2.add(src, cv2.resize(soft, size, interpolation=cv2.INTER_LINEAR))
+            joined = True
         s = math.sqrt(max((sigma * sigma - (sf * sf - 1) / 12.0) / (sf * sf), 0.25))
         blurred = cv2.GaussianBlur(src, (0, 0), sigmaX=s, borderType=cv2.BORDER_REFLECT)
-        glow += lw * cv2.resize(blurred, (sw, sh), interpolation=cv2.INTER_LINEAR)
-    grey = glow.mean(axis=2, keepdims=True)
-    glow = np.maximum(grey + _SATURATION * (glow - grey), 0.0) * (amount * _GAIN)
-    # The widest levels spread a faint veil over the whole frame; in linear light a veil
-    # of a few thousandths lifts sRGB black from 4 to 12 levels. Taking that floor off
-    # keeps every real glow and gives the frame its blacks back.
-    return light + np.maximum(glow - _VEIL, 0.0)
+        up = cv2.resize(blurred, (sw, sh), interpolation=cv2.INTER_LINEAR)
+        cv2.scaleAdd(up, lw, glow, dst=glow)
+    # Saturation (each channel pushed away from the pixel's grey) and gain as one 3x3
+    # matrix. The widest levels spread a faint veil over the whole frame; in linear light
+    # a veil of a few thousandths lifts sRGB black from 4 to 12 levels. Taking that floor
+    # off keeps every real glow and gives the frame its blacks back.
+    k = amount * _GAIN
+    mix = np.full((3, 3), (1.0 - _SATURATION) / 3.0 * k) + np.eye(3) * (_SATURATION * k)
+    glow = cv2.transform(glow, mix)
+    return cv2.add(light, np.maximum(glow - _VEIL, 0.0))
 
 
 __all__ = ["bloom"]
