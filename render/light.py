@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from numba import njit, prange
 
+from render import tonemap
 from render.tonemap import srgb_to_linear
 
 _DECODE = srgb_to_linear(np.arange(256, dtype=np.uint8))
@@ -129,4 +130,11 @@ def bloom(
     return cv2.add(light, np.maximum(glow - _VEIL, 0.0))
 
 
-__all__ = ["bloom"]
+def warm_up() -> None:
+    """Compile the light's kernels (or load them from numba's disk cache): the bloom's
+    and the final pass's, for a worker before its first frame."""
+    _bright(np.zeros((1, 1, 3), np.uint8), _knee_lut(0.5), _DECODE, np.empty((1, 1, 3), np.float32))
+    tonemap.warm_up()
+
+
+__all__ = ["bloom", "warm_up"]
