@@ -62,26 +62,43 @@ def text_width(text: str, size: float) -> float:
 _scratch = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 1, 1))
 
 
-@lru_cache(maxsize=8192)
-def _polylines(text: str, size: float, face: str = "futural") -> tuple[np.ndarray, np.ndarray]:
-    """A whole string at the origin as polylines: points (n, 2) and a flag per point that
-    starts a new subpath. Hershey strokes come as separate segments; joining the ones that
-    meet into polylines halves the points and saves cairo two round caps a joint."""
+@cache
+def _glyph_polylines(ch: str, face: str = "futural") -> tuple[np.ndarray, np.ndarray]:
+    """One character's segments joined into polylines, in cell units: points (n, 2) and a
+    flag per point that starts a new subpath. Hershey strokes come as separate segments;
+    joining the ones that meet halves the points and saves cairo two round caps a joint."""
     pts: list[tuple[float, float]] = []
     starts: list[bool] = []
-    cx = 0.0
-    for ch in text:
-        last = None
-        for (ax, ay), (bx, by) in glyph(ch, face):
-            p0 = (cx + ax * size, ay * size)
-            if last is None or abs(last[0] - p0[0]) > 1e-9 or abs(last[1] - p0[1]) > 1e-9:
-                pts.append(p0)
-                starts.append(True)
-            last = (cx + bx * size, by * size)
-            pts.append(last)
-            starts.append(False)
-        cx += CELL * size
+    last = None
+    for a, b in glyph(ch, face):
+        if last is None or a != last:
+            pts.append(a)
+            starts.append(True)
+        pts.append(b)
+        starts.append(False)
+        last = b
     return np.array(pts, dtype=float).reshape(-1, 2), np.array(starts, dtype=bool)
+
+
+@lru_cache(maxsize=8192)
+def _polylines(text: str, size: float, face: str = "futural") -> tuple[np.ndarray, np.ndarray]:
+    """A whole string at the origin as polylines (see `_glyph_polylines`), each character
+    advanced by CELL * size: the cached characters put together with numpy, the same
+    numbers as scaling and adding each point in turn."""
+    shapes = [_glyph_polylines(ch, face) for ch in text]
+    if not shapes:
+        return np.zeros((0, 2)), np.zeros(0, dtype=bool)
+    step = CELL * size
+    cx = 0.0
+    lefts = []
+    for _ in text:  # the advance summed one character at a time, as the pen moves
+        lefts.append(cx)
+        cx += step
+    counts = [len(p) for p, _ in shapes]
+    cell = np.concatenate([p for p, _ in shapes])
+    pts = cell * size
+    pts[:, 0] += np.repeat(lefts, counts)
+    return pts, np.concatenate([f for _, f in shapes])
 
 
 def _emit(cr, xs: Iterable[float], ys: Iterable[float], starts: Iterable[bool]) -> None:
