@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from functools import lru_cache
 
 import cairo
+import numpy as np
 
 from render.color import RGB, mix
 from render.glyphs import PHASES, Warp, snap, text_masks, text_path
 from render.softlight import FACTOR, SoftLight
+from render.surface import pixels
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 FAINT_CORE = 0.03  # a neon core's alpha times its width (px) below which it is folded in
@@ -259,3 +262,73 @@ def low_res(cr: cairo.Context, pattern: cairo.Pattern, x: float, y: float, w: fl
     out.set_matrix(cairo.Matrix(xx=1 / SMOOTH, yy=1 / SMOOTH, x0=-x0 / SMOOTH, y0=-y0 / SMOOTH))
     out.set_filter(cairo.FILTER_BILINEAR)
     return out
+
+
+# --------------------------------------------------------------------------- pictures
+
+_EXTENTS: OrderedDict[int, tuple[cairo.ImageSurface, tuple[int, int, int, int] | None]] = (
+    OrderedDict()
+)
+_EXTENTS_MAX = 4096
+
+
+def _extent(picture: cairo.ImageSurface) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) of a picture's non-transparent pixels, None if it has
+    none; found once per picture (kept with it, least recently used first out)."""
+    key = id(picture)
+    hit = _EXTENTS.get(key)
+    if hit is not None and hit[0] is picture:
+        _EXTENTS.move_to_end(key)
+        return hit[1]
+    lit = pixels(picture).view(np.uint32)[..., 0] != 0  # premultiplied: clear is all zero
+    rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
+    box = None
+    if len(rows):
+        box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    _EXTENTS[key] = (picture, box)
+    if len(_EXTENTS) > _EXTENTS_MAX:
+        _EXTENTS.popitem(last=False)
+    return box
+
+
+def paint_picture(
+    cr: cairo.Context, picture: cairo.ImageSurface, x: float = 0.0, y: float = 0.0, alpha=1.0
+) -> None:
+    """Paint `picture` (an ARGB32 surface that is no longer drawn on: a cached drawing)
+    with its origin at (x, y), times `alpha`, with cr's operator.
+
+    The same pixels as `set_source_surface` and `paint_with_alpha`, for a fraction of the
+    cost under a camera's transform: on a raster target the paint is clipped to the whole
+    device pixels the picture's drawn part can reach. Pixman resamples a transformed
+    picture fast only where every pixel it paints samples inside the picture; a paint over
+    the whole frame samples outside it near the edges and takes the slow path (20-30 ms
+    for a 1080p picture, about 2 ms clipped)."""
+    cr.save()
+    cr.set_source_surface(picture, x, y)
+    raster = isinstance(cr.get_group_target(), cairo.ImageSurface)
+    if raster and picture.get_format() == cairo.FORMAT_ARGB32 and not cr.has_current_point():
+        box = _extent(picture)
+        if box is None:
+            cr.restore()
+            return
+        m = cr.get_matrix()
+        # Resampling reaches a pixel beyond the drawn part, more when shrinking (cairo's
+        # filter then widens to the scale): grow the box by that before transforming it.
+        shrink = min(math.hypot(m.xx, m.yx), math.hypot(m.xy, m.yy))
+        grow = 2 + math.ceil(1.0 / max(shrink, 1e-3))
+        x0, y0, x1, y1 = box
+        corners = [
+            cr.user_to_device(x + u, y + v)
+            for u in (x0 - grow, x1 + grow)
+            for v in (y0 - grow, y1 + grow)
+        ]
+        dx0 = math.floor(min(p[0] for p in corners))
+        dy0 = math.floor(min(p[1] for p in corners))
+        dx1 = math.ceil(max(p[0] for p in corners))
+        dy1 = math.ceil(max(p[1] for p in corners))
+        cr.identity_matrix()
+        cr.rectangle(dx0, dy0, dx1 - dx0, dy1 - dy0)
+        cr.set_matrix(m)
+        cr.clip()
+    cr.paint_with_alpha(alpha)
+    cr.restore()

@@ -14,7 +14,7 @@ import cairo
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, neon_stroke, radial_glow
+from render.draw import additive, neon_stroke, paint_picture, radial_glow
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -160,14 +160,12 @@ def _each_thread(scene: Scene, web: dict, colour, width: float):
 
 def _paint_cached(cr: cairo.Context, frame: Frame, surfaces, alpha: float, x=0, y=0) -> None:
     main, soft_surface = surfaces
-    cr.set_source_surface(main, x, y)
-    cr.paint_with_alpha(alpha)
+    paint_picture(cr, main, x, y, alpha)
     if frame.light is not None:
         soft = frame.light.context(cr)
         soft.save()
         soft.scale(SOFT_FACTOR, SOFT_FACTOR)
-        soft.set_source_surface(soft_surface, x / SOFT_FACTOR, y / SOFT_FACTOR)
-        soft.paint_with_alpha(alpha)
+        paint_picture(soft, soft_surface, x / SOFT_FACTOR, y / SOFT_FACTOR, alpha)
         soft.restore()
 
 
