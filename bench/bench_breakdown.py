@@ -97,7 +97,7 @@ def instrument(sections: Sections) -> None:
     Sequence.layer, Sequence.effect = layer, effect  # type: ignore[method-assign]
     frame_mod.blur_drawn = sections.wrap("defocus (camera.blur_drawn)", frame_mod.blur_drawn)
     frame_mod.argb_to_rgb = sections.wrap("BGRA->RGB", frame_mod.argb_to_rgb)
-    frame_mod.finish = sections.wrap("tone map + dither (tonemap.finish)", frame_mod.finish)
+    frame_mod.finish = sections.wrap("tone map, dither, fused display effects", frame_mod.finish)
     SoftLight.flush = sections.wrap("soft light flush", SoftLight.flush)  # type: ignore[method-assign]
     SoftLight.collect = sections.wrap("soft light collect", SoftLight.collect)  # type: ignore[method-assign]
     Renderer.render = sections.wrap("other (surface, background, params)", Renderer.render)  # type: ignore[method-assign]

@@ -236,6 +236,14 @@ def chromatic_aberration(rgb: np.ndarray, amount: float = 0.003) -> np.ndarray:
     amount = float(amount)
     if amount == 0:
         return rgb.copy()
+    red, blue = aberrated_planes(rgb, amount)
+    green = cv2.extractChannel(rgb, 1, dst=_buf("ca.plane", rgb.shape[:2]))
+    return cv2.merge((red, green, blue))
+
+
+def aberrated_planes(rgb: np.ndarray, amount: float) -> tuple[np.ndarray, np.ndarray]:
+    """The red and blue planes `chromatic_aberration` puts in the frame (green stays):
+    (H, W) uint8 scratch buffers, valid until the next call in this thread."""
     h, w = rgb.shape[:2]
     cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
     # A point at distance h/2 from the centre moves by amount*h: zoom factors 1 +- 2*amount.
@@ -255,10 +263,7 @@ def chromatic_aberration(rgb: np.ndarray, amount: float = 0.003) -> np.ndarray:
             borderMode=cv2.BORDER_REPLICATE,
         )
 
-    red = zoomed(0, 1.0 + d, "ca.red")
-    blue = zoomed(2, 1.0 - d, "ca.blue")
-    green = cv2.extractChannel(rgb, 1, dst=_buf("ca.plane", (h, w)))
-    return cv2.merge((red, green, blue))
+    return zoomed(0, 1.0 + d, "ca.red"), zoomed(2, 1.0 - d, "ca.blue")
 
 
 # --------------------------------------------------------------------------------------
@@ -282,6 +287,16 @@ def _scanline_mask(h: int, w: int, strength: float, period: float) -> np.ndarray
     return _readonly(np.ascontiguousarray(np.broadcast_to(row[:, None, None], (h, w, 3))))
 
 
+def scanline_mask(
+    h: int, w: int, strength: float = 0.15, period: float = 0.004
+) -> np.ndarray | None:
+    """What `scanlines` multiplies the frame by: (h, w, 3) uint8, 255 = 1 (read-only,
+    cached), or None when it leaves the frame as it is."""
+    if strength == 0:
+        return None
+    return _scanline_mask(h, w, float(np.clip(strength, 0.0, 1.0)), float(period))
+
+
 def scanlines(rgb: np.ndarray, strength: float = 0.15, period: float = 0.004) -> np.ndarray:
     """Darken every other horizontal band by ``strength`` (0..1).
 
@@ -289,10 +304,9 @@ def scanlines(rgb: np.ndarray, strength: float = 0.15, period: float = 0.004) ->
     2 pixels; fractional periods are antialiased row by row.
     """
     rgb = _check_frame(rgb)
-    if strength == 0:
+    mask = scanline_mask(rgb.shape[0], rgb.shape[1], strength, period)
+    if mask is None:
         return rgb.copy()
-    h, w = rgb.shape[:2]
-    mask = _scanline_mask(h, w, float(np.clip(strength, 0.0, 1.0)), float(period))
     return cv2.multiply(rgb, mask, scale=1 / 255)
 
 
@@ -313,15 +327,21 @@ def _vignette_mask(h: int, w: int, strength: float) -> np.ndarray:
     return _readonly(cv2.merge((m, m, m)))
 
 
+def vignette_mask(h: int, w: int, strength: float = 0.35) -> np.ndarray | None:
+    """What `vignette` multiplies the frame by: (h, w, 3) uint8, 255 = 1 (read-only,
+    cached), or None when it leaves the frame as it is."""
+    if strength == 0:
+        return None
+    return _vignette_mask(h, w, float(np.clip(strength, 0.0, 1.0)))
+
+
 def vignette(rgb: np.ndarray, strength: float = 0.35) -> np.ndarray:
     """Elliptical darkening toward the corners; the corners lose ``strength`` (0..1)."""
     rgb = _check_frame(rgb)
-    if strength == 0:
+    mask = vignette_mask(rgb.shape[0], rgb.shape[1], strength)
+    if mask is None:
         return rgb.copy()
-    h, w = rgb.shape[:2]
-    return cv2.multiply(
-        rgb, _vignette_mask(h, w, float(np.clip(strength, 0.0, 1.0))), scale=1 / 255
-    )
+    return cv2.multiply(rgb, mask, scale=1 / 255)
 
 
 # --------------------------------------------------------------------------------------

@@ -18,12 +18,12 @@ import numpy as np
 
 from render.camera import CAMERA, blur_drawn, defocus, place
 from render.color import RGB
+from render.display import finish, fuse as display_fuse
 from render.params import Param, TrackRef
 from render.scene import Frame, Scene, derive_seed
 from render.sequence import Sequence
 from render.softlight import FACTOR, SoftLight
 from render.surface import pixels
-from render.tonemap import finish
 
 
 def argb_to_rgb(surface: cairo.ImageSurface) -> np.ndarray:
@@ -132,10 +132,22 @@ class Renderer:
                 display.append((spec, effect, params))
         exposure = float(self.camera(values)["exposure"])
         seed = derive_seed(self.scene.seed, "dither", index)
-        rgb = finish(base, linear, exposure, seed, factor=FACTOR)
-        for spec, effect, params in display:
+        # The leading display effects that only multiply (and a chromatic aberration
+        # first) are done in the tone map's pass, to the same bytes (render.display).
+        fused = display_fuse(self.scene.height, self.scene.width, display)
+        rgb = finish(base, linear, exposure, seed, fused, factor=FACTOR)
+        for spec, effect, params in display[fused.count :]:
             rgb = effect.apply(rgb, params, frame.rng(f"effect:{spec.type}"))
         return np.ascontiguousarray(rgb)
+
+
+def warm_up() -> None:
+    """Compile the numba kernels a frame runs (or load them from numba's disk cache): for
+    a worker, before its first frame."""
+    from render import display, light
+
+    light.warm_up()
+    display.warm_up()
 
 
 def render_frame(sequence: Sequence, index: int) -> np.ndarray:
@@ -146,4 +158,4 @@ def colour_or(value: Any, fallback: RGB) -> RGB:
     return value if isinstance(value, tuple) and len(value) == 3 else fallback
 
 
-__all__ = ["Renderer", "render_frame", "argb_to_rgb", "math"]
+__all__ = ["Renderer", "render_frame", "argb_to_rgb", "math", "warm_up"]

@@ -269,9 +269,9 @@ def _worker_main(
     except (ImportError, ValueError):
         pass
     cv2.setNumThreads(1)  # and one OpenCV thread, for the same reason
-    from render.light import warm_up
+    from render.frame import warm_up
 
-    warm_up()  # compile (or load from numba's cache) the light's kernels before the first frame
+    warm_up()  # compile (or load from numba's cache) the frame's kernels before the first frame
     try:
         shm = SharedMemory(name=shm_name)
     except FileNotFoundError:

@@ -32,6 +32,11 @@ class Effect:
     # "light": fn(base uint8, light float32 linear at the soft-light grid, **params) -> light,
     # before the tone map (render/light.py): light adds up there without clipping.
     stage: str = "display"
+    # A display effect that multiplies every pixel by a mask may say which:
+    # mask(height, width, **params) -> (H, W, 3) uint8 (255 = 1, rounded as cv2.multiply
+    # with scale 1/255 rounds), or None where it changes nothing. The renderer then
+    # applies it inside the frame's last pass (render.display); `fn` does the same alone.
+    mask: Callable[..., np.ndarray | None] | None = None
 
     @property
     def takes_rng(self) -> bool:
@@ -61,6 +66,12 @@ def declare(fn: Callable[..., np.ndarray], *params: Param) -> Mapping[str, Param
 
 def _scanlines(rgb: np.ndarray, strength: float, period: float, scale: float) -> np.ndarray:
     return fx.scanlines(rgb, strength * scale, period)
+
+
+def _scanline_mask(
+    h: int, w: int, strength: float, period: float, scale: float
+) -> np.ndarray | None:
+    return fx.scanline_mask(h, w, strength * scale, period)
 
 
 BUILTIN: tuple[Effect, ...] = (
@@ -102,12 +113,14 @@ BUILTIN: tuple[Effect, ...] = (
             track("scale", "multiplies strength; the story ends the screen on waking", "screen"),
         ),
         "CRT scanlines.",
+        mask=_scanline_mask,
     ),
     Effect(
         "vignette",
         fx.vignette,
         declare(fx.vignette, number("strength", 0, "darkening toward the corners", 0, 1)),
         "Darkened corners.",
+        mask=fx.vignette_mask,
     ),
     Effect(
         "grain",

@@ -45,6 +45,7 @@ __all__ = [
     "finish",
     "finish_reference",
     "linear_to_srgb",
+    "mask_stack",
     "srgb_to_linear",
     "tone_map",
     "warm_up",
@@ -198,13 +199,14 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _hash32_jit, _spread, _finish, prange, _compiled
+    global _hash32_jit, _multiply, _spread, _finish, prange, _compiled
     if _compiled:
         return
     import numba
 
     prange = numba.prange  # read as the kernels compile: their rows run in parallel
     _hash32_jit = numba.njit(cache=True, inline="always")(_hash32_jit)
+    _multiply = numba.njit(cache=True, inline="always")(_multiply)
     _spread = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_spread)
     _finish = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_finish)
     _compiled = True
@@ -236,9 +238,10 @@ def _spread(light, width, factor, out):  # pragma: no cover - compiled
 
 
 def _finish(  # pragma: no cover - compiled
-    base, wide, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, out
+    base, wide, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, masks, out
 ):
-    """base, out: (H, 3W) uint8; wide: light rows at full width, (h, 3W) float32."""
+    """base, out: (H, 3W) uint8; wide: light rows at full width, (h, 3W) float32; masks:
+    (k, H, 3W) uint8 multipliers applied in turn at the end."""
     height, n = base.shape
     width = n // 3
     lh = wide.shape[0]
@@ -310,6 +313,16 @@ def _finish(  # pragma: no cover - compiled
                 if dark and top[j] == 0 and top[j + 1] == 0 and top[j + 2] == 0:
                     if bottom[j] == 0 and bottom[j + 1] == 0 and bottom[j + 2] == 0:
                         dst[j], dst[j + 1], dst[j + 2] = src[j], src[j + 1], src[j + 2]
+        # 6. Display effects that multiply each pixel (render.display), rounded as
+        #    cv2.multiply with scale 1/255 rounds: the same bytes as their own passes.
+        for k in range(masks.shape[0]):
+            _multiply(dst, masks[k, y])
+
+
+def _multiply(row, mask):  # pragma: no cover - compiled
+    """row times mask / 255, rounded to the nearest byte (exact: no ties occur)."""
+    for j in range(row.shape[0]):
+        row[j] = np.uint8((np.int32(row[j]) * np.int32(mask[j]) + 127) // 255)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -371,6 +384,7 @@ def finish(
     *,
     factor: int | None = None,
     dither: bool = True,
+    masks: tuple[np.ndarray, ...] = (),
 ) -> np.ndarray:
     """The final frame: (H, W, 3) uint8 sRGB.
 
@@ -382,8 +396,10 @@ def finish(
     mapped (`tone_map`), encoded and dithered with triangular noise of +-1 level
     (`dither_noise`): the same inputs give the same bytes on any number of threads. Where
     light and exposure leave a pixel below the knee untouched, its bytes come back as
-    they were. Within +-1 level (the dither) of `finish_reference` rounded. Inputs are
-    never written to."""
+    they were. Within +-1 level (the dither) of `finish_reference` rounded. `masks`,
+    (H, W, 3) uint8 multipliers (255 = 1), are then applied in turn as
+    ``cv2.multiply(frame, mask, scale=1 / 255)`` would, to the same bytes: display effects
+    done in the same pass (render.display). Inputs are never written to."""
     _compile()
     base, light, factor = _check(base, light, factor)
     exposure = float(exposure)
@@ -401,6 +417,9 @@ def finish(
             wide = np.empty((light.shape[0], 3 * width), np.float32)
             _spread(light, width, factor, wide)
     out = np.empty((height, 3 * width), np.uint8)
+    for m in masks:
+        if m.shape != base.shape or m.dtype != np.uint8:
+            raise ValueError(f"masks must be uint8 of the frame's shape {base.shape}")
     _finish(
         base.reshape(height, 3 * width),
         wide,
@@ -411,9 +430,30 @@ def finish(
         _DPOLY32,
         _EPOLY32,
         _KNEE_BYTE,
+        mask_stack(masks, height, width),
         out,
     )
     return out.reshape(height, width, 3)
+
+
+_stacked: dict[tuple[int, ...], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
+
+
+def mask_stack(masks: tuple[np.ndarray, ...], height: int, width: int) -> np.ndarray:
+    """The masks as one (k, H, 3W) array for the kernel. Read-only masks are cached arrays
+    (the same objects frame after frame), so their stack is kept too."""
+    if not masks:
+        return np.zeros((0, height, 3 * width), np.uint8)
+    if any(m.flags.writeable for m in masks):  # not a cached mask: it may change
+        return np.stack([np.ascontiguousarray(m).reshape(height, 3 * width) for m in masks])
+    key = tuple(id(m) for m in masks)
+    hit = _stacked.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], masks, strict=True)):
+        if len(_stacked) >= 4:
+            _stacked.clear()
+        stack = np.stack([np.ascontiguousarray(m).reshape(height, 3 * width) for m in masks])
+        hit = _stacked[key] = (tuple(masks), stack)
+    return hit[1]
 
 
 def warm_up() -> None:
