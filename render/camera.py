@@ -99,7 +99,10 @@ def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
     f = 4 if px >= 6 else 2
     small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
-    img[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else small
+    if img.flags.c_contiguous:  # scaled up straight into the surface: no 8 MB temporary
+        cv2.resize(small, (w, h), dst=img, interpolation=cv2.INTER_LINEAR)
+    else:
+        img[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     surface.mark_dirty()
 
 
