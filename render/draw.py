@@ -165,7 +165,7 @@ def _paint_masks(
         px, py = ix - (masks.ox - fx), iy - (masks.oy - fy)
     else:  # anything else resamples the phase-0 masks through the transform
         masks = text_masks(text, size, widths, face=face)
-        resampled = _resampled(cr, masks.masks, x - masks.ox, y - masks.oy)
+        resampled = _resampled(cr, [_a8(m) for m in masks.masks], x - masks.ox, y - masks.oy)
         if resampled is not None:
             cr.identity_matrix()
             warped, px, py = resampled
@@ -183,13 +183,13 @@ def _paint_masks(
 
 
 def _resampled(
-    cr: cairo.Context, surfaces: tuple[cairo.ImageSurface, ...], x: float, y: float
+    cr: cairo.Context, images: list[np.ndarray], x: float, y: float
 ) -> tuple[list[cairo.ImageSurface], int, int] | None:
-    """`surfaces` (alike in size and format, A8 or ARGB32) placed with their origin at
-    user point (x, y), resampled by OpenCV onto the device pixel grid: new surfaces and
-    the whole device pixel where they go, to paint with an identity transform. None where
-    cairo should do it (a vector target, a device scale, or a scale that cairo filters
-    with more than bilinear taps).
+    """`images` (alike in size: A8 pixels (H, W) or premultiplied ARGB32 ones (H, W, 4))
+    placed with their origin at user point (x, y), resampled by OpenCV onto the device
+    pixel grid: new surfaces and the whole device pixel where they go, to paint with an
+    identity transform. None where cairo should do it (a vector target, a device scale,
+    or a scale that cairo filters with more than bilinear taps).
 
     Pixman resamples through a rotation or a zoom on a slow general path (a 30-character
     mask about 0.25 ms; a whole picture tens of ms); cv2.warpAffine does the same bilinear
@@ -200,7 +200,7 @@ def _resampled(
     m = cr.get_matrix()
     if min(math.hypot(m.xx, m.yx), math.hypot(m.xy, m.yy)) < 0.8:
         return None
-    sw, sh = surfaces[0].get_width(), surfaces[0].get_height()
+    sh, sw = images[0].shape[:2]
     corners = [cr.user_to_device(x + u, y + v) for u in (0, sw) for v in (0, sh)]
     ox, oy = target.get_device_offset()
     x0 = max(math.floor(min(p[0] for p in corners)) - 1, math.floor(-ox))
@@ -217,16 +217,14 @@ def _resampled(
     a, b, c, d = inv.xx, inv.xy, inv.yx, inv.yy
     cx, cy = inv.transform_point(x0 + 0.5, y0 + 0.5)
     warp = np.array([[a, b, cx - x - 0.5], [c, d, cy - y - 0.5]])
-    fmt = surfaces[0].get_format()
+    fmt = cairo.FORMAT_A8 if images[0].ndim == 2 else cairo.FORMAT_ARGB32
     w, h = x1 - x0, y1 - y0
     stride = cairo.ImageSurface.format_stride_for_width(fmt, w)
     out = []
-    for surface in surfaces:
+    for src in images:
         if fmt == cairo.FORMAT_A8:
-            src = _a8(surface)
             buf = np.empty((h, stride), np.uint8)
         else:
-            src = pixels(surface)
             buf = np.empty((h, stride // 4, 4), np.uint8)
         cv2.warpAffine(
             src, warp, (buf.shape[1], h), dst=buf,
@@ -383,6 +381,18 @@ def paint_picture(
             cr.restore()
             return
         m = cr.get_matrix()
+        if m.xy != 0.0 or m.yx != 0.0:  # a rotation: pixman has no fast path for it at all
+            x0, y0, x1, y1 = box
+            drawn = pixels(picture)[y0:y1, x0:x1]
+            resampled = _resampled(cr, [drawn], x + x0, y + y0)
+            if resampled is not None:
+                warped, px, py = resampled
+                if warped:
+                    cr.identity_matrix()
+                    cr.set_source_surface(warped[0], px, py)
+                    cr.paint_with_alpha(alpha)
+                cr.restore()
+                return
         # Resampling reaches a pixel beyond the drawn part, more when shrinking (cairo's
         # filter then widens to the scale): grow the box by that before transforming it.
         shrink = min(math.hypot(m.xx, m.yx), math.hypot(m.xy, m.yy))
