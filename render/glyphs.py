@@ -31,10 +31,38 @@ FACES = ("futural", "futuram", "scripts", "timesr")
 
 @cache
 def _font(face: str = "futural") -> HersheyFonts:
+    face = face if face in FACES else "futural"
     font = HersheyFonts()
-    font.load_default_font(face if face in FACES else "futural")
+    lines = _face_lines().get(face)
+    if lines is None:
+        font.load_default_font(face)
+    else:
+        font.read_from_string_lines(lines)
     font.normalize_rendering(1)
     return font
+
+
+@cache
+def _face_lines() -> dict[str, list[bytes]]:
+    """Every face's lines from the package's archive, read once: `load_default_font`
+    decompresses the whole archive twice per face (about 40 ms each). Empty if the
+    package keeps its archive elsewhere than this version does (then each face is loaded
+    as the package loads it)."""
+    import base64
+    import io
+    import tarfile
+
+    packed = getattr(HersheyFonts, "_HersheyFonts__compressed_fonts_base64", None)
+    if not isinstance(packed, bytes | str):
+        return {}
+    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(packed)), mode="r") as tar:
+        out = {}
+        for member in tar.getmembers():
+            if member.name in FACES:
+                data = tar.extractfile(member)
+                if data is not None:
+                    out[member.name] = data.read().splitlines(keepends=True)
+        return out
 
 
 @cache
