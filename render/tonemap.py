@@ -199,7 +199,7 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _hash32_jit, _multiply, _spread, _finish, prange, _compiled
+    global _hash32_jit, _multiply, _spread, _dark_spans, _finish, prange, _compiled
     if _compiled:
         return
     import numba
@@ -208,6 +208,7 @@ def _compile() -> None:
     _hash32_jit = numba.njit(cache=True, inline="always")(_hash32_jit)
     _multiply = numba.njit(cache=True, inline="always")(_multiply)
     _spread = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_spread)
+    _dark_spans = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_dark_spans)
     _finish = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_finish)
     _compiled = True
 
@@ -237,11 +238,25 @@ def _spread(light, width, factor, out):  # pragma: no cover - compiled
                 out[k, 3 * x + c] = light[k, a, c] + (light[k, b, c] - light[k, a, c]) * fx
 
 
+def _dark_spans(wide, spans):  # pragma: no cover - compiled
+    """For each light row, the first pixel with no light at all and one past the last:
+    the only stretch where `_finish` may find pixels to copy unchanged."""
+    width = wide.shape[1] // 3
+    for r in prange(wide.shape[0]):
+        row = wide[r]
+        lo, hi = width, 0
+        for x in range(width):
+            if row[3 * x] == 0 and row[3 * x + 1] == 0 and row[3 * x + 2] == 0:
+                lo = min(lo, x)
+                hi = x + 1
+        spans[r, 0], spans[r, 1] = lo, hi
+
+
 def _finish(  # pragma: no cover - compiled
-    base, wide, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, masks, out
+    base, wide, spans, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, masks, out
 ):
-    """base, out: (H, 3W) uint8; wide: light rows at full width, (h, 3W) float32; masks:
-    (k, H, 3W) uint8 multipliers applied in turn at the end."""
+    """base, out: (H, 3W) uint8; wide: light rows at full width, (h, 3W) float32; spans:
+    `_dark_spans` of wide; masks: (k, H, 3W) uint8 multipliers applied in turn at the end."""
     height, n = base.shape
     width = n // 3
     lh = wide.shape[0]
@@ -258,13 +273,12 @@ def _finish(  # pragma: no cover - compiled
         s = (y + 0.5) / factor - 0.5
         i = int(math.floor(s))
         fy = np.float32(s - i)
-        top = wide[min(max(i, 0), lh - 1)]
-        bottom = wide[min(max(i + 1, 0), lh - 1)]
+        above, below = min(max(i, 0), lh - 1), min(max(i + 1, 0), lh - 1)
+        top = wide[above]
+        bottom = wide[below]
         src = base[y]
         dst = out[y]
         lin = np.empty(n, np.float32)
-        keep = np.empty(n, np.float32)
-        lift = np.empty(n, np.float32)
         noise = np.empty(n, np.float32)
         # Each stage is a plain loop over the row so that it vectorises.
         # 1. Decode, add the light (vertical step of the bilinear upsampling), expose.
@@ -276,17 +290,20 @@ def _finish(  # pragma: no cover - compiled
             p = x * np.float32(1.0 / 12.92) if b <= _TOE_BYTE else p
             light = top[j] + (bottom[j] - top[j]) * fy
             lin[j] = max((p + light) * e, zero)
-        # 2. The tone curve, per pixel from its max channel.
+        # 2. The tone curve, per pixel from its max channel; the identity up to the knee
+        #    (where it is k = 1, lift = 0), so only brighter pixels are touched.
         for x in range(width):
-            m = max(lin[3 * x], lin[3 * x + 1], lin[3 * x + 2])
-            u = max(m - knee, zero) / shoulder
-            fm = knee + shoulder * u / math.sqrt(one + u * u)
-            t = max(m - one, zero) * inv_white
-            w = t * t / (one + t * t)
-            k = (fm / m if m > knee else one) * (one - w)
-            lf = fm * w
-            keep[3 * x] = keep[3 * x + 1] = keep[3 * x + 2] = k
-            lift[3 * x] = lift[3 * x + 1] = lift[3 * x + 2] = lf
+            j = 3 * x
+            m = max(lin[j], lin[j + 1], lin[j + 2])
+            if m > knee:
+                u = max(m - knee, zero) / shoulder
+                fm = knee + shoulder * u / math.sqrt(one + u * u)
+                t = max(m - one, zero) * inv_white
+                w = t * t / (one + t * t)
+                k = (fm / m) * (one - w)
+                lf = fm * w
+                for c in range(3):
+                    lin[j + c] = min(lin[j + c] * k + lf, one)
         # 3. Triangular dither from a hash of (x, y, seed); see dither_noise.
         row_key = _hash32_jit(np.uint64(seed) ^ _hash32_jit(np.uint64(y)))
         for x in range(width):
@@ -298,7 +315,7 @@ def _finish(  # pragma: no cover - compiled
         #    0 and 255: it never lifts black or dims white, and needs no clipping (which
         #    would bias the mean).
         for j in range(n):
-            v = min(lin[j] * keep[j] + lift[j], one)
+            v = lin[j]
             q = math.sqrt(math.sqrt(v))
             level = (((((e6 * q + e5) * q + e4) * q + e3) * q + e2) * q + e1) * q + e0
             level = v * np.float32(12.92 * 255.0) if v <= np.float32(0.0031308) else level
@@ -307,7 +324,9 @@ def _finish(  # pragma: no cover - compiled
         # 5. Pixels the light and exposure leave untouched below the knee are exact levels
         #    already: copied, not dithered (no error to hide; noise costs bits in H.264).
         if plain:
-            for x in range(width):
+            for x in range(
+                max(spans[above, 0], spans[below, 0]), min(spans[above, 1], spans[below, 1])
+            ):
                 j = 3 * x
                 dark = max(src[j], src[j + 1], src[j + 2]) <= knee_byte
                 if dark and top[j] == 0 and top[j + 1] == 0 and top[j + 2] == 0:
@@ -416,6 +435,8 @@ def finish(
         else:
             wide = np.empty((light.shape[0], 3 * width), np.float32)
             _spread(light, width, factor, wide)
+    spans = np.empty((wide.shape[0], 2), np.int64)
+    _dark_spans(wide, spans)
     out = np.empty((height, 3 * width), np.uint8)
     for m in masks:
         if m.shape != base.shape or m.dtype != np.uint8:
@@ -423,6 +444,7 @@ def finish(
     _finish(
         base.reshape(height, 3 * width),
         wide,
+        spans,
         factor,
         exposure,
         _seed_key(seed),
