@@ -22,7 +22,7 @@ import cv2
 
 from render.params import table, track
 from render.scene import Frame
-from render.surface import pixels
+from render.surface import pixels, shrink
 
 CAMERA = table(
     [
@@ -97,7 +97,7 @@ def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
     img = pixels(surface)
     w = surface.get_width()
     f = 4 if px >= 6 else 2
-    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    small = shrink(img, max(1, w // f), max(1, h // f))
     small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
     if img.flags.c_contiguous:  # scaled up straight into the surface: no 8 MB temporary
         cv2.resize(small, (w, h), dst=img, interpolation=cv2.INTER_LINEAR)

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from render import tonemap
+from render.surface import shrink
 from render.tonemap import srgb_to_linear
 
 _DECODE = srgb_to_linear(np.arange(256, dtype=np.uint8))
@@ -90,8 +91,10 @@ def bloom(
     # which strokes glow does not change with resolution.
     gh = _GRID_ROWS
     gw = max(1, round(base.shape[1] * gh / h))
-    shrink = cv2.INTER_AREA if h >= gh else cv2.INTER_LINEAR
-    small = cv2.resize(base, (gw, gh), interpolation=shrink)
+    if h >= gh:
+        small = shrink(base, gw, gh)
+    else:
+        small = cv2.resize(base, (gw, gh), interpolation=cv2.INTER_LINEAR)
     # The knee on the sharp drawing's bytes, then the bright part to linear light: one
     # pass at the grid's size.
     bright = np.empty((gh, gw, 3), np.float32)

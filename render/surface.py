@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cairo
+import cv2
 import numpy as np
 
 
@@ -12,3 +13,18 @@ def pixels(surface: cairo.ImageSurface) -> np.ndarray:
     surface.flush()
     h, stride = surface.get_height(), surface.get_stride()
     return np.ndarray((h, stride // 4, 4), np.uint8, surface.get_data())[:, : surface.get_width()]
+
+
+def shrink(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`img` resampled down to (height, width) by area averaging (OpenCV's INTER_AREA),
+    halving first while the reduction is an exact power of two above 2: OpenCV's fast
+    path handles 2x only, and 4x on its general path costs five times two halvings (23 ms
+    against 5 for a 4K frame). Each halving rounds, so bytes may differ by one level."""
+    h, w = img.shape[:2]
+    f = w // width if width > 0 else 0
+    if f >= 4 and f & (f - 1) == 0 and w == f * width and h == f * height:
+        while f > 2:
+            h, w = h // 2, w // 2
+            img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+            f //= 2
+    return cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
