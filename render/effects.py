@@ -245,12 +245,22 @@ def aberrated_planes(rgb: np.ndarray, amount: float) -> tuple[np.ndarray, np.nda
     """The red and blue planes `chromatic_aberration` puts in the frame (green stays):
     (H, W) uint8 scratch buffers, valid until the next call in this thread."""
     h, w = rgb.shape[:2]
+    red = cv2.extractChannel(rgb, 0, dst=_buf("ca.r", (h, w)))
+    blue = cv2.extractChannel(rgb, 2, dst=_buf("ca.b", (h, w)))
+    return zoomed_planes(red, blue, amount)
+
+
+def zoomed_planes(
+    red: np.ndarray, blue: np.ndarray, amount: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's red and blue planes, (H, W) uint8, as `chromatic_aberration` moves them:
+    scratch buffers, valid until the next call in this thread."""
+    h, w = red.shape[:2]
     cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
     # A point at distance h/2 from the centre moves by amount*h: zoom factors 1 +- 2*amount.
     d = float(np.clip(2.0 * amount, -0.9, 0.9))
 
-    def zoomed(channel: int, z: float, tag: str) -> np.ndarray:
-        plane = cv2.extractChannel(rgb, channel, dst=_buf("ca.plane", (h, w)))
+    def zoomed(plane: np.ndarray, z: float, tag: str) -> np.ndarray:
         # WARP_INVERSE_MAP: dst(p) = src(M p); sampling at c + (p - c)/z zooms by z.
         inv = 1.0 / z
         m = np.array([[inv, 0.0, cx * (1 - inv)], [0.0, inv, cy * (1 - inv)]])
@@ -263,7 +273,7 @@ def aberrated_planes(rgb: np.ndarray, amount: float) -> tuple[np.ndarray, np.nda
             borderMode=cv2.BORDER_REPLICATE,
         )
 
-    return zoomed(0, 1.0 + d, "ca.red"), zoomed(2, 1.0 - d, "ca.blue")
+    return zoomed(red, 1.0 + d, "ca.red"), zoomed(blue, 1.0 - d, "ca.blue")
 
 
 # --------------------------------------------------------------------------------------
