@@ -19,10 +19,11 @@ from typing import Any
 
 import cairo
 import cv2
+import numpy as np
 
 from render.params import table, track
 from render.scene import Frame
-from render.surface import pixels, shrink
+from render.surface import enlarge, pixels, shrink
 
 CAMERA = table(
     [
@@ -100,9 +101,9 @@ def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
     small = shrink(img, max(1, w // f), max(1, h // f))
     small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
     if img.flags.c_contiguous:  # scaled up straight into the surface: no 8 MB temporary
-        cv2.resize(small, (w, h), dst=img, interpolation=cv2.INTER_LINEAR)
+        enlarge(small, img)
     else:
-        img[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        img[...] = enlarge(small, np.empty_like(img))
     surface.mark_dirty()
 
 
