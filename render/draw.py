@@ -283,9 +283,14 @@ def _stamp(cr: cairo.Context, x: float, y: float, radius: float, colour, alpha: 
     if radius > 64 or not isinstance(cr.get_group_target(), cairo.ImageSurface):
         return False
     m = cr.get_matrix()
-    if m.xy != 0.0 or m.yx != 0.0 or m.xx != m.yy:
+    if m.xx != m.yy or m.xy != -m.yx:  # not a uniform scale (and rotation)
         return False
-    rq = round(radius * m.xx * 4) / 4  # device radius, to a quarter pixel
+    scale = math.hypot(m.xx, m.yx)
+    if m.xy != 0.0 and radius * scale < 8:
+        # A glow is round, so a rotation leaves it a glow; but a small one stamped at a
+        # half-pixel phase moves visibly from where the rotated gradient would draw it.
+        return False
+    rq = round(radius * scale * 4) / 4  # device radius, to a quarter pixel
     (ix, fx), (iy, fy) = (snap(v, GLOW_PHASES) for v in cr.user_to_device(x, y))
     mask, pad = _glow_mask(rq, fx, fy)
     cr.save()
