@@ -144,10 +144,11 @@ class Renderer:
 def warm_up() -> None:
     """Compile the numba kernels a frame runs (or load them from numba's disk cache): for
     a worker, before its first frame."""
-    from render import display, light
+    from render import display, draw, light
 
     light.warm_up()
     display.warm_up()
+    draw.warm_up()
 
 
 def render_frame(sequence: Sequence, index: int) -> np.ndarray:

@@ -58,3 +58,32 @@ def test_stamped_glow_matches_the_gradient_fill(x, y, radius, matrix):
     assert diff.mean() < 0.5
     assert diff.max() <= (4 if (x * 2).is_integer() and matrix is None else 40)
     assert abs(got.sum() - want.sum()) / want.sum() < 0.01
+
+
+@pytest.mark.parametrize("roll", [0.0, 2.5, -31.0])
+@pytest.mark.parametrize("stops", [2, 3])
+def test_gradient_fill_matches_cairo_under_a_roll(roll, stops):
+    from render.draw import fill_gradient
+
+    def panel(fill) -> np.ndarray:
+        cr = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 96, 80))
+        cr.set_source_rgb(0.05, 0.05, 0.1)
+        cr.paint()
+        cr.translate(48, 40)
+        cr.rotate(math.radians(roll))
+        cr.scale(1.07, 1.07)
+        cr.translate(-48, -40)
+        g = cairo.LinearGradient(20, 0, 70, 8)
+        g.add_color_stop_rgb(0, 0.1, 0.05, 0.2)
+        if stops == 3:
+            g.add_color_stop_rgb(0.3, 0.9, 0.5, 0.1)
+        g.add_color_stop_rgb(1, 0.3, 0.6, 0.95)
+        cr.rectangle(15, 10, 60, 55)
+        fill(cr, g)
+        return pixels(cr.get_target()).astype(int)
+
+    def by_cairo(cr, g):
+        cr.set_source(g)
+        cr.fill()
+
+    assert np.abs(panel(fill_gradient) - panel(by_cairo)).max() <= 1

@@ -10,7 +10,7 @@ import math
 import cairo
 
 from render.color import RGB, mix
-from render.draw import additive, neon_stroke, radial_glow
+from render.draw import additive, fill_gradient, neon_stroke, radial_glow
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -122,8 +122,7 @@ def _room(
         face = cairo.LinearGradient(x + mw - facing + x, 0, facing, 0)
         face.add_color_stop_rgb(0, *body)
         face.add_color_stop_rgb(1, *mix(body, lit, 0.45 * min(level, 1.5)))
-        cr.set_source(face)
-        cr.fill()
+        fill_gradient(cr, face)
         additive(cr)
         # Rim light along the top and the side that faces the core.
         cr.move_to(x, y)
