@@ -253,17 +253,24 @@ def text_masks(
 ) -> TextMasks:
     """`text` stroked once per line width into A8 masks drawn at `scale` (1/8 for the soft
     light, about 1.005 under camera shake), with the string's origin at fractional offset
-    (fx, fy) from a pixel corner of the masks."""
+    (fx, fy) from a pixel corner of the masks.
 
-    def make() -> TextMasks:
-        w, h, pad, top = _geometry(text, size, max(widths), scale)
-        origin = (pad + fx, top + fy)
-        masks = tuple(
-            _stroke_mask(text, size, lw, origin, (w, h), scale, face) for lw in widths
-        )
-        return TextMasks(masks, *origin, sum(m.get_stride() * h for m in masks))
+    Each width's mask is kept on its own, keyed with the widest width (which sets the
+    masks' size and origin): a glitch's colour ghosts, stroked at the tube's width, reuse
+    the tube's mask instead of stroking the string again."""
+    widest = max(widths)
+    w, h, pad, top = _geometry(text, size, widest, scale)
+    origin = (pad + fx, top + fy)
 
-    return MASKS.get((text, size, widths, fx, fy, scale, face), make)
+    def one(lw: float) -> TextMasks:
+        def make() -> TextMasks:
+            mask = _stroke_mask(text, size, lw, origin, (w, h), scale, face)
+            return TextMasks((mask,), *origin, mask.get_stride() * h)
+
+        return MASKS.get((text, size, lw, widest, fx, fy, scale, face), make)
+
+    masks = tuple(one(lw).masks[0] for lw in widths)
+    return TextMasks(masks, *origin, sum(m.get_stride() * h for m in masks))
 
 
 def snap(v: float, phases: int = PHASES) -> tuple[int, float]:

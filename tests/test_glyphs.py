@@ -81,9 +81,19 @@ def test_masked_text_under_camera_shake_stays_in_place():
 
 def test_masks_are_reused_for_the_same_string_and_phase():
     draw(masked, 12.0, 20.0)
-    hits = MASKS.hits
+    hits, misses = MASKS.hits, MASKS.misses
     draw(masked, 40.0, 30.0)  # same phase, another whole-pixel position
-    assert MASKS.hits == hits + 1
+    assert MASKS.misses == misses and MASKS.hits > hits
+
+
+def test_a_ghost_at_the_tubes_width_reuses_the_tubes_mask():
+    from render.glyphs import text_masks
+
+    tube = text_masks("GHOST 42", 14.0, (1.3, 0.455))
+    misses = MASKS.misses
+    ghost = text_masks("GHOST 42", 14.0, (1.3,))
+    assert MASKS.misses == misses and ghost.masks[0] is tube.masks[0]
+    assert (ghost.ox, ghost.oy) == (tube.ox, tube.oy)
 
 
 def test_vector_surfaces_get_strokes_not_images(tmp_path):
