@@ -99,7 +99,12 @@ def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
     w = surface.get_width()
     f = 4 if px >= 6 else 2
     small = shrink(img, max(1, w // f), max(1, h // f))
-    small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
+    if small[..., 3].min() == 255:  # opaque (a frame is): blur three channels, not four
+        bgr = cv2.cvtColor(small, cv2.COLOR_BGRA2BGR)
+        bgr = cv2.GaussianBlur(bgr, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
+        small = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
+    else:
+        small = cv2.GaussianBlur(small, (0, 0), sigmaX=px / f, borderType=cv2.BORDER_REPLICATE)
     if img.flags.c_contiguous:  # scaled up straight into the surface: no 8 MB temporary
         enlarge(small, img)
     else:
