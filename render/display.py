@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
 from render import effects as fx
 from render.tonemap import finish as tone_map_finish, mask_stack
@@ -68,13 +67,32 @@ def finish(
     h, w = rgb.shape[:2]
     flat = rgb.reshape(h, 3 * w)
     red, blue = np.empty((h, w), np.uint8), np.empty((h, w), np.uint8)
+    _compile()
     _split(flat, red, blue)  # a quarter of the time of two cv2.extractChannel calls
     red, blue = fx.zoomed_planes(red, blue, fused.aberration)
     _compose(red, blue, mask_stack(fused.masks, h, w), flat)
     return rgb
 
 
-@njit(cache=True, parallel=True)
+# The kernels are compiled, or loaded from numba's disk cache, by `_compile` on first use
+# (as render/tonemap.py's): importing numba costs about half a second that commands which
+# never render should not pay.
+prange = range
+_compiled = False
+
+
+def _compile() -> None:
+    global _split, _compose, prange, _compiled
+    if _compiled:
+        return
+    import numba
+
+    prange = numba.prange
+    _split = numba.njit(cache=True, parallel=True)(_split)
+    _compose = numba.njit(cache=True, parallel=True)(_compose)
+    _compiled = True
+
+
 def _split(rgb, red, blue):  # pragma: no cover - compiled
     """The red and blue planes of rgb, (H, 3W)."""
     for y in prange(rgb.shape[0]):
@@ -84,7 +102,6 @@ def _split(rgb, red, blue):  # pragma: no cover - compiled
             blue[y, x] = src[3 * x + 2]
 
 
-@njit(cache=True, parallel=True)
 def _compose(red, blue, masks, rgb):  # pragma: no cover - compiled
     """rgb's red and blue replaced by these planes, then rgb times each mask in turn
     (rounded as cv2.multiply with scale 1/255 rounds). red, blue: (H, W); rgb and each
@@ -103,6 +120,7 @@ def _compose(red, blue, masks, rgb):  # pragma: no cover - compiled
 def warm_up() -> None:
     """Compile the passes that take an aberrated frame apart and put it back together (or
     load them from numba's disk cache)."""
+    _compile()
     plane, rgb = np.zeros((1, 1), np.uint8), np.zeros((1, 3), np.uint8)
     _split(rgb, plane, plane)
     _compose(plane, plane, np.zeros((0, 1, 3), np.uint8), rgb)

@@ -9,7 +9,6 @@ from functools import lru_cache
 import cairo
 import cv2
 import numpy as np
-from numba import njit
 
 from render.color import RGB, mix
 from render.glyphs import PHASES, Warp, snap, text_masks, text_path
@@ -488,6 +487,7 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
     w, h = x1 - x0, y1 - y0
     stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_ARGB32, w)
     buf = np.empty((h, stride // 4), np.uint32)
+    _compile()
     _linear_bgra(buf, w, a, b, c, offsets, levels)
     picture = cairo.ImageSurface.create_for_data(memoryview(buf), cairo.FORMAT_ARGB32, w, h, stride)
     cr.save()
@@ -497,7 +497,22 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
     cr.restore()
 
 
-@njit(cache=True, fastmath={"nnan", "ninf", "nsz"})
+# The kernels are compiled, or loaded from numba's disk cache, by `_compile` on first use
+# (as render/tonemap.py's): importing numba costs about half a second that commands which
+# never render should not pay.
+_compiled = False
+
+
+def _compile() -> None:
+    global _linear_bgra, _compiled
+    if _compiled:
+        return
+    import numba
+
+    _linear_bgra = numba.njit(cache=True, fastmath={"nnan", "ninf", "nsz"})(_linear_bgra)
+    _compiled = True
+
+
 def _linear_bgra(out, width, a, b, c, offsets, levels):  # pragma: no cover - compiled
     """Opaque ARGB32 pixels (uint32, as cairo keeps them) of a padded linear gradient:
     t = a x + b y + c at pixel (x, y); stops at `offsets`, colours `levels` (B, G, R in
@@ -527,6 +542,7 @@ def _linear_bgra(out, width, a, b, c, offsets, levels):  # pragma: no cover - co
 
 def warm_up() -> None:
     """Compile the gradient kernel (or load it from numba's disk cache)."""
+    _compile()
     _linear_bgra(
         np.empty((1, 1), np.uint32), 1, 0.0, 0.0, 0.0, np.array([0.0, 1.0]), np.zeros((2, 3))
     )

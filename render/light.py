@@ -15,7 +15,6 @@ import math
 
 import cv2
 import numpy as np
-from numba import njit, prange
 
 from render import tonemap
 from render.surface import shrink
@@ -38,7 +37,24 @@ _VEIL = 0.006  # linear light: the glow below this is veil, not glow
 _SIGMA_PX = 2.5
 
 
-@njit(cache=True, parallel=True)
+# The kernels are compiled, or loaded from numba's disk cache, by `_compile` on first use
+# (as render/tonemap.py's): importing numba costs about half a second that commands which
+# never render should not pay.
+prange = range
+_compiled = False
+
+
+def _compile() -> None:
+    global _bright, prange, _compiled
+    if _compiled:
+        return
+    import numba
+
+    prange = numba.prange
+    _bright = numba.njit(cache=True, parallel=True)(_bright)
+    _compiled = True
+
+
 def _bright(small, knee, decode, out):  # pragma: no cover - compiled
     """The bright part of sRGB bytes in linear light: each pixel's colour scaled by the
     knee's weight of its max channel (rounded to a byte, as cv2.multiply with scale 1/255
@@ -98,6 +114,7 @@ def bloom(
     # The knee on the sharp drawing's bytes, then the bright part to linear light: one
     # pass at the grid's size.
     bright = np.empty((gh, gw, 3), np.float32)
+    _compile()
     _bright(small, _knee_lut(round(float(threshold), 4)), _DECODE, bright)
     # The soft light's own bright part, on its grid (it is smooth: no detail is lost).
     lt = float(srgb_to_linear(np.float64(np.clip(threshold, 0.0, 1.0))))
@@ -136,6 +153,7 @@ def bloom(
 def warm_up() -> None:
     """Compile the light's kernels (or load them from numba's disk cache): the bloom's
     and the final pass's, for a worker before its first frame."""
+    _compile()
     _bright(np.zeros((1, 1, 3), np.uint8), _knee_lut(0.5), _DECODE, np.empty((1, 1, 3), np.float32))
     tonemap.warm_up()
 

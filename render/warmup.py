@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import time
 
-# Every layer the story draws at some point: the beats from the hum (0) to the wake (1).
+# Every layer the story draws at some point: the beats from the hum (0) to the wake (1),
+# through the effects that run kernels of their own (the bloom's bright part; the
+# aberration and the masks done in the tone map's pass).
 _SEQUENCE = """
 [sequence]
 duration = 10
@@ -22,6 +24,17 @@ size = [64, 36]
 loop = {loop}
 [tracks]
 escalation = [[0, 0.0], [10, 1.0]]
+[[effects]]
+type = "bloom"
+[[effects]]
+type = "chromatic_aberration"
+amount = 0.003
+[[effects]]
+type = "scanlines"
+strength = 0.1
+[[effects]]
+type = "vignette"
+strength = 0.3
 """
 _FRAMES = (5, 20, 30, 50, 55, 65, 75, 88, 93, 97)  # escalation x 100
 
