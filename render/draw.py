@@ -322,28 +322,39 @@ def low_res(cr: cairo.Context, pattern: cairo.Pattern, x: float, y: float, w: fl
     bilinearly: the same smooth shading for about 2/5 of the cost (3.4 vs 8.5 ms for the
     sphere at 1080p). On vector surfaces the pattern itself is returned.
 
-    The small image is laid on the device's pixel grid, not the user's: under a camera
-    roll it is then only scaled, which pixman does on a fast path (resampling through a
-    rotation cost it several ms a frame)."""
+    Under a camera roll the small image of a large box is laid on the device's pixel grid,
+    not the user's: it is then only scaled, which pixman does on a fast path (resampling
+    it through a rotation cost several ms a 1080p frame). A small box is cheap either way,
+    and on it the coarser grid's new phase would show."""
     if not isinstance(cr.get_group_target(), cairo.ImageSurface):
         return pattern
     m = cr.get_matrix()
     corners = [cr.user_to_device(x + u, y + v) for u in (0, w) for v in (0, h)]
-    # A margin, so the edge samples real shading.
-    x0 = math.floor(min(p[0] for p in corners)) - SMOOTH
-    y0 = math.floor(min(p[1] for p in corners)) - SMOOTH
-    x1 = math.ceil(max(p[0] for p in corners))
-    y1 = math.ceil(max(p[1] for p in corners))
-    small = cairo.ImageSurface(
-        cairo.FORMAT_ARGB32, math.ceil((x1 - x0) / SMOOTH) + 3, math.ceil((y1 - y0) / SMOOTH) + 3
-    )
-    to_small = cairo.Matrix(xx=1 / SMOOTH, yy=1 / SMOOTH, x0=-x0 / SMOOTH, y0=-y0 / SMOOTH)
+    span = max(max(p[0] for p in corners) - min(p[0] for p in corners), 0.0)
+    if (m.xy == 0.0 and m.yx == 0.0) or span < 256:
+        x0, y0 = x - SMOOTH, y - SMOOTH  # a margin, so the edge samples real shading
+        small = cairo.ImageSurface(
+            cairo.FORMAT_ARGB32, math.ceil(w / SMOOTH) + 3, math.ceil(h / SMOOTH) + 3
+        )
+        to_small = cairo.Matrix(xx=1 / SMOOTH, yy=1 / SMOOTH, x0=-x0 / SMOOTH, y0=-y0 / SMOOTH)
+    else:
+        x0 = math.floor(min(p[0] for p in corners)) - SMOOTH
+        y0 = math.floor(min(p[1] for p in corners)) - SMOOTH
+        x1 = math.ceil(max(p[0] for p in corners))
+        y1 = math.ceil(max(p[1] for p in corners))
+        small = cairo.ImageSurface(
+            cairo.FORMAT_ARGB32,
+            math.ceil((x1 - x0) / SMOOTH) + 3,
+            math.ceil((y1 - y0) / SMOOTH) + 3,
+        )
+        device = cairo.Matrix(xx=1 / SMOOTH, yy=1 / SMOOTH, x0=-x0 / SMOOTH, y0=-y0 / SMOOTH)
+        to_small = m.multiply(device)  # user space, through the device, to the image
     sc = cairo.Context(small)
-    sc.set_matrix(m.multiply(to_small))  # user space, through the device, to the image
+    sc.set_matrix(to_small)
     sc.set_source(pattern)
     sc.paint()
     out = cairo.SurfacePattern(small)
-    out.set_matrix(m.multiply(to_small))
+    out.set_matrix(to_small)
     out.set_filter(cairo.FILTER_BILINEAR)
     return out
 
