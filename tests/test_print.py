@@ -455,7 +455,10 @@ def test_aberration_follows_the_sequence():
     seq = load_sequence(DREAM).replace(size=(640, 360))
     renderer = Renderer(seq)
     red, blue = printing.aberration_zooms(renderer, seq.index_at(0.74 * seq.duration))
-    assert red > 1.005 and blue < 0.995 and red - 1 == pytest.approx(1 - blue)
+    assert red > 1.002 and blue < 0.998 and red - 1 == pytest.approx(1 - blue)
+    # ...and it is the sequence's own amount at that moment, not a constant.
+    earlier = printing.aberration_zooms(renderer, seq.index_at(0.5 * seq.duration))
+    assert earlier[0] < red
     plain = seq.replace(effects=[e for e in seq.effects if e.type != "chromatic_aberration"])
     assert printing.aberration_zooms(Renderer(plain), 0) is None
 
