@@ -6,9 +6,14 @@ import math
 
 import cairo
 
+from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, number, track
 from render.scene import Frame, Layer
+
+# (turning direction, x, y as fractions of the frame): high on the side walls, in from
+# the corners so that the camera's push-in keeps them in view.
+BEACONS = ((1, 0.05, 0.17), (-1, 0.95, 0.17))
 
 
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
@@ -32,9 +37,9 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     g.add_color_stop_rgba(1, *colour, 0.0)
     cr.set_source(g)
     cr.paint()
-    # Two beacons in the upper corners sweep their beams around.
-    for side, x in ((1, 0.06 * w), (-1, 0.94 * w)):
-        y = 0.06 * h
+    # Two beacons high on the side walls sweep their beams around.
+    for side, bx, by in BEACONS:
+        x, y = bx * w, by * h
         ang = side * 2 * math.pi * frame.cycles(params["rate"] / 2)
         radial_glow(cr, x, y, 0.14 * min(w, h), colour, flash * (0.5 + 0.5 * pulse))
         reach = 1.3 * max(w, h)
@@ -51,18 +56,31 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
             cr.close_path()
             cr.set_source(beam)
             cr.fill()
-    # The lamps themselves: a red dome in a cage, its filament white-hot on each flash.
+    # The lamps themselves: a red dome in a cage, and inside it the mirror that turns,
+    # throwing the beam: a bright wedge pointing where the beam goes.
     u = frame.unit
-    for x in (0.06 * w, 0.94 * w):
-        y = 0.06 * h
+    for side, bx, by in BEACONS:
+        x, y = bx * w, by * h
+        ang = side * 2 * math.pi * frame.cycles(params["rate"] / 2)
         sharp.new_path()
-        sharp.arc(x, y, 24 * u, 0, 2 * math.pi)
-        neon_stroke(sharp, colour, 4 * u, alpha=flash * (0.5 + 0.5 * pulse), heat=0.3 + 0.6 * pulse)
-        for k in range(-2, 3):  # the cage's bars
-            sharp.move_to(x + 10 * k * u, y - 27 * u)
-            sharp.line_to(x + 10 * k * u, y + 27 * u)
-        sharp.set_source_rgba(*colour, 0.35 * flash)
-        sharp.set_line_width(1.5 * u)
+        dome = cairo.RadialGradient(x, y, 0, x, y, 44 * u)
+        dome.add_color_stop_rgba(0, *colour, 0.7 * flash)
+        dome.add_color_stop_rgba(1, *colour, 0.25 * flash)
+        sharp.arc(x, y, 44 * u, 0, 2 * math.pi)
+        sharp.set_source(dome)
+        sharp.fill()
+        sharp.move_to(x, y)
+        sharp.arc(x, y, 40 * u, ang - 0.5, ang + 0.5)
+        sharp.close_path()
+        sharp.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.35 + 0.4 * pulse), flash)
+        sharp.fill()
+        sharp.arc(x, y, 44 * u, 0, 2 * math.pi)
+        neon_stroke(sharp, colour, 5 * u, alpha=flash * (0.5 + 0.5 * pulse), heat=0.3 + 0.6 * pulse)
+        for k in range(-3, 4):  # the cage's bars
+            sharp.move_to(x + 12 * k * u, y - 48 * u)
+            sharp.line_to(x + 12 * k * u, y + 48 * u)
+        sharp.set_source_rgba(*mix(colour, (0.0, 0.0, 0.0), 0.3), 0.6 * flash)
+        sharp.set_line_width(2.5 * u)
         sharp.stroke()
 
 
