@@ -182,6 +182,21 @@ def _paint_masks(
     cr.restore()
 
 
+def _device_box(
+    cr: cairo.Context, target: cairo.ImageSurface, ux0: float, uy0: float, ux1: float, uy1: float
+) -> tuple[int, int, int, int]:
+    """The device pixels (x0, y0, x1, y1, in device space) that the user-space box
+    (ux0, uy0)-(ux1, uy1) can touch under `cr`'s transform, a pixel of margin included,
+    cut to the target surface."""
+    corners = [cr.user_to_device(u, v) for u in (ux0, ux1) for v in (uy0, uy1)]
+    ox, oy = target.get_device_offset()
+    x0 = max(math.floor(min(p[0] for p in corners)) - 1, math.floor(-ox))
+    y0 = max(math.floor(min(p[1] for p in corners)) - 1, math.floor(-oy))
+    x1 = min(math.ceil(max(p[0] for p in corners)) + 1, math.ceil(target.get_width() - ox))
+    y1 = min(math.ceil(max(p[1] for p in corners)) + 1, math.ceil(target.get_height() - oy))
+    return x0, y0, x1, y1
+
+
 def _resampled(
     cr: cairo.Context, images: list[np.ndarray], x: float, y: float
 ) -> tuple[list[cairo.ImageSurface], int, int] | None:
@@ -201,12 +216,7 @@ def _resampled(
     if min(math.hypot(m.xx, m.yx), math.hypot(m.xy, m.yy)) < 0.8:
         return None
     sh, sw = images[0].shape[:2]
-    corners = [cr.user_to_device(x + u, y + v) for u in (0, sw) for v in (0, sh)]
-    ox, oy = target.get_device_offset()
-    x0 = max(math.floor(min(p[0] for p in corners)) - 1, math.floor(-ox))
-    y0 = max(math.floor(min(p[1] for p in corners)) - 1, math.floor(-oy))
-    x1 = min(math.ceil(max(p[0] for p in corners)) + 1, math.ceil(target.get_width() - ox))
-    y1 = min(math.ceil(max(p[1] for p in corners)) + 1, math.ceil(target.get_height() - oy))
+    x0, y0, x1, y1 = _device_box(cr, target, x, y, x + sw, y + sh)
     if x1 <= x0 or y1 <= y0:
         return [], 0, 0
     inv = cairo.Matrix(*m)
@@ -467,12 +477,7 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
         cr.fill()
         return
     ux0, uy0, ux1, uy1 = cr.fill_extents()
-    corners = [cr.user_to_device(u, v) for u in (ux0, ux1) for v in (uy0, uy1)]
-    ox, oy = target.get_device_offset()
-    x0 = max(math.floor(min(p[0] for p in corners)) - 1, math.floor(-ox))
-    y0 = max(math.floor(min(p[1] for p in corners)) - 1, math.floor(-oy))
-    x1 = min(math.ceil(max(p[0] for p in corners)) + 1, math.ceil(target.get_width() - ox))
-    y1 = min(math.ceil(max(p[1] for p in corners)) + 1, math.ceil(target.get_height() - oy))
+    x0, y0, x1, y1 = _device_box(cr, target, ux0, uy0, ux1, uy1)
     if x1 <= x0 or y1 <= y0:
         cr.new_path()
         return

@@ -213,7 +213,43 @@ class FrameWriter:
             raise RenderError(f"{self.path}: no frames were rendered, nothing written")
 
 
-class _FfmpegWriter(FrameWriter):
+class _PipedWriter(FrameWriter):
+    """Frames piped to an ffmpeg process that writes temporaries beside the output; one
+    of them becomes the output when the frames are in, and all go if the render fails."""
+
+    def __init__(self, path: Path, fmt: str, width: int, height: int, fps: Fraction) -> None:
+        super().__init__(path, fmt, width, height, fps)
+        self._temps: list[Path] = []
+        self._ffmpeg: _Ffmpeg | None = None
+
+    def _temp(self, suffix: str) -> Path:
+        tmp = _temp_sibling(self.path, "part", suffix)
+        self._temps.append(tmp)
+        return tmp
+
+    def _write(self, frame: np.ndarray) -> None:
+        assert self._ffmpeg is not None
+        self._ffmpeg.write(frame.data)
+
+    def _put_in_place(self, final: Path) -> None:
+        os.replace(final, self.path)
+        self._closed = True
+        for tmp in self._temps:
+            if tmp != final:
+                _remove(tmp)
+
+    def _abort(self) -> None:
+        self._closed = True
+        if self._ffmpeg is not None:
+            try:
+                self._ffmpeg.kill()
+            except BaseException:
+                pass  # cleanup must not mask the exception that got us here
+        for tmp in self._temps:
+            _remove(tmp)
+
+
+class _FfmpegWriter(_PipedWriter):
     """An ffmpeg-encoded format (render/formats): one ffmpeg process encodes the piped
     frames into a temporary beside the output, and a format with an `after` step makes
     the final file from that intermediate when the frames are in."""
@@ -233,8 +269,6 @@ class _FfmpegWriter(FrameWriter):
     ) -> None:
         super().__init__(path, fmt, width, height, fps)
         options = options or {}
-        self._temps: list[Path] = []
-        self._ffmpeg: _Ffmpeg | None = None
         self._spec = formats.FORMATS[fmt]
         self._metadata = metadata
         try:
@@ -256,15 +290,6 @@ class _FfmpegWriter(FrameWriter):
             self._abort()
             raise
 
-    def _temp(self, suffix: str) -> Path:
-        tmp = _temp_sibling(self.path, "part", suffix)
-        self._temps.append(tmp)
-        return tmp
-
-    def _write(self, frame: np.ndarray) -> None:
-        assert self._ffmpeg is not None
-        self._ffmpeg.write(frame.data)
-
     def _finish(self) -> None:
         assert self._ffmpeg is not None
         self._require_frames()
@@ -272,21 +297,7 @@ class _FfmpegWriter(FrameWriter):
         final = self._tmp
         if self._spec.after is not None:
             final = self._spec.after(self._stage, self._tmp, self.path, self._temp, self._metadata)
-        os.replace(final, self.path)
-        self._closed = True
-        for tmp in self._temps:
-            if tmp != final:
-                _remove(tmp)
-
-    def _abort(self) -> None:
-        self._closed = True
-        if self._ffmpeg is not None:
-            try:
-                self._ffmpeg.kill()
-            except BaseException:
-                pass  # cleanup must not mask the exception that got us here
-        for tmp in self._temps:
-            _remove(tmp)
+        self._put_in_place(final)
 
 
 class _SinkWriter(FrameWriter):
@@ -337,7 +348,7 @@ class _SinkWriter(FrameWriter):
         self._tmp = None
 
 
-class _BudgetWriter(FrameWriter):
+class _BudgetWriter(_PipedWriter):
     """An output that must fit `max_bytes` (render.budget): frames are staged losslessly
     beside the output; when they are all in, the format is fitted from the stage. What it
     gave up to fit is left in `note`."""
@@ -363,8 +374,6 @@ class _BudgetWriter(FrameWriter):
         self._preset = preset
         self._codec = str(options.get("codec") or "h264")
         self._max_bytes = max_bytes
-        self._temps: list[Path] = []
-        self._ffmpeg: _Ffmpeg | None = None
         try:
             self._stage = self._temp(".mkv")
             self._out = self._temp(path.suffix)
@@ -376,15 +385,6 @@ class _BudgetWriter(FrameWriter):
         except BaseException:
             self._abort()
             raise
-
-    def _temp(self, suffix: str) -> Path:
-        tmp = _temp_sibling(self.path, "part", suffix)
-        self._temps.append(tmp)
-        return tmp
-
-    def _write(self, frame: np.ndarray) -> None:
-        assert self._ffmpeg is not None
-        self._ffmpeg.write(frame.data)
 
     def _finish(self) -> None:
         assert self._ffmpeg is not None
@@ -401,21 +401,7 @@ class _BudgetWriter(FrameWriter):
                 preset=self._preset, frames=self.frames_written, fps=self.fps,
                 max_bytes=self._max_bytes, metadata=self._metadata,
             )  # fmt: skip
-        os.replace(self._out, self.path)
-        self._closed = True
-        for tmp in self._temps:
-            if tmp != self._out:
-                _remove(tmp)
-
-    def _abort(self) -> None:
-        self._closed = True
-        if self._ffmpeg is not None:
-            try:
-                self._ffmpeg.kill()
-            except BaseException:
-                pass  # cleanup must not mask the exception that got us here
-        for tmp in self._temps:
-            _remove(tmp)
+        self._put_in_place(self._out)
 
 
 class _PngSequenceWriter(FrameWriter):
