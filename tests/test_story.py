@@ -103,6 +103,8 @@ def test_labels_say_what_is_on_screen():
     assert on_screen(derive({"escalation": 0.0})) == ["the hum"]
     assert "klaxon" in on_screen(derive({"escalation": 0.2}))
     assert on_screen(derive({"escalation": 0.92}))[0] == "the eye"
+    assert "the reflection" in on_screen(derive({"escalation": 0.45}), most=9)
+    assert "controls melting" in on_screen(derive({"escalation": 0.8}), most=9)
     assert on_screen(derive({"escalation": 0.955})) == ["Then-"]  # the wake covers the eye
     assert on_screen(derive({"escalation": 1.0})) == ["daylight"]
 
