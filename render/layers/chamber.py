@@ -6,11 +6,12 @@ One pipe bursts when the fog rolls in; the vapor layer vents from its break.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cairo
 
 from render.color import RGB, mix
-from render.draw import additive, fill_gradient, neon_stroke, radial_glow
+from render.draw import additive, fill_gradient, radial_glow
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -25,56 +26,79 @@ def heartbeat(phase: float) -> float:
     return math.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * math.exp(-(((p - 0.6) / 0.06) ** 2))
 
 
+@dataclass(frozen=True)
+class Room:
+    """The chamber in one-point perspective: a box whose far wall stands behind the core,
+    seen from its open front. A point (X, Y) at depth z (1 = the frame's edge, larger is
+    farther) is drawn at the vanishing point plus (X, Y) / z, so the side walls, their pipes
+    and the machines along them all run toward the core."""
+
+    vx: float
+    vy: float
+    half: float  # X of the side walls
+    ceiling: float  # Y of the ceiling (negative: above the vanishing point)
+    floor: float  # Y of the floor
+    back: float  # z of the far wall
+
+    def at(self, x: float, y: float, z: float) -> tuple[float, float]:
+        return self.vx + x / z, self.vy + y / z
+
+
+def room_of(scene: Scene) -> Room:
+    w, h = scene.width, scene.height
+    vy = (0.4 if scene.layout.portrait else 0.44) * h
+    return Room(0.5 * w, vy, 0.56 * w, -vy - 0.04 * h, h - vy + 0.04 * h, 2.8)
+
+
+# The pipes along each wall, high up above the machines: (Y as a fraction of the height,
+# radius as a fraction of the height at the frame's edge). The last, lowest and widest, on
+# the left wall is the one that bursts.
+PIPES = ((-0.42, 0.022), (-0.355, 0.03), (-0.28, 0.04))
+BURST_DEPTH = 1.55
+
+
 def burst_point(scene: Scene) -> tuple[float, float]:
-    """Where the pipe breaks: the innermost pipe on the left wall, above the console where
-    it can be seen; the vapor layer starts here too."""
-    inset = 0.095 if scene.layout.portrait else 0.09
-    return inset * scene.width, 0.42 * scene.height
+    """Where the pipe breaks: the lowest pipe on the left wall, a little way into the room,
+    above the console where it can be seen; the vapor layer starts here too."""
+    room = room_of(scene)
+    return room.at(-room.half, PIPES[-1][0] * scene.height, BURST_DEPTH)
 
 
 def _machines(scene: Scene) -> list[dict]:
-    """Cabinets of the machine standing along the back wall, each with its status lights."""
-    w, h = scene.width, scene.height
+    """Cabinets of the machine standing along both side walls, boxes that stand out from
+    the wall, each with its status lights: (side, near z, far z, depth out from the wall,
+    top Y)."""
+    h = scene.height
+    room = room_of(scene)
     rng = scene.rng("chamber-machines")
-    floor = 0.9 * h
     out = []
-    x = 0.07 * w
     n = 0
-    while x < 0.93 * w:
-        mw = float(rng.uniform(0.05, 0.1)) * w
-        # Lower in the middle, where the core stands, taller toward the walls: a skyline.
-        side = abs((x + mw / 2) / w - 0.5) * 2
-        mh = float(rng.uniform(0.18, 0.3) + 0.25 * side) * h
-        rows = int(rng.integers(5, 11))
-        leds = [
-            (float(rng.uniform(0.15, 0.85)), 0.12 + 0.8 * k / rows, float(rng.uniform(0.3, 1.4)))
-            for k in range(rows)
-        ]
-        out.append({"x": x, "y": floor - mh, "w": mw, "h": mh, "leds": leds, "id": n})
-        x += mw + float(rng.uniform(0.006, 0.025)) * w
-        n += 1
-    return out
-
-
-def _cables(scene: Scene) -> list[tuple[float, float, float, float]]:
-    """Cables slung from the ceiling: (x0, x1, height of the ends, sag), as fractions."""
-    rng = scene.rng("chamber-cables")
-    out = []
-    for _ in range(7):
-        x0 = float(rng.uniform(-0.1, 0.9))
-        out.append(
-            (
-                x0,
-                x0 + float(rng.uniform(0.12, 0.35)),
-                float(rng.uniform(0.0, 0.04)),
-                float(rng.uniform(0.05, 0.16)),
-            )
-        )
+    for side in (-1, 1):
+        z = 1.08 + float(rng.uniform(0.0, 0.06))
+        while z < room.back - 0.15:
+            length = float(rng.uniform(0.16, 0.38))
+            far = min(z + length, room.back)
+            depth = float(rng.uniform(0.05, 0.11)) * scene.width
+            top = room.floor - float(rng.uniform(0.5, 0.8)) * (room.floor - room.ceiling)
+            top = max(top, -0.22 * h)  # below the pipes
+            rows = int(rng.integers(4, 9))
+            leds = [
+                (float(rng.uniform(0.15, 0.85)), 0.1 + 0.6 * k / rows, float(rng.uniform(0.3, 1.4)))
+                for k in range(rows)
+            ]
+            out.append(
+                {"side": side, "near": z, "far": far, "depth": depth, "top": top,
+                 "leds": leds, "id": n}
+            )  # fmt: skip
+            z = far + float(rng.uniform(0.03, 0.1))
+            n += 1
+    # Far ones first: nearer cabinets are drawn over them.
+    out.sort(key=lambda m: -m["near"])
     return out
 
 
 def build(scene: Scene) -> dict:
-    return {"pipes": _pipes(scene), "machines": _machines(scene), "cables": _cables(scene)}
+    return {"pipes": _pipes(scene), "machines": _machines(scene)}
 
 
 def _led_on(cabinet: int, led: int, cycle: int) -> bool:
@@ -84,79 +108,135 @@ def _led_on(cabinet: int, led: int, cycle: int) -> bool:
     return (x >> 8) % 100 < 62
 
 
+def _quad(cr: cairo.Context, pts) -> None:
+    cr.move_to(*pts[0])
+    for p in pts[1:]:
+        cr.line_to(*p)
+    cr.close_path()
+
+
+def _shell(cr: cairo.Context, frame: Frame, room: Room, body: RGB, lit: RGB, level: float) -> None:
+    """The box of the room: side walls, ceiling and floor running toward the far wall, the
+    far wall darkest; ribs where the wall's sections meet, and the floor's grid."""
+    u = frame.scene.unit
+    near, far = 1.0, room.back
+    x0, y0, y1 = room.half, room.ceiling, room.floor
+    cr.set_operator(cairo.OPERATOR_OVER)
+    for side in (-1, 1):
+        wall = [room.at(side * x0, y0, near), room.at(side * x0, y0, far),
+                room.at(side * x0, y1, far), room.at(side * x0, y1, near)]  # fmt: skip
+        _quad(cr, wall)
+        # Darker toward the open front, lit toward the core.
+        (ax, _), (bx, _) = wall[0], wall[1]
+        face = cairo.LinearGradient(ax, 0, bx, 0)
+        face.add_color_stop_rgb(0, *mix(body, (0, 0, 0), 0.5))
+        face.add_color_stop_rgb(1, *mix(body, lit, 0.12 * min(level, 1.5)))
+        fill_gradient(cr, face)
+    _quad(cr, [room.at(-x0, y0, far), room.at(x0, y0, far),
+               room.at(x0, y1, far), room.at(-x0, y1, far)])  # fmt: skip
+    cr.set_source_rgb(*mix(body, (0, 0, 0), 0.3))
+    cr.fill()
+    additive(cr)
+    # Ribs: the wall's sections, a frame at each depth, lit along their inner edges.
+    for z in (1.18, 1.45, 1.8, 2.25):
+        for side in (-1, 1):
+            cr.move_to(*room.at(side * x0, y1, z))
+            cr.line_to(*room.at(side * x0, y0, z))
+        cr.line_to(*room.at(-x0, y0, z))
+    cr.move_to(*room.at(-x0, y1, far))
+    cr.line_to(*room.at(-x0, y0, far))
+    cr.line_to(*room.at(x0, y0, far))
+    cr.line_to(*room.at(x0, y1, far))
+    cr.set_line_width(1.6 * u)
+    cr.set_source_rgba(*lit, 0.22 * min(level, 1.5))
+    cr.stroke()
+    # The floor's panelling, running away toward the core.
+    for k in range(-6, 7):
+        cr.move_to(*room.at(k / 6 * x0, y1, near))
+        cr.line_to(*room.at(k / 6 * x0, y1, far))
+    for z in (1.25, 1.6, 2.1):
+        cr.move_to(*room.at(-x0, y1, z))
+        cr.line_to(*room.at(x0, y1, z))
+    cr.set_line_width(1.1 * u)
+    cr.set_source_rgba(*frame.colour("secondary"), 0.14 * min(level, 1.5))
+    cr.stroke()
+
+
 def _room(
     cr: cairo.Context, frame: Frame, built: dict, lit: RGB, level: float, alarm: float
 ) -> None:
-    """The back of the room: cables from the ceiling, then the machine's cabinets against
-    the wall, dark shapes rimmed by the core's light, their status lights blinking."""
+    """The machines along the walls: cabinets standing out from each side wall, far ones
+    first, their inner faces lit by the core, their status lights blinking."""
     scene = frame.scene
-    w, h, u = scene.width, scene.height, scene.unit
+    u = scene.unit
+    room = room_of(scene)
     bg = frame.colour("background")
     body = mix(bg, frame.colour("secondary"), 0.07)
-    for x0, x1, top, sag in built["cables"]:
-        ax, bx, y = x0 * w, x1 * w, top * h
-        cr.move_to(ax, y)
-        cr.curve_to(
-            ax + 0.3 * (bx - ax), y + sag * h * 1.3, bx - 0.3 * (bx - ax), y + sag * h * 1.3, bx, y
-        )
-        cr.set_operator(cairo.OPERATOR_OVER)
-        cr.set_line_width(2.5 * u)
-        cr.set_source_rgba(*body, 1.0)
-        cr.stroke_preserve()
-        additive(cr)
-        cr.set_line_width(1.0 * u)
-        cr.set_source_rgba(*lit, 0.3 * level)
-        cr.stroke()
     cycle = int(frame.cycles(0.9))
     period = frame.period_cycles(0.9)
     if period:
         cycle %= period
-    leds: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    leds: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
     for m in built["machines"]:
-        x, y, mw, mh = m["x"], m["y"], m["w"], m["h"]
-        cr.rectangle(x, y, mw, mh)
+        side, zn, zf, d, top = m["side"], m["near"], m["far"], m["depth"], m["top"]
+        wall, inner = side * room.half, side * (room.half - d)
+        # The face toward the room (a trapezoid running into depth) and the face toward us.
+        face = [room.at(inner, top, zn), room.at(inner, top, zf),
+                room.at(inner, room.floor, zf), room.at(inner, room.floor, zn)]  # fmt: skip
+        front = [room.at(wall, top, zn), room.at(inner, top, zn),
+                 room.at(inner, room.floor, zn), room.at(wall, room.floor, zn)]  # fmt: skip
+        lid = [room.at(wall, top, zn), room.at(wall, top, zf),
+               room.at(inner, top, zf), room.at(inner, top, zn)]  # fmt: skip
+        for quad in (face, front, lid):
+            _quad(cr, quad)
         frame.cover(cr)  # the cabinet hides the soft light behind it
         cr.set_operator(cairo.OPERATOR_OVER)
-        # Its face catches the room's light, more toward the core's side.
-        facing = x + mw if x + mw / 2 < w / 2 else x
-        face = cairo.LinearGradient(x + mw - facing + x, 0, facing, 0)
-        face.add_color_stop_rgb(0, *body)
-        face.add_color_stop_rgb(1, *mix(body, lit, 0.45 * min(level, 1.5)))
-        fill_gradient(cr, face)
+        _quad(cr, face)
+        grad = cairo.LinearGradient(face[0][0], 0, face[1][0], 0)
+        grad.add_color_stop_rgb(0, *mix(body, lit, 0.08 * min(level, 1.5)))
+        grad.add_color_stop_rgb(1, *mix(body, lit, 0.24 * min(level, 1.5)))
+        fill_gradient(cr, grad)
+        _quad(cr, front)
+        cr.set_source_rgb(*mix(body, (0, 0, 0), 0.45))
+        cr.fill()
+        _quad(cr, lid)
+        cr.set_source_rgb(*mix(body, lit, 0.2 * min(level, 1.5)))
+        cr.fill()
         additive(cr)
-        # Rim light along the top and the side that faces the core.
-        cr.move_to(x, y)
-        cr.line_to(x + mw, y)
-        cr.move_to(facing, y)
-        cr.line_to(facing, y + mh)
+        # Rim light along the top edge and the near edge that faces the core.
+        cr.move_to(*front[0])
+        cr.line_to(*front[1])
+        cr.line_to(*face[1])
+        cr.move_to(*front[1])
+        cr.line_to(*front[2])
         cr.set_line_width(1.6 * u)
         cr.set_source_rgba(*lit, min(1.0, 0.85 * level))
         cr.stroke()
-        # A pool of its light on the floor in front of it.
-        radial_glow(cr, x + mw / 2, y + mh, 0.6 * mw, lit, 0.12 * level, frame.light)
-        # Vents: faint slots down the cabinet.
+        # Vents: slots running along the face, into depth.
+        span = room.floor - top
         for k in range(1, 6):
-            yy = y + mh * k / 6
-            cr.move_to(x + 0.15 * mw, yy)
-            cr.line_to(x + 0.85 * mw, yy)
+            yy = top + span * (0.72 + 0.05 * k)
+            cr.move_to(*room.at(inner, yy, zn + 0.1 * (zf - zn)))
+            cr.line_to(*room.at(inner, yy, zf - 0.1 * (zf - zn)))
         cr.set_line_width(0.8 * u)
         cr.set_source_rgba(*lit, 0.14 * level)
         cr.stroke()
-        for k, (fx, fy, rate) in enumerate(m["leds"]):
+        for k, (fz, fy, rate) in enumerate(m["leds"]):
             if not _led_on(m["id"], k, cycle + int(rate * 3)):
                 continue
             red = (m["id"] + k) % 5 == 0 or alarm > 0.5
-            lx, ly = x + fx * mw, y + fy * mh
-            leds[red].append((lx, ly))
+            z = zn + fz * (zf - zn)
+            lx, ly = room.at(inner, top + fy * span, z)
+            leds[red].append((lx, ly, 1.0 / z))
     # Status lights: one fill per colour (a fill each cost a quarter of the room).
     for red, points in leds.items():
         colour = frame.colour("alert") if red else frame.colour("primary")
-        for lx, ly in points:
-            cr.rectangle(lx - 3 * u, ly - 1.6 * u, 6 * u, 3.2 * u)
+        for lx, ly, near in points:
+            cr.rectangle(lx - 3.5 * u * near, ly - 2 * u * near, 7 * u * near, 4 * u * near)
         cr.set_source_rgba(*colour, 0.95)
         cr.fill()
-        for lx, ly in points:
-            radial_glow(cr, lx, ly, 22 * u, colour, 0.6, frame.light)
+        for lx, ly, near in points:
+            radial_glow(cr, lx, ly, 26 * u * near, colour, 0.6, frame.light)
 
 
 # The vapor jet: a burst of droplets every JET_EVERY seconds, each living JET_LIFE seconds,
@@ -195,58 +275,110 @@ def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> Non
 
 
 def _pipes(scene: Scene) -> list[dict]:
-    w, h = scene.width, scene.height
-    u = scene.unit
+    """Arteries of the machine: runs along the top of each wall, from beyond the frame's
+    edge to the far wall, and risers joining them."""
     rng = scene.rng("chamber")
+    h = scene.height
     pipes = []
-    # Vertical runs hugging each wall, bending into the floor: arteries of the machine.
     for side in (-1, 1):
-        for k in range(3):
-            inset = (0.02 + 0.035 * k) * w if not scene.layout.portrait else (0.025 + 0.035 * k) * w
-            x = inset if side < 0 else w - inset
-            top = (0.02 + 0.1 * k + 0.05 * rng.random()) * h
-            floor = h * (0.985 - 0.012 * k)
-            bend = x - side * (0.04 + 0.03 * k) * w
-            pts = [
-                (x, top),
-                (x, floor - 0.03 * h),
-                (x - side * 0.012 * w, floor),
-                (bend - side * 0.2 * w, floor),
-            ]
+        for k, (y, r) in enumerate(PIPES):
             pipes.append(
-                {
-                    "points": pts,
-                    "width": (24 + 9 * (2 - k)) * u,
-                    "phase": float(rng.random()),
-                    "burst": side < 0 and k == 2,
-                }
-            )
+                {"side": side, "y": y * h, "r": r * h, "phase": float(rng.random()),
+                 "burst": side < 0 and k == len(PIPES) - 1}
+            )  # fmt: skip
     return pipes
 
 
-def _polyline(cr: cairo.Context, pts) -> float:
-    cr.move_to(*pts[0])
-    length = 0.0
-    for a, b in zip(pts, pts[1:], strict=False):
-        cr.line_to(*b)
-        length += math.dist(a, b)
-    return length
+def _tube(cr: cairo.Context, room: Room, x: float, y: float, r: float, z0: float, z1: float):
+    """The outline of a pipe of radius `r` running along a wall from depth z0 to z1."""
+    _quad(cr, [room.at(x, y - r, z0), room.at(x, y - r, z1),
+               room.at(x, y + r, z1), room.at(x, y + r, z0)])  # fmt: skip
 
 
-def _point_along(pts, s: float) -> tuple[float, float]:
-    for a, b in zip(pts, pts[1:], strict=False):
-        seg = math.dist(a, b)
-        if s <= seg:
-            f = s / seg if seg else 0
-            return a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f
-        s -= seg
-    return pts[-1]
+def _arteries(cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float) -> None:
+    scene = frame.scene
+    room = room_of(scene)
+    bg = frame.colour("background")
+    colour = params["colour"]
+    intensity = params["intensity"]
+    soft = frame.soft(cr)
+    near, far = 0.95, room.back
+    beat_phase = frame.cycles(params["rate"])
+    # Risers: pipes that drop from the runs down the wall, behind the machines.
+    cr.set_operator(cairo.OPERATOR_OVER)
+    for side in (-1, 1):
+        for z in (1.3, 1.95, 2.5):
+            x = side * room.half
+            top = room.at(x, PIPES[0][0] * scene.height, z)
+            bottom = room.at(x, room.floor, z)
+            cr.move_to(*top)
+            cr.line_to(*bottom)
+            cr.set_line_width(0.03 * scene.height / z)
+            cr.set_source_rgb(*mix(bg, colour, 0.16))
+            cr.stroke()
+    for pipe in pipes:
+        x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
+        beat = heartbeat(beat_phase + pipe["phase"] * 0.15)
+        swell = 1 + 0.22 * beat
+        # The dark body, a lighter band that makes it round, then the lit core throbbing.
+        cr.set_operator(cairo.OPERATOR_OVER)
+        for width, shade in ((1.0, 0.14), (0.55, 0.28)):
+            _tube(cr, room, x, y, r * width * swell, near, far)
+            cr.set_source_rgb(*mix(bg, colour, shade))
+            cr.fill()
+        alpha = (0.45 + 0.55 * beat) * intensity
+        _tube(cr, room, x, y, r * 1.6 * swell, near, far)
+        soft.set_source_rgba(*colour, 0.18 * alpha)
+        path = cr.copy_path()
+        cr.new_path()
+        soft.append_path(path)
+        soft.fill()
+        additive(cr)
+        _tube(cr, room, x, y - 0.25 * r, r * 0.16 * swell, near, far)
+        cr.set_source_rgba(*colour, min(1.0, 0.9 * alpha))
+        cr.fill()
+        # Pulses of energy run along the artery toward us, one per heartbeat, each a
+        # swelling that glows from inside as it passes (even steps on screen: 1/z moves
+        # evenly).
+        phase = beat_phase + pipe["phase"]
+        for k in range(3):
+            f = (phase + k / 3) % 1.0
+            z = 1.0 / (1.0 / far + f * (1.0 / near - 1.0 / far))
+            px, py = room.at(x, y, z)
+            cr.set_operator(cairo.OPERATOR_OVER)
+            cr.arc(px, py, 1.3 * r * swell / z, 0, 2 * math.pi)
+            cr.set_source_rgb(*mix(bg, colour, 0.32))
+            cr.fill()
+            additive(cr)
+            glow = 0.6 * intensity * (0.5 + beat)
+            radial_glow(cr, px, py, 4.5 * r / z, colour, glow, frame.light)
+            cr.arc(px, py, 0.45 * r * swell / z, 0, 2 * math.pi)
+            cr.set_source_rgba(*colour, min(1.0, 0.8 * glow))
+            cr.fill()
+        if pipe["burst"] and fog > 0.01:
+            bx, by = burst_point(scene)
+            pw = 2 * r / BURST_DEPTH
+            # A ragged gash in the pipe, glowing hot, venting.
+            radial_glow(
+                cr, bx, by, pw * (3 + 5 * fog), frame.colour("glow"), 0.6 * min(1, fog * 3),
+                frame.light,
+            )  # fmt: skip
+            rng = frame.rng("burst")
+            cr.set_source_rgba(*frame.colour("hot"), 0.8 * min(1, fog * 3))
+            cr.set_line_width(1.5 * scene.unit)
+            for _ in range(10):
+                a = rng.uniform(-0.9, 0.9)
+                ln = pw * rng.uniform(1, 5) * (0.5 + fog)
+                cr.move_to(bx, by)
+                cr.line_to(bx + math.cos(a) * ln, by + math.sin(a) * ln)
+            cr.stroke()
+            _jet(cr, frame, bx, by, fog)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     pipes = built["pipes"]
     scene = frame.scene
-    w, h, u = scene.width, scene.height, scene.unit
+    w, h = scene.width, scene.height
     cx, cy, r = scene.layout.core
     bg = frame.colour("background")
     heat = float(params["heat"])
@@ -265,96 +397,13 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     soft = frame.soft(cr)
     soft.set_source(g)
     soft.paint()
-    # Floor line and a faint grid of the chamber's panelling.
-    additive(cr)
-    grid = frame.colour("secondary")
-    cr.set_line_width(1.2 * u)
-    step = 0.08 * h
-    n = int(w / step) + 2
-    for i in range(n):
-        x = w / 2 + (i - n // 2) * step
-        cr.move_to(x, 0.9 * h)
-        cr.line_to(w / 2 + (x - w / 2) * 2.2, h)
-    cr.move_to(0, 0.9 * h)
-    cr.line_to(w, 0.9 * h)
-    cr.set_source_rgba(*grid, 0.12 * params["intensity"])
-    cr.stroke()
-    # The core's pulse and the alarm light the machines.
-    _room(
-        cr,
-        frame,
-        built,
-        ambient,
-        params["intensity"] * (0.6 + 0.4 * breath + 0.6 * heat),
-        float(params["flash"]),
-    )
-
-    fog = float(params["fog"])
-    colour = params["colour"]
-    for pipe in pipes:
-        pts = pipe["points"]
-        pw = pipe["width"]
-        # The dark body of the pipe, then a lit rim.
-        cr.set_operator(cairo.OPERATOR_OVER)
-        # Each heartbeat swells the artery a little, and its lit core throbs.
-        beat = heartbeat(frame.cycles(params["rate"]) + pipe["phase"] * 0.15)
-        swell = 1 + 0.25 * beat
-        cr.set_line_join(cairo.LINE_JOIN_ROUND)
-        cr.set_line_cap(cairo.LINE_CAP_BUTT)
-        for width, shade in ((1.0, 0.12), (0.6, 0.24)):  # shading that makes a tube round
-            length = _polyline(cr, pts)
-            cr.set_line_width(pw * width * swell)
-            cr.set_source_rgba(*mix(bg, colour, shade), 1.0)
-            cr.stroke()
-        additive(cr)
-        _polyline(cr, pts)
-        neon_stroke(
-            cr,
-            colour,
-            pw * 0.4 * swell,
-            alpha=(0.45 + 0.55 * beat) * params["intensity"],
-            heat=0.2,
-            light=frame.light,
-        )
-        # Pulses of energy travel along the artery, one per heartbeat, each a swelling of
-        # the pipe that glows from inside as it passes.
-        phase = frame.cycles(params["rate"]) + pipe["phase"]
-        for k in range(3):
-            s = ((phase + k / 3) % 1.0) * length
-            px, py = _point_along(pts, s)
-            cr.set_operator(cairo.OPERATOR_OVER)
-            cr.arc(px, py, 0.5 * pw * swell * (1.25 + 0.25 * beat), 0, 2 * math.pi)
-            cr.set_source_rgba(*mix(bg, colour, 0.3), 1.0)
-            cr.fill()
-            additive(cr)
-            radial_glow(
-                cr, px, py, pw * 2.2, colour, 0.6 * params["intensity"] * (0.5 + beat), frame.light
-            )
-            cr.arc(px, py, 0.2 * pw * swell, 0, 2 * math.pi)
-            cr.set_source_rgba(*colour, 0.5 * params["intensity"] * (0.5 + beat))
-            cr.fill()
-        if pipe["burst"] and fog > 0.01:
-            bx, by = burst_point(scene)
-            # A ragged gash in the pipe, glowing hot, venting.
-            radial_glow(
-                cr,
-                bx,
-                by,
-                pw * (3 + 5 * fog),
-                frame.colour("glow"),
-                0.6 * min(1, fog * 3),
-                frame.light,
-            )
-            rng = frame.rng("burst")
-            cr.set_source_rgba(*frame.colour("hot"), 0.8 * min(1, fog * 3))
-            cr.set_line_width(1.5 * u)
-            for _ in range(10):
-                a = rng.uniform(-0.9, 0.9)
-                ln = pw * rng.uniform(1, 5) * (0.5 + fog)
-                cr.move_to(bx, by)
-                cr.line_to(bx + math.cos(a) * ln, by + math.sin(a) * ln)
-            cr.stroke()
-            _jet(cr, frame, bx, by, fog)
+    # The core's pulse and the alarm light the room and its machines; the pipes run along
+    # the walls above the machines, their risers behind them.
+    level = params["intensity"] * (0.6 + 0.4 * breath + 0.6 * heat)
+    body = mix(bg, frame.colour("secondary"), 0.07)
+    _shell(cr, frame, room_of(scene), body, ambient, level)
+    _arteries(cr, frame, params, pipes, float(params["fog"]))
+    _room(cr, frame, built, ambient, level, float(params["flash"]))
 
 
 LAYER = Layer(
