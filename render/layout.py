@@ -40,8 +40,10 @@ def layout_for(width: int, height: int) -> Layout:
     r = 0.27 * h
     core = (0.5 * w, 0.55 * h, r)
     side = min(0.27 * w, 0.62 * h)  # panels stay readable on very wide screens
-    web_w = min(0.96 * w, 2.6 * h)
-    web = ((w - web_w) / 2, 0.05 * h, web_w, 0.56 * h)
+    # The massive screen overhead: hung high in the middle of the room, behind the core,
+    # with the room's walls and machines visible on either side of it.
+    web_w = min(0.7 * w, 1.9 * h)
+    web = ((w - web_w) / 2, 0.035 * h, web_w, 0.4 * h)
     panel_y = 0.5 * h
     panels = (
         (0.025 * w, panel_y, side, 0.46 * h),

@@ -14,7 +14,7 @@ import cairo
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, neon_stroke, paint_picture, radial_glow
+from render.draw import additive, fill_gradient, neon_stroke, paint_picture, radial_glow
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -169,6 +169,41 @@ def _paint_cached(cr: cairo.Context, frame: Frame, surfaces, alpha: float, x=0, 
         soft.restore()
 
 
+def _screen(cr: cairo.Context, frame: Frame, rect, colour, intensity: float) -> None:
+    """The screen the web is shown on, hung from the ceiling: struts up out of the frame,
+    a heavy dark bezel rim-lit from below, and dark glass that hides the room behind it
+    (the threads glow on the glass)."""
+    x0, y0, ww, wh = rect
+    u = frame.scene.unit
+    bg = frame.colour("background")
+    metal = mix(bg, frame.colour("secondary"), 0.12)
+    rim = 0.022 * wh + 6 * u
+    cr.set_operator(cairo.OPERATOR_OVER)
+    for fx in (0.18, 0.82):  # struts up to the ceiling
+        sx = x0 + fx * ww
+        cr.rectangle(sx - 5 * u, 0, 10 * u, y0)
+    cr.rectangle(x0 - rim, y0 - rim, ww + 2 * rim, wh + 2 * rim)
+    frame.cover(cr)
+    cr.set_source_rgb(*metal)
+    for fx in (0.18, 0.82):
+        sx = x0 + fx * ww
+        cr.rectangle(sx - 5 * u, 0, 10 * u, y0)
+    cr.rectangle(x0 - rim, y0 - rim, ww + 2 * rim, wh + 2 * rim)
+    cr.fill()
+    glass = cairo.LinearGradient(0, y0, 0, y0 + wh)
+    glass.add_color_stop_rgb(0, *mix(bg, colour, 0.05))
+    glass.add_color_stop_rgb(1, *mix(bg, colour, 0.1))
+    cr.rectangle(x0, y0, ww, wh)
+    fill_gradient(cr, glass)
+    additive(cr)
+    # The bezel's lower edge catches the core's light from below.
+    cr.move_to(x0 - rim, y0 + wh + rim)
+    cr.line_to(x0 + ww + rim, y0 + wh + rim)
+    cr.set_line_width(2.0 * u)
+    cr.set_source_rgba(*frame.colour("secondary"), 0.5 * min(1.0, intensity))
+    cr.stroke()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     scene = frame.scene
     u = scene.unit
@@ -177,6 +212,7 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     intensity = float(params["intensity"])
     colour, pulse_colour = params["colour"], params["pulse"]
     spark = frame.colour("hot")
+    _screen(cr, frame, (x0, y0, ww, wh), colour, intensity)
     additive(cr)
     # The screen itself: a frame with corner brackets, like a holographic display.
     cr.set_line_width(1.6 * u)
