@@ -42,7 +42,7 @@ def layout_for(width: int, height: int) -> Layout:
     side = min(0.27 * w, 0.62 * h)  # panels stay readable on very wide screens
     # The massive screen overhead: hung high in the middle of the room, behind the core,
     # with the room's walls and machines visible on either side of it.
-    web_w = min(0.7 * w, 1.9 * h)
+    web_w = min(0.62 * w, 1.7 * h)
     web = ((w - web_w) / 2, 0.035 * h, web_w, 0.4 * h)
     panel_y = 0.5 * h
     panels = (

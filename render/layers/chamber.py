@@ -54,7 +54,7 @@ def room_of(scene: Scene) -> Room:
 # radius as a fraction of the height at the frame's edge). The last, lowest and widest, on
 # the left wall is the one that bursts.
 PIPES = ((-0.42, 0.022), (-0.355, 0.03), (-0.28, 0.04))
-BURST_DEPTH = 1.55
+BURST_DEPTH = 1.3
 
 
 def burst_point(scene: Scene) -> tuple[float, float]:
@@ -241,36 +241,86 @@ def _room(
 
 # The vapor jet: a burst of droplets every JET_EVERY seconds, each living JET_LIFE seconds,
 # blasting out of the gash across the room and sagging: closed-form, so any frame alone.
-JET = Burst(count=14, speed=0.9, spread=0.12, direction=-0.15, gravity=0.25, drag=1.2, life=1.0)
+JET = Burst(count=14, speed=0.9, spread=0.12, direction=0.45, gravity=0.25, drag=1.2, life=1.0)
 JET_EVERY = 0.08
+# Puffs of steam: one born every PUFF_EVERY seconds, billowing out and up for PUFF_LIFE.
+PUFF_EVERY, PUFF_LIFE = 0.06, 1.6
 
 
-def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> None:
-    """Steam blasting from the burst pipe: a bright plume on the soft light, and streaks of
-    droplets from bursts born at a steady rate (each one's age is known from the time)."""
+def _hash01(n: int, salt: int) -> float:
+    """A repeatable number in [0, 1) for puff `n`: no state, no generator to build."""
+    x = (n * 2654435761 + salt * 40503) & 0xFFFFFFFF
+    x = ((x ^ (x >> 15)) * 2246822519) & 0xFFFFFFFF
+    x = ((x ^ (x >> 13)) * 3266489917) & 0xFFFFFFFF
+    return ((x ^ (x >> 16)) & 0xFFFFFF) / float(1 << 24)
+
+
+def _petals(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, open_: float) -> None:
+    """The pipe's wall torn open at the gash: jagged petals of metal peeled outward, dark
+    against the steam, their torn edges hot."""
+    rng = frame.scene.rng("burst-petals")
+    u = frame.scene.unit
+    body = mix(frame.colour("background"), frame.colour("secondary"), 0.25)
+    for k in range(6):
+        a = -1.9 + 3.8 * k / 5 + float(rng.uniform(-0.25, 0.25))
+        ln = r * float(rng.uniform(1.0, 2.1)) * (0.4 + 0.6 * open_)
+        half = float(rng.uniform(0.22, 0.4))
+        tip = (x + math.cos(a) * ln, y + math.sin(a) * ln)
+        cr.move_to(x + math.cos(a - half) * r * 0.7, y + math.sin(a - half) * r * 0.7)
+        cr.line_to(*tip)
+        cr.line_to(x + math.cos(a + half) * r * 0.7, y + math.sin(a + half) * r * 0.7)
+        cr.close_path()
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgb(*body)
+    cr.fill_preserve()
+    additive(cr)
+    cr.set_line_width(1.2 * u)
+    cr.set_source_rgba(*frame.colour("alert"), 0.45)
+    cr.stroke()
+
+
+def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, fog: float) -> None:
+    """Steam blasting from the burst pipe: puffs born at a steady rate that shoot out of
+    the gash, slow, swell and rise as they cool (a billowing column, each puff's age known
+    from the time), torn metal at the gash, and streaks of droplets."""
     h = frame.scene.height
     # It blasts in gusts, the pressure behind it surging and falling back.
     gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
-    strength = min(1.0, fog * 2.5) * gust
+    strength = min(1.0, fog * 2.5)
+    steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
     soft = frame.soft(cr)
-    steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.5)  # dense and white at the gash
-    plume = cairo.LinearGradient(x, y, x + 0.45 * h, y - 0.05 * h)
-    plume.add_color_stop_rgba(0, *steam, 0.9 * strength)
-    plume.add_color_stop_rgba(0.4, *frame.colour("glow"), 0.35 * strength)
-    plume.add_color_stop_rgba(1, *frame.colour("glow"), 0.0)
-    soft.move_to(x, y - 0.01 * h)
-    soft.line_to(x + 0.5 * h, y - 0.12 * h)
-    soft.line_to(x + 0.5 * h, y + 0.06 * h)
-    soft.line_to(x, y + 0.01 * h)
-    soft.close_path()
-    soft.set_source(plume)
-    soft.fill()
+    latest = math.floor(frame.t / PUFF_EVERY)
+    for k in range(int(PUFF_LIFE / PUFF_EVERY)):
+        n = latest - k
+        age = frame.t - n * PUFF_EVERY
+        if age < 0:
+            continue
+        f = age / PUFF_LIFE
+        # Shot out fast, slowed by the air (1 - e^-kt), drifting up as it cools.
+        a = 0.5 + 0.5 * (_hash01(n, 1) - 0.5)  # down into the room, under the screen
+        reach = (0.32 + 0.25 * _hash01(n, 2)) * h * (1 - math.exp(-3.2 * age))
+        px = x + math.cos(a) * reach
+        py = y + math.sin(a) * reach - 0.05 * h * age * age
+        radius = (0.03 + 0.14 * f**0.7) * h * (0.7 + 0.6 * _hash01(n, 3))
+        # Each puff's push follows the gust that was blowing when it was born.
+        born = 0.3 + 0.7 * (0.5 + 0.5 * math.sin(2 * math.pi * 0.23 * (n * PUFF_EVERY)))
+        alpha = 1.1 * strength * born * (1 - f) ** 1.3
+        colour = mix(steam, frame.colour("glow"), f)
+        for j, (ox, oy) in enumerate(((0, 0), (0.45, -0.3), (-0.35, 0.35))):
+            wob = 0.8 + 0.4 * _hash01(n, 10 + j)
+            radial_glow(
+                soft if j == 0 else cr, px + ox * radius, py + oy * radius, radius * wob,
+                colour, alpha * (1.0 if j == 0 else 0.3), frame.light,
+            )  # fmt: skip
+    # The gash: white-hot where the steam leaves it.
+    radial_glow(cr, x, y, 2.2 * r, steam, 0.9 * strength * gust, frame.light)
+    _petals(cr, frame, x, y, r, strength)
     latest = math.floor(frame.t / JET_EVERY)
     for k in range(int(JET.life / JET_EVERY)):
         born = latest - k
         draw_sparks(
             cr, frame, x, y, JET, f"jet-{born}", frame.t - born * JET_EVERY,
-            frame.colour("glow"), frame.colour("glow"), streak=0.12, width=0.8 * strength,
+            frame.colour("glow"), frame.colour("glow"), streak=0.12, width=0.8 * strength * gust,
         )  # fmt: skip
 
 
@@ -357,22 +407,7 @@ def _arteries(cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: f
             cr.fill()
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
-            pw = 2 * r / BURST_DEPTH
-            # A ragged gash in the pipe, glowing hot, venting.
-            radial_glow(
-                cr, bx, by, pw * (3 + 5 * fog), frame.colour("glow"), 0.6 * min(1, fog * 3),
-                frame.light,
-            )  # fmt: skip
-            rng = frame.rng("burst")
-            cr.set_source_rgba(*frame.colour("hot"), 0.8 * min(1, fog * 3))
-            cr.set_line_width(1.5 * scene.unit)
-            for _ in range(10):
-                a = rng.uniform(-0.9, 0.9)
-                ln = pw * rng.uniform(1, 5) * (0.5 + fog)
-                cr.move_to(bx, by)
-                cr.line_to(bx + math.cos(a) * ln, by + math.sin(a) * ln)
-            cr.stroke()
-            _jet(cr, frame, bx, by, fog)
+            _jet(cr, frame, bx, by, r / BURST_DEPTH, fog)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
