@@ -219,7 +219,7 @@ CAMERA_STORY: tuple[StoryTrack, ...] = (
         "pan_x",
         "a slow drift across the room, then settling on the core",
         lambda v: (
-            0.025
+            0.05
             * math.sin(math.pi * smoothstep(0.0, 0.6, _e(v)) * 2.0)
             * (1.0 - smoothstep(0.6, 0.8, _e(v)))
         ),
