@@ -121,17 +121,9 @@ def _shell(cr: cairo.Context, frame: Frame, room: Room, body: RGB, lit: RGB, lev
     u = frame.scene.unit
     near, far = 1.0, room.back
     x0, y0, y1 = room.half, room.ceiling, room.floor
+    # The side walls are the palette's dark (a fill across a third of the frame each cost
+    # more than the rest of the room); the ribs and the machines give them their shape.
     cr.set_operator(cairo.OPERATOR_OVER)
-    for side in (-1, 1):
-        wall = [room.at(side * x0, y0, near), room.at(side * x0, y0, far),
-                room.at(side * x0, y1, far), room.at(side * x0, y1, near)]  # fmt: skip
-        _quad(cr, wall)
-        # Darker toward the open front, lit toward the core.
-        (ax, _), (bx, _) = wall[0], wall[1]
-        face = cairo.LinearGradient(ax, 0, bx, 0)
-        face.add_color_stop_rgb(0, *mix(body, (0, 0, 0), 0.5))
-        face.add_color_stop_rgb(1, *mix(body, lit, 0.12 * min(level, 1.5)))
-        fill_gradient(cr, face)
     _quad(cr, [room.at(-x0, y0, far), room.at(x0, y0, far),
                room.at(x0, y1, far), room.at(-x0, y1, far)])  # fmt: skip
     cr.set_source_rgb(*mix(body, (0, 0, 0), 0.3))
