@@ -3,9 +3,11 @@ while the after-image of the eye fades."""
 
 from __future__ import annotations
 
+import math
+
 import cairo
 
-from render.draw import additive, neon_stroke
+from render.draw import additive, neon_stroke, radial_glow
 from render.glyphs import text_path, text_width
 from render.params import text, track
 from render.scene import Frame, Layer
@@ -18,8 +20,9 @@ def _blinds(cr: cairo.Context, w: float, h: float, focus: float, drift: float) -
     so the slats slide slowly down the wall and the room keeps living after the words."""
     sun = (1.0, 0.86, 0.62)
     cr.save()
-    cr.translate(0.62 * w - 0.04 * w * drift, -0.08 * h + 0.06 * h * drift)
-    cr.transform(cairo.Matrix(1, 0.0, -0.55, 1, 0, 0))  # a parallelogram: sun from above left
+    cr.translate(0.3 * w + 0.04 * w * drift, 0.08 * h + 0.06 * h * drift)
+    # A parallelogram thrown down and to the right of the window: the sun is high, at the left.
+    cr.transform(cairo.Matrix(1, 0.0, 0.55, 1, 0, 0))
     slat = 0.075 * h
     edge = 0.004 * h + 0.05 * h * (1 - focus)  # soft edges sharpen as the eyes focus
     for k in range(9):
@@ -33,6 +36,109 @@ def _blinds(cr: cairo.Context, w: float, h: float, focus: float, drift: float) -
         cr.set_source(g)
         cr.fill()
     cr.restore()
+
+
+def _window(cr: cairo.Context, frame: Frame, w: float, h: float, focus: float) -> None:
+    """The window the sun comes through, at the left: a blind of bright slats glowing in
+    its frame, its light spilling onto the wall."""
+    x0, y0, ww, wh = 0.05 * w, 0.1 * h, 0.2 * w, 0.46 * h
+    sun = (1.0, 0.93, 0.8)
+    # Its glow on the wall around it (soft light: it spreads past the frame).
+    radial_glow(cr, x0 + ww / 2, y0 + wh / 2, 0.55 * wh, (1.0, 0.85, 0.6), 0.35, frame.light)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    slats = 14
+    edge = 0.002 * h + 0.012 * h * (1 - focus)
+    for k in range(slats):
+        sy = y0 + wh * k / slats
+        g = cairo.LinearGradient(0, sy, 0, sy + wh / slats)
+        g.add_color_stop_rgb(0, *(0.98 * c for c in sun))
+        g.add_color_stop_rgb(0.75, *(0.8 * c for c in sun))
+        g.add_color_stop_rgb(1, *(0.55 * c for c in sun))
+        cr.rectangle(x0, sy, ww, wh / slats + 0.5)
+        cr.set_source(g)
+        cr.fill()
+    # The frame and the blind's cords, darker than the wall against the light.
+    frame_rgb = (0.42, 0.34, 0.27)
+    cr.rectangle(x0, y0, ww, wh)
+    cr.move_to(x0 + 0.3 * ww, y0)
+    cr.line_to(x0 + 0.3 * ww, y0 + wh)
+    cr.move_to(x0 + 0.7 * ww, y0)
+    cr.line_to(x0 + 0.7 * ww, y0 + wh)
+    cr.set_source_rgba(*frame_rgb, 0.9)
+    cr.set_line_width(0.006 * h + edge)
+    cr.stroke()
+    cr.rectangle(x0 - 0.015 * h, y0 - 0.015 * h, ww + 0.03 * h, wh + 0.03 * h)
+    cr.set_line_width(0.014 * h + edge)
+    cr.stroke()
+
+
+def _bed(cr: cairo.Context, w: float, h: float) -> None:
+    """The edge of the bed along the bottom: a rumpled duvet in the morning light."""
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.move_to(-0.02 * w, 0.8 * h)
+    cr.curve_to(0.2 * w, 0.72 * h, 0.45 * w, 0.79 * h, 0.62 * w, 0.76 * h)
+    cr.curve_to(0.8 * w, 0.73 * h, 0.95 * w, 0.8 * h, 1.02 * w, 0.77 * h)
+    cr.line_to(1.02 * w, 1.02 * h)
+    cr.line_to(-0.02 * w, 1.02 * h)
+    cr.close_path()
+    g = cairo.LinearGradient(0, 0.72 * h, 0, h)
+    g.add_color_stop_rgb(0, 0.78, 0.74, 0.68)
+    g.add_color_stop_rgb(1, 0.5, 0.46, 0.42)
+    cr.set_source(g)
+    cr.fill()
+    # Folds: soft shadows running across it.
+    for a, b, c, d in ((0.1, 0.86, 0.35, 0.82), (0.5, 0.9, 0.78, 0.85), (0.3, 0.95, 0.6, 0.93)):
+        cr.move_to(a * w, b * h)
+        cr.curve_to((a + 0.08) * w, (b - 0.04) * h, (c - 0.08) * w, (d + 0.03) * h, c * w, d * h)
+    cr.set_source_rgba(0.3, 0.26, 0.24, 0.25)
+    cr.set_line_width(0.012 * h)
+    cr.stroke()
+
+
+def _dust(cr: cairo.Context, frame: Frame, w: float, h: float, alpha: float) -> None:
+    """Dust turning slowly in the sunbeam: motes on closed-form drifts, twinkling as they
+    turn through the light."""
+    rng = frame.scene.rng("wake-dust")
+    n = 60
+    bx = rng.uniform(0.22, 0.75, n)
+    by = rng.uniform(0.12, 0.7, n)
+    ph = rng.uniform(0, 1, n)
+    size = rng.uniform(0.6, 1.8, n)
+    t = frame.t
+    cr.set_operator(cairo.OPERATOR_ADD)
+    for k in range(n):
+        x = (bx[k] + 0.015 * math.sin(0.3 * t + 6.3 * ph[k])) * w
+        y = (by[k] + 0.01 * t * (0.3 + ph[k]) % 0.2 + 0.012 * math.cos(0.23 * t + 9 * ph[k])) * h
+        glint = 0.5 + 0.5 * math.sin(1.7 * t + 20 * ph[k])
+        cr.arc(x, y, size[k] * frame.unit, 0, 2 * math.pi)
+        cr.set_source_rgba(1.0, 0.92, 0.75, alpha * (0.25 + 0.6 * glint))
+        cr.fill()
+    cr.set_operator(cairo.OPERATOR_OVER)
+
+
+def _after_image(cr: cairo.Context, w: float, h: float, after: float, drift: float) -> None:
+    """The after-image of the eye: where the red eye burned, its shape in the opposite
+    colour, pale cyan, drifting as the eyes move and fading."""
+    ew, eh = 0.3 * min(w, h), 0.12 * min(w, h)
+    cx, cy = w / 2 - 0.08 * w * drift, h / 2 - 0.03 * h * drift
+    cyan = (0.45, 0.85, 0.88)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.move_to(cx - ew, cy)
+    cr.curve_to(cx - 0.4 * ew, cy - 1.5 * eh, cx + 0.4 * ew, cy - 1.5 * eh, cx + ew, cy)
+    cr.curve_to(cx + 0.4 * ew, cy + 1.5 * eh, cx - 0.4 * ew, cy + 1.5 * eh, cx - ew, cy)
+    cr.close_path()
+    g = cairo.RadialGradient(cx, cy, 0, cx, cy, ew)
+    g.add_color_stop_rgba(0, *cyan, 0.22 * after)
+    g.add_color_stop_rgba(1, *cyan, 0.08 * after)
+    cr.set_source(g)
+    cr.fill()
+    cr.arc(cx, cy, 0.95 * eh, 0, 2 * math.pi)  # the iris' ring, and the pupil
+    cr.set_source_rgba(*cyan, 0.25 * after)
+    cr.set_line_width(0.18 * eh)
+    cr.stroke()
+    cr.arc(cx, cy, 0.35 * eh, 0, 2 * math.pi)
+    cr.set_source_rgba(0.85, 0.98, 1.0, 0.3 * after)
+    cr.fill()
 
 
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
@@ -72,22 +178,15 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     cr.set_source(light)
     cr.paint()
     frame.cover(cr, everywhere=True)
-    _blinds(cr, w, h, smoothstep(0.42, 0.7, p), smoothstep(0.4, 1.0, p))
-    # The after-image of the eye: a faint cyan almond where the red eye burned, fading.
-    after = 1.0 - smoothstep(0.4, 0.75, p)
+    focus_room = smoothstep(0.42, 0.7, p)
+    _window(cr, frame, w, h, focus_room)
+    _blinds(cr, w, h, focus_room, smoothstep(0.4, 1.0, p))
+    _bed(cr, w, h)
+    _dust(cr, frame, w, h, smoothstep(0.5, 0.7, p))
+    # The after-image of the eye: fading over the first seconds of the day.
+    after = 1.0 - smoothstep(0.4, 0.8, p)
     if after > 0.01:
-        ew, eh = 0.3 * min(w, h), 0.13 * min(w, h)
-        cx, cy = w / 2, h / 2
-        cr.save()
-        cr.translate(cx, cy)
-        cr.scale(ew, eh)
-        cr.arc(0, 0, 1, 0, 2 * 3.141592653589793)
-        cr.restore()
-        g = cairo.RadialGradient(cx, cy, 0, cx, cy, ew)
-        g.add_color_stop_rgba(0, 0.55, 0.85, 0.85, 0.35 * after)
-        g.add_color_stop_rgba(1, 0.55, 0.85, 0.85, 0.0)
-        cr.set_source(g)
-        cr.fill()
+        _after_image(cr, w, h, after, smoothstep(0.4, 0.8, p))
     # 'I wake up.' comes into focus: first soft (on the light buffer), then sharp.
     text = params["after"]
     ink = (0.1, 0.08, 0.08)
