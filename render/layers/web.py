@@ -22,7 +22,7 @@ from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks).
-SNAP = Burst(count=18, speed=0.5, spread=0.7, gravity=1.4, drag=2.0, life=1.0)
+SNAP = Burst(count=26, speed=0.68, spread=0.75, gravity=1.5, drag=2.0, life=1.0)
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
@@ -294,7 +294,8 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 age,
                 frame.colour("alert"),
                 spark,
-                width=2.4,
+                streak=0.1,
+                width=2.8,
                 flash=intensity * fade,
                 alpha=fade,
             )
