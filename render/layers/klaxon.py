@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import cairo
+import numpy as np
 
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
@@ -14,6 +15,32 @@ from render.scene import Frame, Layer
 # (turning direction, x, y as fractions of the frame): high on the side walls, in from
 # the corners so that the camera's push-in keeps them in view.
 BEACONS = ((1, 0.05, 0.17), (-1, 0.95, 0.17))
+
+
+def _dust(cr: cairo.Context, frame: Frame, colour, flash: float, rate: float) -> None:
+    """Dust hanging in the air, seen only where a beam sweeps through it: motes on slow
+    closed-form drifts, each lit by how near it lies to a beam's axis."""
+    w, h = frame.scene.width, frame.scene.height
+    rng = frame.scene.rng("klaxon-dust")
+    n = 420
+    bx, by = rng.uniform(0, 1, n), rng.uniform(0.05, 0.95, n)
+    ph, size = rng.uniform(0, 2 * math.pi, n), rng.uniform(1.5, 3.5, n)
+    # Periodic drifts (frame.cycles snaps them to whole turns over a loop).
+    a, b = 2 * math.pi * frame.cycles(0.033), 2 * math.pi * frame.cycles(0.027)
+    xs = (bx + 0.012 * np.sin(a + ph)) * w
+    ys = (by + 0.01 * np.cos(b + 1.7 * ph)) * h
+    lit = np.zeros(n)
+    for side, ax, ay in BEACONS:
+        ang = side * 2 * math.pi * frame.cycles(rate / 2)
+        dx, dy = xs - ax * w, ys - ay * h
+        off = np.angle(np.exp(1j * (np.arctan2(dy, dx) - ang)))
+        lit += np.exp(-((off / 0.1) ** 2)) * np.clip(1.0 - np.hypot(dx, dy) / (1.2 * w), 0, 1)
+    u = frame.unit
+    mote = mix(colour, (1.0, 1.0, 1.0), 0.7)
+    for k in np.flatnonzero(lit * flash > 0.05):
+        cr.arc(float(xs[k]), float(ys[k]), float(size[k]) * u, 0, 2 * math.pi)
+        cr.set_source_rgba(*mote, min(1.0, 1.4 * float(lit[k]) * flash))
+        cr.fill()
 
 
 def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
@@ -56,6 +83,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
             cr.close_path()
             cr.set_source(beam)
             cr.fill()
+    _dust(sharp, frame, colour, flash, params["rate"])
     # The lamps themselves: a red dome in a cage, and inside it the mirror that turns,
     # throwing the beam: a bright wedge pointing where the beam goes.
     u = frame.unit

@@ -104,12 +104,13 @@ def _dust(cr: cairo.Context, frame: Frame, w: float, h: float, alpha: float) -> 
     by = rng.uniform(0.12, 0.7, n)
     ph = rng.uniform(0, 1, n)
     size = rng.uniform(0.6, 1.8, n)
-    t = frame.t
+    # Periodic drifts (frame.cycles snaps them to whole turns over a loop).
+    a, b, c = (2 * math.pi * frame.cycles(r) for r in (0.05, 0.037, 0.27))
     cr.set_operator(cairo.OPERATOR_ADD)
     for k in range(n):
-        x = (bx[k] + 0.015 * math.sin(0.3 * t + 6.3 * ph[k])) * w
-        y = (by[k] + 0.01 * t * (0.3 + ph[k]) % 0.2 + 0.012 * math.cos(0.23 * t + 9 * ph[k])) * h
-        glint = 0.5 + 0.5 * math.sin(1.7 * t + 20 * ph[k])
+        x = (bx[k] + 0.015 * math.sin(a + 6.3 * ph[k])) * w
+        y = (by[k] + 0.03 * math.sin(b + 4.1 * ph[k]) + 0.012 * math.cos(a + 9 * ph[k])) * h
+        glint = 0.5 + 0.5 * math.sin(c + 20 * ph[k])
         cr.arc(x, y, size[k] * frame.unit, 0, 2 * math.pi)
         cr.set_source_rgba(1.0, 0.92, 0.75, alpha * (0.25 + 0.6 * glint))
         cr.fill()
