@@ -211,7 +211,9 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     breaks = float(params["breaks"])
     intensity = float(params["intensity"])
     colour, pulse_colour = params["colour"], params["pulse"]
-    spark = frame.colour("hot")
+    # Sparks burn orange-gold, as metal does: a white-hot spark reads as a grey dot once
+    # toned and bloomed, and the highlights of the climax should keep a hue.
+    spark = mix(frame.colour("hot"), (1.0, 0.6, 0.2), 0.55)
     _screen(cr, frame, (x0, y0, ww, wh), colour, intensity)
     additive(cr)
     # The screen itself: a frame with corner brackets, like a holographic display.
