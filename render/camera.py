@@ -55,10 +55,12 @@ def parallax(plane: float) -> float:
     return _PARALLAX_BACK + _PARALLAX_SPAN * plane
 
 
-def place(cr: cairo.Context, frame: Frame, params: Mapping[str, Any], plane: float | None) -> None:
-    """Transform `cr` for a layer on depth `plane` (None: on the screen, unmoved)."""
+def plane_matrix(frame: Frame, params: Mapping[str, Any], plane: float | None) -> cairo.Matrix:
+    """The transform from a layer's drawing on depth `plane` to the frame (None: on the
+    screen, unmoved)."""
+    m = cairo.Matrix()
     if plane is None:
-        return
+        return m
     w, h = frame.scene.width, frame.scene.height
     k = parallax(plane)
     zoom = 1.0 + (float(params["zoom"]) - 1.0) * k
@@ -72,12 +74,31 @@ def place(cr: cairo.Context, frame: Frame, params: Mapping[str, Any], plane: flo
         jx, jy = rng.normal(0, 1, 2) * amp * (0.6 + 0.4 * frame.wave(2.0))
         dx, dy = dx + float(jx), dy + float(jy)
         over = 1 + 2.2 * amp / min(w, h)  # overscan: shaking never shows the frame's edge
-    cr.translate(w / 2 + dx, h / 2 + dy)
+    m.translate(w / 2 + dx, h / 2 + dy)
     roll = float(params["roll"])
     if roll:
-        cr.rotate(math.radians(roll))
-    cr.scale(zoom * over, zoom * over)
-    cr.translate(-w / 2, -h / 2)
+        m.rotate(math.radians(roll))
+    m.scale(zoom * over, zoom * over)
+    m.translate(-w / 2, -h / 2)
+    return m
+
+
+def place(cr: cairo.Context, frame: Frame, params: Mapping[str, Any], plane: float | None) -> None:
+    """Transform `cr` for a layer on depth `plane` (None: on the screen, unmoved)."""
+    if plane is not None:
+        cr.transform(plane_matrix(frame, params, plane))
+
+
+def to_plane(frame: Frame, x: float, y: float, src: float, dst: float) -> tuple[float, float]:
+    """Where a point drawn at (x, y) on depth `src` lies in the drawing of depth `dst`, so
+    that a layer can draw something that starts at another plane's point (the steam from
+    the back wall's burst pipe, billowing in the mist's plane) and meet it on screen."""
+    if frame.camera is None or src == dst:
+        return x, y
+    fx, fy = plane_matrix(frame, frame.camera, src).transform_point(x, y)
+    back = plane_matrix(frame, frame.camera, dst)
+    back.invert()
+    return back.transform_point(fx, fy)
 
 
 def defocus(params: Mapping[str, Any], plane: float | None) -> float:

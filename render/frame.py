@@ -46,8 +46,14 @@ class Renderer:
         """Every track's value at frame `index`, story tracks derived where not defined."""
         return self.sequence.sample(self.sequence.time_of(index))
 
-    def frame(self, index: int, light: SoftLight | None = None, raster: bool = True) -> Frame:
-        return Frame(self.scene, index, self.sequence.time_of(index), light, raster)
+    def frame(
+        self,
+        index: int,
+        light: SoftLight | None = None,
+        raster: bool = True,
+        camera: Mapping[str, Any] | None = None,
+    ) -> Frame:
+        return Frame(self.scene, index, self.sequence.time_of(index), light, raster, camera)
 
     def built(self, name: str) -> Any:
         if name not in self._built:
@@ -84,11 +90,11 @@ class Renderer:
         # On a vector surface the buffer is never added (a print takes its glows from
         # the raster render beneath the strokes), but layers draw into it all the same.
         light = SoftLight(cr.get_target(), w, h)
-        frame = self.frame(index, light, raster)
+        camera = self.camera(values)
+        frame = self.frame(index, light, raster, camera)
         cr.save()
         cr.set_source_rgb(*self.scene.palette["background"])
         cr.paint()
-        camera = self.camera(values)
         specs = [s for s in self.sequence.layers if s.enabled]
         drawn = [self.sequence.layer(s.type) for s in specs]
         for k, (spec, layer) in enumerate(zip(specs, drawn, strict=True)):

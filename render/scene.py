@@ -83,13 +83,15 @@ class Scene:
 @dataclass(frozen=True)
 class Frame:
     """One frame as a layer sees it. `light` is the soft-light buffer on a raster surface
-    and None on a vector one (PDF, SVG), where `raster` is False too."""
+    and None on a vector one (PDF, SVG), where `raster` is False too; `camera` holds the
+    camera's values when the frame is drawn through one."""
 
     scene: Scene
     index: int
     t: float
     light: SoftLight | None = None
     raster: bool = True
+    camera: Mapping[str, Any] | None = None  # this frame's camera (render.camera.to_plane)
 
     def soft(self, cr: cairo.Context) -> cairo.Context:
         """Where soft light goes (glows, washes, mist): the low-resolution light buffer,

@@ -271,16 +271,16 @@ def _petals(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, open_
     cr.stroke()
 
 
-def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, fog: float) -> None:
-    """Steam blasting from the burst pipe: puffs born at a steady rate that shoot out of
-    the gash, slow, swell and rise as they cool (a billowing column, each puff's age known
-    from the time), torn metal at the gash, and streaks of droplets."""
+def steam(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> None:
+    """Steam blasting from the burst pipe's gash at (x, y): puffs born at a steady rate that
+    shoot out, slow, swell and rise as they cool (a billowing column, each puff's age known
+    from the time). The vapor layer draws it, in front of the room, from the gash's place
+    on screen."""
     h = frame.scene.height
-    # It blasts in gusts, the pressure behind it surging and falling back.
-    gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
     strength = min(1.0, fog * 2.5)
     steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
     soft = frame.soft(cr)
+    additive(cr)
     latest = math.floor(frame.t / PUFF_EVERY)
     for k in range(int(PUFF_LIFE / PUFF_EVERY)):
         n = latest - k
@@ -304,8 +304,15 @@ def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, fog: flo
                 soft if j == 0 else cr, px + ox * radius, py + oy * radius, radius * wob,
                 colour, alpha * (1.0 if j == 0 else 0.3), frame.light,
             )  # fmt: skip
-    # The gash: white-hot where the steam leaves it.
-    radial_glow(cr, x, y, 2.2 * r, steam, 0.9 * strength * gust, frame.light)
+
+
+def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, fog: float) -> None:
+    """The gash in the burst pipe: white-hot where the steam leaves it, torn metal around
+    it, and streaks of droplets (the steam itself is the vapor layer's, `steam`)."""
+    gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
+    strength = min(1.0, fog * 2.5)
+    hot = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
+    radial_glow(cr, x, y, 2.2 * r, hot, 0.9 * strength * gust, frame.light)
     _petals(cr, frame, x, y, r, strength)
     latest = math.floor(frame.t / JET_EVERY)
     for k in range(int(JET.life / JET_EVERY)):

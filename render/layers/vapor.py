@@ -13,9 +13,10 @@ import math
 import cairo
 import numpy as np
 
+from render.camera import to_plane
 from render.color import mix
 from render.draw import additive, radial_glow
-from render.layers.chamber import burst_point
+from render.layers.chamber import LAYER as CHAMBER, burst_point, steam
 from render.noise import warped_noise
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
@@ -23,6 +24,8 @@ from render.scene import Frame, Layer, Scene
 # Cells along the shorter side. The mist goes through the 1/8-resolution soft light, and
 # 72 cells looked the same as 54 there (mean difference 1/255) for twice the noise.
 GRID = 54
+PLANE = 0.85  # the mist's depth: in front of the panels, behind the hands
+CHAMBER_PLANE = CHAMBER.plane
 
 
 def build(scene: Scene) -> dict:
@@ -226,6 +229,10 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         additive(soft)
         soft.set_source(mist)
         soft.paint_with_alpha(0.8)
+        # The burst pipe's steam billows into the room in front of everything, from where
+        # the gash is on screen (the pipe is on the back wall's plane, this on the mist's).
+        bx, by = to_plane(frame, *burst_point(frame.scene), CHAMBER_PLANE, PLANE)
+        steam(cr, frame, bx, by, fog)
     if phantoms > 0.005:
         flick = frame.rng("phantom-flicker")
         lit = mix(colour, frame.colour("primary"), 0.5)
@@ -257,5 +264,5 @@ LAYER = Layer(
     },
     doc="Noise-driven mist venting from the burst pipe; blank-faced phantoms standing in it.",
     order=50,
-    plane=0.85,
+    plane=PLANE,
 )
