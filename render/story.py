@@ -115,7 +115,7 @@ STORY: tuple[StoryTrack, ...] = (
     StoryTrack(
         "breaks",
         "fraction of the neural web's threads snapped",
-        lambda v: 0.9 * smoothstep(0.26, 0.46, _e(v)) + 0.1 * smoothstep(0.6, 0.85, _e(v)),
+        lambda v: smoothstep(0.26, 0.5, _e(v)),
     ),
     StoryTrack(
         "reflection",

@@ -49,7 +49,9 @@ def build(scene: Scene) -> dict:
             edges.add((min(a, int(b)), max(a, int(b))))
     edges = sorted(edges)
     m = len(edges)
-    ranks = rng.permutation(m) / max(1, m - 1) * 0.97 + 0.015
+    # Every thread has recoiled and gone by breaks = 1, so a finished web leaves no loose
+    # end sputtering on.
+    ranks = rng.permutation(m) / max(1, m - 1) * (0.97 - RECOIL) + 0.015
     threads = []
     for k, (a, b) in enumerate(edges):
         pa, pb = pts[a], pts[b]
@@ -211,9 +213,9 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     breaks = float(params["breaks"])
     intensity = float(params["intensity"])
     colour, pulse_colour = params["colour"], params["pulse"]
-    # Sparks burn orange-gold, as metal does: a white-hot spark reads as a grey dot once
-    # toned and bloomed, and the highlights of the climax should keep a hue.
-    spark = mix(frame.colour("hot"), (1.0, 0.6, 0.2), 0.55)
+    # Electric sparks, blue-white: the web's own light shorting out (a white-hot spark
+    # reads as a grey dot once toned and bloomed; orange read as fireworks).
+    spark = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.35)
     _screen(cr, frame, (x0, y0, ww, wh), colour, intensity)
     additive(cr)
     # The screen itself: a frame with corner brackets, like a holographic display.
@@ -294,7 +296,7 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 SNAP,
                 f"web-snap-{i}",
                 age,
-                frame.colour("alert"),
+                colour,
                 spark,
                 streak=0.1,
                 width=2.8,
