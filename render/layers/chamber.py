@@ -53,7 +53,7 @@ def room_of(scene: Scene) -> Room:
 # The pipes along each wall, high up above the machines: (Y as a fraction of the height,
 # radius as a fraction of the height at the frame's edge). The last, lowest and widest, on
 # the left wall is the one that bursts.
-PIPES = ((-0.42, 0.022), (-0.355, 0.03), (-0.28, 0.04))
+PIPES = ((-0.43, 0.03), (-0.35, 0.04), (-0.26, 0.05))
 BURST_DEPTH = 1.3
 
 
@@ -80,7 +80,7 @@ def _machines(scene: Scene) -> list[dict]:
             far = min(z + length, room.back)
             depth = float(rng.uniform(0.05, 0.11)) * scene.width
             top = room.floor - float(rng.uniform(0.5, 0.8)) * (room.floor - room.ceiling)
-            top = max(top, -0.22 * h)  # below the pipes
+            top = max(top, -0.2 * h)  # below the pipes
             rows = int(rng.integers(4, 9))
             leds = [
                 (float(rng.uniform(0.15, 0.85)), 0.1 + 0.6 * k / rows, float(rng.uniform(0.3, 1.4)))
@@ -368,7 +368,7 @@ def _arteries(cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: f
     for pipe in pipes:
         x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
         beat = heartbeat(beat_phase + pipe["phase"] * 0.15)
-        swell = 1 + 0.22 * beat
+        swell = 1 + 0.45 * beat  # the artery visibly swells with each beat
         # The dark body, a lighter band that makes it round, then the lit core throbbing.
         cr.set_operator(cairo.OPERATOR_OVER)
         for width, shade in ((1.0, 0.14), (0.55, 0.28)):
