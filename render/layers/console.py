@@ -23,6 +23,7 @@ from render.noise import noise_row
 from render.params import colour, text, track
 from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR, SoftLight
+from render.story import smoothstep
 from render.surface import pixels
 
 HEADLINE = "SYSTEM INTEGRITY COMPROMISED"
@@ -315,6 +316,53 @@ def _gauges(cr, frame: Frame, gauges, colour, alert, alpha) -> None:
         neon_stroke(cr, hot, 1.8 * u, alpha=alpha, heat=0.7, light=frame.light)
 
 
+POPUPS = 9  # error windows in the cascade
+
+
+def _popups(cr, frame: Frame, writer: Writer, console, errors: float, glitch: float, alpha):
+    """The console erupts: error windows pop up one after another, each a little lower
+    and to the right of the last, across the overhead screen, as the errors come; they
+    are swept away as the glitches take over."""
+    shown = 1.0 - smoothstep(0.25, 0.5, glitch)
+    count = int(errors * POPUPS + 0.5)
+    if count == 0 or shown <= 0.01:
+        return
+    scene = frame.scene
+    u = frame.unit
+    alert, text_col = frame.colour("alert"), frame.colour("text")
+    sx, sy, ww, wh = scene.layout.web
+    bw, bh = 0.44 * ww, 0.24 * wh
+    jolt = frame.rng("console-popups")
+    for k in range(count):
+        x = sx + 0.03 * ww + k * 0.055 * ww + float(jolt.normal(0, 1.5 * glitch)) * u
+        y = sy + 0.05 * wh + k * 0.08 * wh
+        newest = k == count - 1
+        a = shown * alpha * (1.0 if newest else 0.85)
+        # The window: dark glass that hides what is behind it, a red frame and title bar.
+        cr.rectangle(x, y, bw, bh)
+        frame.cover(cr, 0.85 * shown)
+        cr.set_operator(cairo.OPERATOR_OVER)
+        cr.rectangle(x, y, bw, bh)
+        cr.set_source_rgba(*mix(frame.colour("background"), alert, 0.12), 0.85 * shown)
+        cr.fill()
+        additive(cr)
+        cr.rectangle(x, y, bw, 0.22 * bh)
+        cr.set_source_rgba(*alert, 0.35 * a)
+        cr.fill()
+        cr.rectangle(x, y, bw, bh)
+        neon_stroke(cr, alert, 1.6 * u, alpha=a, light=frame.light)
+        size = 0.11 * bh
+        code = zlib.crc32(f"popup{k}".encode()) & 0xFFFF
+        writer.text(f"! SYSTEM ERROR 0x{code:04X}", x + 0.05 * bw, y + 0.05 * bh, size, alert, a)
+        msg = console["errors"][(k * 5 + 1) % len(console["errors"])]
+        msg = msg[: int(0.9 * bw / (CELL * size))]
+        writer.text(msg, x + 0.05 * bw, y + 0.42 * bh, size, text_col, a)
+        # An OK button that will not help.
+        cr.rectangle(x + 0.72 * bw, y + 0.7 * bh, 0.2 * bw, 0.2 * bh)
+        neon_stroke(cr, text_col, 1.0 * u, alpha=0.7 * a, light=frame.light)
+        writer.text("OK", x + 0.77 * bw, y + 0.74 * bh, 0.1 * bh, text_col, 0.8 * a)
+
+
 def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
     scene = frame.scene
     u = frame.unit
@@ -416,6 +464,7 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
                 )
         cr.restore()
         writer.clip = None
+    _popups(cr, frame, writer, console, errors, glitch, alpha)
     # The headline, blinking with the klaxon.
     headline = float(params["headline"])
     if headline > 0.01:
