@@ -145,6 +145,7 @@ escalation = [[0, 0.3], ["100%", 0.3]]
 melt = [[0, {melt}], ["100%", {melt}]]
 glitch = [[0, {glitch}], ["100%", {glitch}]]
 shake = [[0, {shake}], ["100%", {shake}]]
+errors = [[0, 0.0], ["100%", 0.0]]  # no error windows: their frames do not melt
 [[layers]]
 type = "console"
 """
