@@ -279,7 +279,6 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> No
     h = frame.scene.height
     strength = min(1.0, fog * 2.5)
     steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
-    soft = frame.soft(cr)
     additive(cr)
     latest = math.floor(frame.t / PUFF_EVERY)
     for k in range(int(PUFF_LIFE / PUFF_EVERY)):
@@ -296,12 +295,12 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> No
         radius = (0.03 + 0.14 * f**0.7) * h * (0.7 + 0.6 * _hash01(n, 3))
         # Each puff's push follows the gust that was blowing when it was born.
         born = 0.3 + 0.7 * (0.5 + 0.5 * math.sin(2 * math.pi * 0.23 * (n * PUFF_EVERY)))
-        alpha = 1.1 * strength * born * (1 - f) ** 1.3
+        alpha = 0.7 * strength * born * (1 - f) ** 1.3
         colour = mix(steam, frame.colour("glow"), f)
         for j, (ox, oy) in enumerate(((0, 0), (0.45, -0.3), (-0.35, 0.35))):
             wob = 0.8 + 0.4 * _hash01(n, 10 + j)
             radial_glow(
-                soft if j == 0 else cr, px + ox * radius, py + oy * radius, radius * wob,
+                cr, px + ox * radius, py + oy * radius, radius * wob,
                 colour, alpha * (1.0 if j == 0 else 0.3), frame.light,
             )  # fmt: skip
 
