@@ -55,6 +55,9 @@ def room_of(scene: Scene) -> Room:
 # the left wall is the one that bursts.
 PIPES = ((-0.43, 0.03), (-0.35, 0.04), (-0.26, 0.05))
 BURST_DEPTH = 1.3
+# The depth the room is drawn from: well in front of the frame's edge (z = 1), so that a
+# camera turned toward a wall still finds the wall there.
+NEAR = 0.6
 
 
 def burst_point(scene: Scene) -> tuple[float, float]:
@@ -119,7 +122,7 @@ def _shell(cr: cairo.Context, frame: Frame, room: Room, body: RGB, lit: RGB, lev
     """The box of the room: side walls, ceiling and floor running toward the far wall, the
     far wall darkest; ribs where the wall's sections meet, and the floor's grid."""
     u = frame.scene.unit
-    near, far = 1.0, room.back
+    near, far = NEAR, room.back
     x0, y0, y1 = room.half, room.ceiling, room.floor
     # The side walls are the palette's dark (a fill across a third of the frame each cost
     # more than the rest of the room); the ribs and the machines give them their shape.
@@ -350,7 +353,7 @@ def _arteries(cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: f
     colour = params["colour"]
     intensity = params["intensity"]
     soft = frame.soft(cr)
-    near, far = 0.95, room.back
+    near, far = NEAR, room.back
     beat_phase = frame.cycles(params["rate"])
     # Risers: pipes that drop from the runs down the wall, behind the machines.
     cr.set_operator(cairo.OPERATOR_OVER)
