@@ -70,6 +70,7 @@ def origin(path: str | Path, near: Path | None = None) -> str:
         return "user"
     return "beside the sequence" if near is not None else "this folder"
 
+
 _NEEDS = f"a palette needs {', '.join(REQUIRED_ROLES)} (hot is optional)"
 _TOML_POS_RE = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)\s*$")
 

@@ -87,7 +87,11 @@ class Sequence:
             fields[key] = [(e.type, dict(e.params), e.enabled) for e in fields[key]]
         pal = self.palette
         fields["palette"] = (
-            pal.name, dict(pal.colors), pal.description, pal.print_safe, pal.source
+            pal.name,
+            dict(pal.colors),
+            pal.description,
+            pal.print_safe,
+            pal.source,
         )
         registered = [self.layer(e.type) for e in self.layers]
         registered += [self.effect(e.type) for e in self.effects]
@@ -290,8 +294,6 @@ def _finite(value: float) -> bool:
 def _key(name: str) -> str:
     """A key as it would be written in TOML: bare when it can be, quoted otherwise."""
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
-
-
 
 
 class _Loader:

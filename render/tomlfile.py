@@ -83,6 +83,7 @@ def read_input(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> by
 def _mode_and_size(st: os.stat_result) -> tuple[int, int]:
     return st.st_mode, st.st_size
 
+
 # Possessive quantifiers: a header-like line of a million spaces (inside a multi-line
 # string, say) is matched in one pass, not retried from every space.
 _HEADER = re.compile(
@@ -273,4 +274,3 @@ class Locator:
                 i += 1
         self._items[pos] = starts
         return starts
-

@@ -111,7 +111,7 @@ def parse_time(value: object, duration: float | None, fps: float | None = None) 
                 return number / 1000.0
             if unit == "f":
                 if fps is None:
-                    raise ValueError("frames (\"120f\") need a known frame rate")
+                    raise ValueError('frames ("120f") need a known frame rate')
                 return number / fps
             return number
     raise ValueError(f"expected {_TIME_FORMS}, got {value!r}")
@@ -196,6 +196,7 @@ def frame_rate_problem(fps: float) -> str | None:
     if not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
         return f"expected a frame rate above 0 (at least {MIN_FPS:g}) and at most {MAX_FPS}"
     return None
+
 
 # Full-frame uint8 RGB buffers alive at once while one frame is made: the post effects'
 # scratch buffers, the result, the copy handed to the encoder and the shared-memory slots.
