@@ -135,6 +135,11 @@ STORY: tuple[StoryTrack, ...] = (
         ),
     ),
     StoryTrack(
+        "vent",
+        "the burst pipe's blast of steam: it bursts, blasts for a few seconds, and dies down",
+        lambda v: window(0.44, 0.47, 0.56, 0.62, _e(v)),
+    ),
+    StoryTrack(
         "phantoms",
         "the blank-faced figures in the mist",
         lambda v: window(0.47, 0.51, 0.6, 0.66, _e(v)),

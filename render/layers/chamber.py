@@ -274,13 +274,15 @@ def _petals(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, open_
     cr.stroke()
 
 
-def steam(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> None:
+def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> None:
     """Steam blasting from the burst pipe's gash at (x, y): puffs born at a steady rate that
     shoot out, slow, swell and rise as they cool (a billowing column, each puff's age known
     from the time). The vapor layer draws it, in front of the room, from the gash's place
     on screen."""
+    if not frame.raster or vent <= 0.005:
+        return  # soft light only: a print takes it from the raster render beneath
     h = frame.scene.height
-    strength = min(1.0, fog * 2.5)
+    strength = vent
     steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
     additive(cr)
     latest = math.floor(frame.t / PUFF_EVERY)
@@ -308,14 +310,17 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, fog: float) -> No
             )  # fmt: skip
 
 
-def _jet(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, fog: float) -> None:
-    """The gash in the burst pipe: white-hot where the steam leaves it, torn metal around
-    it, and streaks of droplets (the steam itself is the vapor layer's, `steam`)."""
+def _jet(
+    cr: cairo.Context, frame: Frame, x: float, y: float, r: float, fog: float, vent: float
+) -> None:
+    """The gash in the burst pipe: torn metal around it once it has burst (`fog`), white-hot
+    where the steam leaves it and streaks of droplets while it blasts (`vent`); the steam
+    itself is the vapor layer's (`steam`)."""
     gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
-    strength = min(1.0, fog * 2.5)
+    strength = vent
     hot = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
     radial_glow(cr, x, y, 2.2 * r, hot, 0.9 * strength * gust, frame.light)
-    _petals(cr, frame, x, y, r, strength)
+    _petals(cr, frame, x, y, r, min(1.0, fog * 2.5))
     latest = math.floor(frame.t / JET_EVERY)
     for k in range(int(JET.life / JET_EVERY)):
         born = latest - k
@@ -346,7 +351,9 @@ def _tube(cr: cairo.Context, room: Room, x: float, y: float, r: float, z0: float
                room.at(x, y + r, z1), room.at(x, y + r, z0)])  # fmt: skip
 
 
-def _arteries(cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float) -> None:
+def _arteries(
+    cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float, vent: float
+) -> None:
     scene = frame.scene
     room = room_of(scene)
     bg = frame.colour("background")
@@ -408,7 +415,7 @@ def _arteries(cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: f
             cr.fill()
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
-            _jet(cr, frame, bx, by, r / BURST_DEPTH, fog)
+            _jet(cr, frame, bx, by, r / BURST_DEPTH, fog, vent)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
@@ -438,7 +445,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     level = params["intensity"] * (0.6 + 0.4 * breath + 0.6 * heat)
     body = mix(bg, frame.colour("secondary"), 0.07)
     _shell(cr, frame, room_of(scene), body, ambient, level)
-    _arteries(cr, frame, params, pipes, float(params["fog"]))
+    _arteries(cr, frame, params, pipes, float(params["fog"]), float(params["vent"]))
     _room(cr, frame, built, ambient, level, float(params["flash"]))
 
 
@@ -453,6 +460,7 @@ LAYER = Layer(
         "heat": track("heat", "the core's heat warming the ambient light"),
         "flash": track("flash", "the klaxon reddening the ambient light"),
         "fog": track("fog", "the burst pipe venting"),
+        "vent": track("vent", "the burst pipe's blast of steam"),
     },
     doc="Dark chamber, ambient core light, pipes throbbing like arteries, one that bursts.",
     order=10,

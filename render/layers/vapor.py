@@ -232,7 +232,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         # The burst pipe's steam billows into the room in front of everything, from where
         # the gash is on screen (the pipe is on the back wall's plane, this on the mist's).
         bx, by = to_plane(frame, *burst_point(frame.scene), CHAMBER_PLANE, PLANE)
-        steam(cr, frame, bx, by, fog)
+        steam(cr, frame, bx, by, float(params["vent"]))
     if phantoms > 0.005:
         flick = frame.rng("phantom-flicker")
         lit = mix(colour, frame.colour("primary"), 0.5)
@@ -258,6 +258,7 @@ LAYER = Layer(
     build=build,
     params={
         "fog": track("fog", "density of the mist"),
+        "vent": track("vent", "the burst pipe's blast of steam"),
         "phantoms": track("phantoms", "presence of the figures in it"),
         "turn": track("turn", "one figure turning its head to stare out", "phantom_turn"),
         "colour": colour("colour", "glow", "the mist and the figures' rims"),
