@@ -24,6 +24,10 @@ X264_PRESETS = (
 )  # fmt: skip
 CODECS = ("h264", "hevc", "av1")
 _ENCODER = {"h264": "libx264", "hevc": "libx265", "av1": "libsvtav1"}
+# `render animate`'s (and `render.animate`'s) MP4 settings when none are given: see
+# bench/RESULTS.md, "bench_vmaf results", for the size and VMAF they were chosen on.
+DEFAULT_PRESET = "veryfast"
+DEFAULT_CRF = 18
 _SVT_PRESET = dict(zip(X264_PRESETS, (12, 11, 10, 9, 8, 7, 5, 4, 2, 1), strict=True))
 
 
