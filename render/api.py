@@ -240,7 +240,7 @@ def animate(
     start: object = None,
     end: object = None,
     preset: str = "medium",
-    crf: int = 18,
+    crf: int = 20,
     codec: str = "h264",
     gif: Any = None,
     number_from_zero: bool = False,

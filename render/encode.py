@@ -695,7 +695,7 @@ def open_writer(
     *,
     metadata: Mapping[str, str] | None = None,
     preset: str = "medium",
-    crf: int = 18,
+    crf: int = 20,
     manifest: Mapping | None = None,
     resume_frames: int | None = None,
     threads: int | None = None,
