@@ -199,8 +199,9 @@ def test_a_header_with_background_transparent_gives_an_rgba_png_still(glow, tmp_
 @pytest.mark.parametrize(
     ("name", "pix_fmt", "bound"),
     [
-        ("x.webm", "yuv420p", 6.0),  # VP9's alpha is a second stream: see alpha_mode
-        ("x.mov", "yuva444p12le", 2.0),  # ProRes 4444 (written 10-bit, decoded as 12)
+        # mean alpha error measured 0.48 (VP9 at crf 32), 0.12 (ProRes), 0 (APNG)
+        ("x.webm", "yuv420p", 1.5),  # VP9's alpha is a second stream: see alpha_mode
+        ("x.mov", "yuva444p12le", 0.5),  # ProRes 4444 (written 10-bit, decoded as 12)
         ("x.apng", "rgba", 0.0),  # lossless
     ],
 )
@@ -235,7 +236,7 @@ def test_webp_and_png_folders_keep_the_alpha_channel(glow, tmp_path):
     pictures = pil_frames(webp)
     assert len(pictures) == 4 and all(p.mode == "RGBA" for p in pictures)
     alpha = np.asarray(pictures[2])[..., 3]
-    assert np.abs(alpha.astype(int) - seq.frame(2)[..., 3]).mean() <= 2.0
+    assert np.abs(alpha.astype(int) - seq.frame(2)[..., 3]).mean() <= 0.5  # measured 0.12
     names = sorted(folder.glob("frame_*.png"))
     assert len(names) == 4
     for i, name in enumerate(names):

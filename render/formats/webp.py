@@ -1,7 +1,7 @@
 """Animated WebP: libwebp (lossy, quality 90, loops forever), with the provenance record
 in an XMP chunk (ffmpeg's muxer writes no metadata), flagged in the VP8X header.
-x264's preset and crf don't apply. With alpha (--transparent): yuva420p, the alpha
-plane kept losslessly (libwebp's default)."""
+x264's preset and crf don't apply. With alpha (--transparent): yuva420p (the alpha
+plane comes back within a fraction of a level on average)."""
 
 from __future__ import annotations
 
