@@ -109,9 +109,10 @@ def pil_frames(path: Path) -> list[Image.Image]:
 def test_composited_over_the_palette_background_it_matches_the_opaque_render(dream):
     """Over the palette's background the transparent frame is the opaque one, to within
     what compositing in encoded values can do with added light. Measured on these frames
-    (160x90): mean 1.2-2.4 levels a frame, 99th percentile 5.2-8.7, largest 10.8 (at
-    1080p the same: mean 1.9, p99 7.9, max 13.2 over seven frames). Where the frame is
-    opaque it is the same to the rounding."""
+    (160x90, the dream as of 4b5949f): mean 1.3-1.7 levels a frame, 99th percentile
+    5.5-8.3, largest 10.2 (at 1080p, seven frames: mean 1.5, p99 7.3, max 11.8; before
+    the room's rework, 1.9, 7.9 and 13.2). Where the frame is opaque it is the same to
+    the rounding."""
     transparent = dream.replace(transparent=True)
     bg = dream.palette["background"]
     for p in MOMENTS:
