@@ -316,8 +316,8 @@ common_transparent = click.option(
     "out",
     required=True,
     type=click.Path(),
-    help="Output: .mp4, .gif, .webm, .mov (ProRes 422 HQ), .apng, .webp (animated), or a "
-    "folder for numbered PNGs.",
+    help="Output: .mp4, .gif, .webm, .mov (ProRes 422 HQ; 4444 with --transparent), .apng, "
+    ".webp (animated), or a folder for numbered PNGs.",
 )
 @common_size
 @click.option("--fps", type=float, default=None, help="Override the frame rate.")
