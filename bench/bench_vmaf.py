@@ -8,7 +8,9 @@ bench/bench_gif.py, so one render serves both), encodes the frames through
 `render.encode.open_writer` with each codec, preset and crf below, and scores each file
 with libvmaf (the bundled ffmpeg's, its built-in vmaf_v0.6.1 model) against the source
 frames converted to yuv420p with the BT.709 matrix the encodes use. Prints size, bit rate,
-mean VMAF and encode seconds (wall; the machine may be shared). Asserts nothing.
+mean VMAF and encode seconds (wall; the machine may be shared). Asserts nothing. The row
+marked "(default)" is the exact preset and crf `render animate` uses for an MP4
+(render.formats.mp4.DEFAULT_PRESET, DEFAULT_CRF), always measured.
 
 VMAF's model assumes 1080p viewed at three times the picture's height; at smaller sizes
 the absolute scores run high, so read the table across rows, not against other tables.
@@ -30,14 +32,19 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_gif import render_frames, write_with  # noqa: E402
 from render.ffmpeg import ffmpeg_exe  # noqa: E402
+from render.formats.mp4 import DEFAULT_CRF, DEFAULT_PRESET  # noqa: E402
 from render.units import parse_size  # noqa: E402
 
 CASES = [
     ("h264", "veryfast", 18), ("h264", "veryfast", 23), ("h264", "veryfast", 28),
-    ("h264", "medium", 18), ("h264", "medium", 23),
+    ("h264", "faster", 20), ("h264", "fast", 20),
+    ("h264", "medium", 18), ("h264", "medium", 20), ("h264", "medium", 21), ("h264", "medium", 23),
     ("hevc", "veryfast", 20), ("hevc", "veryfast", 26), ("hevc", "medium", 23),
     ("av1", "veryfast", 30), ("av1", "veryfast", 40), ("av1", "medium", 35),
 ]  # fmt: skip
+DEFAULT = ("h264", DEFAULT_PRESET, DEFAULT_CRF)  # what `render animate x.mp4` encodes with
+if DEFAULT not in CASES:
+    CASES.insert(0, DEFAULT)
 
 
 def vmaf(encoded: Path, pattern: str, first: int, fps: float, log: Path) -> float:
@@ -80,8 +87,9 @@ def main() -> None:
             score = vmaf(out, pattern, first, args.fps, Path(tmp) / "vmaf.json")
             size = out.stat().st_size
             rate = size * 8 / seconds / 1000
+            mark = " (default)" if (codec, preset, crf) == DEFAULT else ""
             print(
-                f"| {codec} | {preset} | {crf} | {size / 1e6:.2f} | {rate:.0f} | {score:.2f} "
+                f"| {codec} | {preset}{mark} | {crf} | {size / 1e6:.2f} | {rate:.0f} | {score:.2f} "
                 f"| {secs:.2f} |",
                 flush=True,
             )

@@ -44,10 +44,13 @@ def load(
     seed: int | None = None,
     loop: bool | None = None,
     palette: str | None = None,
+    transparent: bool | None = None,
     memory: bool = True,
 ) -> Sequence:
     """The sequence at `path`, with overrides; refused (LimitError) beyond a limit.
-    `palette` names a palette as the header would (searched beside the sequence first)."""
+    `palette` names a palette as the header would (searched beside the sequence first).
+    `transparent` overrides the header's `background`: True leaves the background
+    unpainted, and frames are then straight RGBA (H, W, 4) (render.alpha)."""
     seq = load_sequence(path, palette=palette)
     changes: dict[str, Any] = {}
     if size is not None:
@@ -64,6 +67,8 @@ def load(
         changes["seed"] = int(seed)
     if loop is not None:
         changes["loop"] = bool(loop)
+    if transparent is not None:
+        changes["transparent"] = bool(transparent)
     seq = seq.replace(**changes) if changes else seq
     # --fps may raise the frame count past the limit the file respected
     check_frame_count(seq.duration * seq.fps, f"{seq.duration:g} s at {seq.fps:g} fps")
@@ -148,6 +153,7 @@ def manifest(
             "size": [seq.width, seq.height],
             "fps": seq.fps,
             "loop": seq.loop,
+            **({"transparent": True} if seq.transparent else {}),
             "start_frame": first,
             "end_frame": last,
             "first_number": first if first_number is None else first_number,
@@ -185,16 +191,22 @@ def check_animation(
     segmented: bool = False,
 ) -> tuple[str, range]:
     """Everything `animate` refuses before any work (InputError, LimitError): an output
-    that is an input, a format it can't hold (suffix, size), an unknown x264 preset, a
-    span outside the sequence, --resume on a file, a size budget (`max_bytes`) for a
-    format or a segmented render it can't apply to. Returns (format, frame indices)."""
-    from render.encode import check_size, format_for
+    that is an input, a format it can't hold (suffix, size, alpha), an unknown x264
+    preset, a span outside the sequence, --resume on a file, a size budget (`max_bytes`)
+    for a format or a segmented render it can't apply to, a transparent render that is
+    segmented or budgeted. Returns (format, frame indices)."""
+    from render.encode import check_alpha, check_size, format_for
     from render.formats.mp4 import check_preset
 
     out_path = Path(out)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     fmt = format_for(out)  # as given: "clip.mp4/" asks for a folder
     check_size(fmt, *seq.size)
+    if seq.transparent:
+        check_alpha(fmt, str(out_path))
+        if segmented or max_bytes is not None:
+            what = "--max-size" if max_bytes is not None else "--segment and --cluster"
+            raise InputError(f"--transparent: {what} can't be used with it yet")
     check_preset(preset)
     indices = frame_range(seq, start, end)
     if resume and fmt != "png":
@@ -228,7 +240,7 @@ def animate(
     start: object = None,
     end: object = None,
     preset: str = "medium",
-    crf: int = 18,
+    crf: int = 20,
     codec: str = "h264",
     gif: Any = None,
     number_from_zero: bool = False,
@@ -347,7 +359,7 @@ def _open_output(
     return open_writer(
         out_path, seq.size, seq.fps, metadata=meta, preset=preset, crf=crf,
         manifest=folder, resume_frames=resume_frames, options=options,
-        first_number=first_number, max_bytes=max_bytes,
+        first_number=first_number, max_bytes=max_bytes, alpha=seq.transparent,
     )  # fmt: skip
 
 
@@ -373,6 +385,7 @@ def still(
     printing.still_format(out_path)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
+    refuse_transparent_print(seq, job.format)
     seq = seq.replace(size=job.pixels) if job.pixels != seq.size else seq
     index = seq.index_at(time_of(seq, t, "--at", 0.0))
     args = ["still", str(seq.source or ""), "--at", str(t), "-o", str(out_path)]
@@ -381,8 +394,18 @@ def still(
     return job, index
 
 
+def refuse_transparent_print(seq: Sequence, fmt: str) -> None:
+    """InputError for a transparent still in a format other than PNG: a print page (PDF,
+    SVG) lays vector strokes over the raster frame, which has to be opaque."""
+    if seq.transparent and fmt != "png":
+        raise InputError(
+            f"--transparent: a {fmt.upper()} page is printed opaque; write the still as .png"
+        )
+
+
 def frame(seq: Sequence, index: int) -> np.ndarray:
-    """Frame `index` as an (H, W, 3) uint8 RGB array: the pixels `render still` writes."""
+    """Frame `index` as an (H, W, 3) uint8 RGB array: the pixels `render still` writes;
+    (H, W, 4) straight RGBA for a transparent sequence (render.alpha)."""
     if not 0 <= index < seq.frames:
         raise InputError(f"frame {index}: expected 0..{seq.frames - 1}")
     return seq.renderer().render(index)
@@ -399,6 +422,7 @@ __all__ = [
     "manifest",
     "refuse_folder",
     "refuse_overwriting_inputs",
+    "refuse_transparent_print",
     "still",
     "time_of",
 ]

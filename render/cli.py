@@ -119,11 +119,15 @@ def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
     sys.exit(getattr(exc, "exit_code", 128 + signal.SIGINT))
 
 
-def _load(path: str, size=None, fps=None, seed=None, loop=None, memory=True) -> Sequence:
+def _load(
+    path: str, size=None, fps=None, seed=None, loop=None, memory=True, transparent=None
+) -> Sequence:
     """The sequence with the command line's overrides (render.api.load)."""
     from render.api import load
 
-    return load(path, size=size, fps=fps, seed=seed, loop=loop, memory=memory)
+    return load(
+        path, size=size, fps=fps, seed=seed, loop=loop, memory=memory, transparent=transparent
+    )
 
 
 def _warn(seq: Sequence, loop_from_option: bool = False) -> list[str]:
@@ -295,6 +299,13 @@ common_seed = click.option(
     "--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Override the sequence's seed."
 )
 sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
+common_transparent = click.option(
+    "--transparent/--opaque",
+    default=None,
+    help="No background: frames with a true alpha channel, glow half-transparent (PNG, "
+    ".webm VP9, .mov ProRes 4444, .apng, .webp; not .mp4 or .gif). --opaque paints the "
+    'palette\'s background even if the header says background = "transparent".',
+)
 
 
 @cli.command()
@@ -305,8 +316,8 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
     "out",
     required=True,
     type=click.Path(),
-    help="Output: .mp4, .gif, .webm, .mov (ProRes 422 HQ), .apng, .webp (animated), or a "
-    "folder for numbered PNGs.",
+    help="Output: .mp4, .gif, .webm, .mov (ProRes 422 HQ; 4444 with --transparent), .apng, "
+    ".webp (animated), or a folder for numbered PNGs.",
 )
 @common_size
 @click.option("--fps", type=float, default=None, help="Override the frame rate.")
@@ -316,6 +327,7 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 )
 @click.option("--end", type=TIME, default=None, help="End time (seconds, %, frames), exclusive.")
 @click.option("--loop/--no-loop", default=None, help="Make the animation loop seamlessly.")
+@common_transparent
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -324,17 +336,18 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 )
 @click.option(
     "--preset",
-    default="veryfast",
+    default="medium",  # render.formats.mp4.DEFAULT_PRESET (a test checks they agree)
     show_default=True,
     callback=lambda ctx, param, value: _x264_preset(value),
-    # Measured on the dream at 1080p crf 18: veryfast spends half the CPU of medium for
-    # the same bit rate (114 vs 237 ms a frame, 24.9 vs 24.7 Mbit/s).
-    help="x264 preset for MP4 (slower presets rarely shrink these neon frames).",
+    # bench_vmaf on the dream: medium crf 20 is 23% smaller than veryfast crf 18 at a
+    # higher VMAF; veryfast halves x264's time at 1080p (114 vs 237 ms a frame).
+    help="x264 preset for MP4 (veryfast encodes in half the time, about 25% bigger at the "
+    "same quality).",
 )
 @click.option(
     "--crf",
     type=click.IntRange(0, 51),
-    default=18,
+    default=20,  # render.formats.mp4.DEFAULT_CRF
     show_default=True,
     help="Quality for MP4 (lower is better; x264/x265 0-51, SVT-AV1 0-63).",
 )
@@ -386,14 +399,14 @@ sequence_arg = click.argument("sequence", type=click.Path(dir_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @friendly
 def animate(
-    sequence, out, size, fps, seed, start, end, loop, workers, preset, crf, codec, max_bytes,
-    number_from_zero, resume, cluster, segment, quiet,
+    sequence, out, size, fps, seed, start, end, loop, transparent, workers, preset, crf, codec,
+    max_bytes, number_from_zero, resume, cluster, segment, quiet,
 ):  # fmt: skip
     """Render SEQUENCE to an animation; the format follows OUT's suffix."""
     from render.api import animate as render_animation, check_animation
 
     spec = _cluster_spec(cluster)
-    seq = _load(sequence, size, fps, seed)
+    seq = _load(sequence, size, fps, seed, transparent=transparent)
     looped_by_option = bool(loop) and not seq.loop
     seq = seq.replace(loop=loop) if loop is not None else seq
     out_path = Path(out)
@@ -525,15 +538,17 @@ class StillSizeType(SizeType):
     help="Print resolution (default 300 for print output); PNGs carry it in pHYs.",
 )
 @common_seed
+@common_transparent
 @click.option("-q", "--quiet", is_flag=True)
 @friendly
-def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
+def still(sequence, at, out, size, paper, portrait, dpi, seed, transparent, quiet):
     """Render one frame of SEQUENCE at time T to a PNG, or for print to a PDF or SVG page."""
     from render import printing
     from render.api import (
         inputs_of,
         refuse_folder,
         refuse_overwriting_inputs,
+        refuse_transparent_print,
         still as render_still,
     )
 
@@ -541,9 +556,10 @@ def still(sequence, at, out, size, paper, portrait, dpi, seed, quiet):
     out_path = Path(out)
     printing.still_format(out_path)
     pixels = size if size is not None and len(size) == 2 else None
-    seq = _load(sequence, pixels, None, seed)
+    seq = _load(sequence, pixels, None, seed, transparent=transparent)
     refuse_overwriting_inputs(out_path, inputs_of(seq))
     job = printing.plan_still(out_path, seq.size, size, paper, portrait, dpi)
+    refuse_transparent_print(seq, job.format)
     _warn(seq)
     if job.is_print:
         warning = printing.gamut_warning(seq.palette)

@@ -120,6 +120,25 @@ def check_size(fmt: str, width: int, height: int) -> None:
         raise InputError(f"{spec.label} can be at most {spec.max_side} pixels wide or high")
 
 
+def check_alpha(fmt: str, where: str = "") -> None:
+    """Refuse `--transparent` for a format that can't hold an alpha channel (InputError,
+    exit status 2), before anything is rendered. GIF could hold one bit of it, but that
+    would cut every glow to a hard edge (and its transparent index already means "as
+    before" in our frames), so it is refused with MP4."""
+    spec = formats.FORMATS[fmt]
+    if not spec.alpha:
+        at = f" ({where})" if where else ""
+        why = (
+            "has only on/off transparency, which would cut the glow to hard edges"
+            if fmt == "gif"
+            else "can't hold an alpha channel"
+        )
+        raise InputError(
+            f"--transparent: {spec.label}{at} {why}; write "
+            f"{formats.alpha_suffixes()} or a PNG folder"
+        )
+
+
 def _check_fps(fmt: str, fps: float | Fraction) -> Fraction:
     try:
         value = float(fps)
@@ -170,18 +189,18 @@ class FrameWriter:
         self.height = height
         self.fps = fps
         self.frames_written = 0
+        self.channels = 3  # 4: straight RGBA frames (open_writer's alpha)
         self._closed = False
 
     def write(self, frame: np.ndarray) -> None:
-        """Append one uint8 RGB frame of shape (height, width, 3)."""
+        """Append one uint8 RGB frame of shape (height, width, 3), or RGBA (height, width,
+        4) for a writer opened with alpha."""
         if self._closed:
             raise ValueError(f"{self.path}: writer is closed")
         arr = np.asarray(frame)
-        if arr.dtype != np.uint8 or arr.shape != (self.height, self.width, 3):
-            raise ValueError(
-                f"frame must be uint8 of shape ({self.height}, {self.width}, 3); "
-                f"got {arr.dtype} {arr.shape}"
-            )
+        shape = (self.height, self.width, self.channels)
+        if arr.dtype != np.uint8 or arr.shape != shape:
+            raise ValueError(f"frame must be uint8 of shape {shape}; got {arr.dtype} {arr.shape}")
         self._put(np.ascontiguousarray(arr))
 
     def write_encoded(self, png: bytes) -> None:
@@ -273,7 +292,7 @@ class _FfmpegWriter(_PipedWriter):
         self._metadata = metadata
         try:
             self._tmp = self._temp(path.suffix)
-            inp = _raw_input_args(width, height, fps)
+            inp = _raw_input_args(width, height, fps, bool(options.get("alpha")))
             if threads is not None and self._spec.pinned_threads:
                 inp += ["-threads", str(int(threads))]  # after -i: the encoder's, not input's
             encode = self._spec.encode
@@ -653,7 +672,8 @@ def _save_sequence_png(frame: np.ndarray | bytes, dest, pnginfo: PngInfo | None)
         with open(dest, "wb") as f:
             f.write(frame)
         return
-    Image.fromarray(frame, "RGB").save(
+    mode = "RGBA" if frame.shape[2] == 4 else "RGB"
+    Image.fromarray(frame, mode).save(
         dest, "PNG", pnginfo=pnginfo, compress_level=_SEQUENCE_PNG_LEVEL
     )
 
@@ -675,15 +695,20 @@ def open_writer(
     *,
     metadata: Mapping[str, str] | None = None,
     preset: str = "medium",
-    crf: int = 18,
+    crf: int = 20,
     manifest: Mapping | None = None,
     resume_frames: int | None = None,
     threads: int | None = None,
     options: Mapping[str, object] | None = None,
     first_number: int = 0,
     max_bytes: int | None = None,
+    alpha: bool = False,
 ) -> Iterator[FrameWriter]:
     """Open an atomic frame sink for *path*; format from :func:`format_for`.
+
+    With *alpha*, frames are straight RGBA, (height, width, 4), and the output keeps the
+    alpha channel (PNG folders, WebM, MOV, APNG, WebP); InputError for a format that
+    can't (:func:`check_alpha`), or with *max_bytes*.
 
     *size* is (width, height); frames are (height, width, 3) uint8 RGB. *preset* and *crf*
     are x264 settings and apply to MP4 only (WebM uses its own constant-quality settings).
@@ -719,6 +744,11 @@ def open_writer(
         path = Path(os.path.realpath(path))
     width, height = (int(v) for v in size)
     check_size(fmt, width, height)
+    if alpha:
+        check_alpha(fmt, str(path))
+        if max_bytes is not None:
+            raise InputError("--transparent: --max-size can't be used with it")
+        options = {**(options or {}), "alpha": True}
     fraction = _check_fps(fmt, fps)
     meta = check_metadata(metadata)
     made: list[Path] = []
@@ -752,6 +782,7 @@ def open_writer(
         if isinstance(exc, OSError):
             raise RenderError(f"{path}: can't write output: {exc.strerror or exc}") from exc
         raise
+    writer.channels = 4 if alpha else 3
     try:
         yield writer
     except BaseException:  # includes KeyboardInterrupt: nothing half-written survives
@@ -783,15 +814,16 @@ def write_png(
     dpi: float | None = None,
     bits: int = 8,
 ) -> None:
-    """Write one RGB still atomically; *metadata* as tEXt chunks, *dpi* into pHYs."""
+    """Write one RGB (or straight RGBA) still atomically; *metadata* as tEXt chunks,
+    *dpi* into pHYs."""
     path = Path(path)
     if bits != 8:
         # Pillow can't write 16-bit RGB PNGs; only 8-bit is supported for now.
         raise RenderError(f"{path}: {bits}-bit PNG is not supported; only 8-bit stills")
     arr = np.asarray(rgb)
-    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3:
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] not in (3, 4):
         raise ValueError(
-            f"still must be uint8 of shape (height, width, 3); got {arr.dtype} {arr.shape}"
+            f"still must be uint8 of shape (height, width, 3 or 4); got {arr.dtype} {arr.shape}"
         )
     if dpi is not None and not (math.isfinite(dpi) and dpi > 0):
         raise RenderError(f"dpi must be a positive number; got {dpi!r}")
@@ -802,7 +834,8 @@ def write_png(
         made = make_parents(path)
         tmp = _temp_sibling(path, "part", ".png")
         extra = {"dpi": (dpi, dpi)} if dpi is not None else {}
-        Image.fromarray(np.ascontiguousarray(arr), "RGB").save(tmp, "PNG", pnginfo=info, **extra)
+        mode = "RGBA" if arr.shape[2] == 4 else "RGB"
+        Image.fromarray(np.ascontiguousarray(arr), mode).save(tmp, "PNG", pnginfo=info, **extra)
         os.replace(tmp, path)
         tmp, made = None, []
     except OSError as exc:

@@ -193,9 +193,10 @@ def run_ffmpeg(args: list[str], target: Path, what: str) -> None:
         raise
 
 
-def raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
+def raw_input_args(width: int, height: int, fps: Fraction, alpha: bool = False) -> list[str]:
+    """Raw frames on stdin: rgb24, or rgba (straight alpha, as render.alpha makes it)."""
     return [
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+        "-f", "rawvideo", "-pix_fmt", "rgba" if alpha else "rgb24", "-s", f"{width}x{height}",
         "-r", fps_arg(fps), "-i", "-",
     ]  # fmt: skip
 
@@ -217,8 +218,10 @@ def metadata_args(metadata: Mapping[str, str]) -> list[str]:
     return args
 
 
-def webm_codec_args() -> list[str]:
+def webm_codec_args(alpha: bool = False) -> list[str]:
     names = encoders()
+    if alpha and "libvpx-vp9" not in names:
+        raise RenderError("this ffmpeg has no VP9 encoder, which transparent WebM needs")
     if "libvpx-vp9" in names:
         # Constant quality (crf with -b:v 0); row-mt + cpu-used 4 is ~realtime-ish at
         # "good" quality; plain VP9 defaults are very slow.

@@ -16,6 +16,7 @@ import cairo
 import cv2
 import numpy as np
 
+from render.alpha import finish as finish_rgba, premultiplied
 from render.camera import CAMERA, blur_drawn, defocus, place
 from render.color import RGB
 from render.display import finish, fuse as display_fuse
@@ -83,7 +84,14 @@ class Renderer:
         light.flush()
         return values
 
-    def _draw(self, cr: cairo.Context, index: int) -> tuple[dict[str, Any], SoftLight]:
+    @property
+    def transparent(self) -> bool:
+        """Whether frames leave the background unpainted and come with alpha (render.alpha)."""
+        return self.sequence.transparent
+
+    def _draw(
+        self, cr: cairo.Context, index: int, background: bool = True
+    ) -> tuple[dict[str, Any], SoftLight]:
         values = self.values(index)
         w, h = self.scene.width, self.scene.height
         raster = isinstance(cr.get_target(), cairo.ImageSurface)
@@ -93,8 +101,9 @@ class Renderer:
         camera = self.camera(values)
         frame = self.frame(index, light, raster, camera)
         cr.save()
-        cr.set_source_rgb(*self.scene.palette["background"])
-        cr.paint()
+        if background:
+            cr.set_source_rgb(*self.scene.palette["background"])
+            cr.paint()
         specs = [s for s in self.sequence.layers if s.enabled]
         drawn = [self.sequence.layer(s.type) for s in specs]
         for k, (spec, layer) in enumerate(zip(specs, drawn, strict=True)):
@@ -118,12 +127,17 @@ class Renderer:
 
     def render(self, index: int) -> np.ndarray:
         """Frame `index` as an (H, W, 3) uint8 RGB array: layers drawn, light added and
-        bloomed in linear light, tone-mapped and dithered, display effects applied."""
+        bloomed in linear light, tone-mapped and dithered, display effects applied. For a
+        transparent sequence, (H, W, 4) straight RGBA with no background (render.alpha)."""
         surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, self.scene.width, self.scene.height)
         cr = cairo.Context(surface)
-        values, light = self._draw(cr, index)
+        transparent = self.transparent
+        values, light = self._draw(cr, index, background=not transparent)
         del cr
-        base = argb_to_rgb(surface)
+        if transparent:
+            base, alpha = premultiplied(surface)
+        else:
+            base = argb_to_rgb(surface)
         linear = light.collect()
         frame = self.frame(index)
         display = []
@@ -138,6 +152,10 @@ class Renderer:
                 display.append((spec, effect, params))
         exposure = float(self.camera(values)["exposure"])
         seed = derive_seed(self.scene.seed, "dither", index)
+        if transparent:
+            return finish_rgba(
+                base, alpha, linear, exposure, seed, display, frame.rng, factor=FACTOR
+            )
         # The leading display effects that only multiply (and a chromatic aberration
         # first) are done in the tone map's pass, to the same bytes (render.display).
         fused = display_fuse(self.scene.height, self.scene.width, display)

@@ -74,7 +74,8 @@ def render_frames(
     renderer: RendererFactory = Renderer,
     slots: int | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield the frames at `indices`, in that order, as (H, W, 3) uint8 RGB arrays.
+    """Yield the frames at `indices`, in that order, as (H, W, 3) uint8 RGB arrays ((H, W,
+    4) RGBA for a transparent sequence).
 
     Pixels are identical whatever `workers` is. With `copy=True` (the default) every
     yielded frame is a new array the caller may keep. With `copy=False` and several
@@ -138,7 +139,9 @@ class _Ring:
     """One shared memory block holding `slots` frames; unlinked on exit, whatever happens."""
 
     def __init__(self, sequence: Sequence, slots: int) -> None:
-        self.shape = (sequence.height, sequence.width, 3)
+        # RGBA for a transparent sequence (render.alpha), RGB otherwise
+        channels = 4 if getattr(sequence, "transparent", False) else 3
+        self.shape = (sequence.height, sequence.width, channels)
         frame_bytes = int(np.prod(self.shape))
         # /dev/shm is a size-limited tmpfs (64 MiB in a default Docker container): a ring
         # that doesn't fit would kill the workers with SIGBUS on first write, so shrink the

@@ -93,6 +93,8 @@ def make_record(
         "Command": shlex.join(args),
         "Arguments": json.dumps(args),
         "Cwd": cwd if cwd is not None else os.getcwd(),
+        # a transparent render says so (from --transparent or the sequence's header)
+        **({"Background": "transparent"} if getattr(seq, "transparent", False) else {}),
         **(cluster or {}),
     }
 

@@ -208,7 +208,7 @@ def open_segmented(
     *,
     metadata: dict[str, str] | None = None,
     preset: str = "medium",
-    crf: int = 18,
+    crf: int = 20,
     codec: str = "h264",
     segment_frames: int,
 ) -> Iterator[SegmentedVideo]:

@@ -41,7 +41,12 @@ MAX_DURATION = 3600.0
 MAX_VALUE = 1e6
 MAX_TEXT = 200  # words on screen: a banner, a whisper, a line of the wake
 
-HEADER_KEYS = ("title", "duration", "fps", "size", "seed", "palette", "loop", "description")
+HEADER_KEYS = (
+    "title", "duration", "fps", "size", "seed", "palette", "loop", "description", "background",
+)  # fmt: skip
+# `background = ...` in the header: the palette's background painted under everything (the
+# default), or none at all: frames with an alpha channel (render.frame, `--transparent`).
+BACKGROUNDS = ("palette", "transparent")
 TOP_KEYS = ("sequence", "tracks", "camera", "layers", "effects")
 KEY_KEYS = ("at", "value", "ease")
 
@@ -72,6 +77,8 @@ class Sequence:
     source_hash: str = ""
     description: str = ""
     text: str = field(default="", repr=False, compare=False)
+    # No background painted: frames are (H, W, 4) RGBA (render.frame.Renderer.render).
+    transparent: bool = False
 
     def __reduce__(self):
         # Tables are read-only proxies and easings closures, neither picklable: a worker
@@ -131,7 +138,8 @@ class Sequence:
         return r
 
     def frame(self, index: int):
-        """Frame `index` as an (H, W, 3) uint8 RGB array: the pixels `render still` writes."""
+        """Frame `index` as an (H, W, 3) uint8 RGB array: the pixels `render still` writes
+        ((H, W, 4) straight RGBA when `transparent`)."""
         from render.api import frame
 
         return frame(self, index)
@@ -387,6 +395,12 @@ class _Loader:
         loop = head.get("loop", False)
         if not isinstance(loop, bool):
             raise self.fail("sequence.loop", f"expected true or false, got {show(loop)}")
+        background = head.get("background", "palette")
+        if background not in BACKGROUNDS:
+            raise self.fail(
+                "sequence.background",
+                f'expected "palette" or "transparent", got {show(background)}',
+            )
         pal_name = self.string(head.get("palette", "neon"), "sequence.palette")
         near = self.source.parent if self.source else None
         override = self.palette_override
@@ -446,6 +460,7 @@ class _Loader:
             source_hash=self.digest,
             description=description,
             text=self.text,
+            transparent=background == "transparent",
         )
 
     def palette(self, name: str, near: Path | None) -> Palette:

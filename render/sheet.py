@@ -57,7 +57,7 @@ def contact_sheet(
 ) -> np.ndarray:
     """Render `count` evenly spaced frames at thumbnail size and lay them out in a grid."""
     W, H, tw, th, gap, label_h = sheet_layout(sequence, count, columns, thumb_width)
-    thumb_seq = sequence.replace(size=(tw, th))
+    thumb_seq = sequence.replace(size=(tw, th), transparent=False)  # laid out on a page
     indices = sheet_indices(sequence, count)
     frames = list(render_frames(thumb_seq, indices, workers=workers, progress=progress))
     columns = max(1, min(columns, len(frames)))

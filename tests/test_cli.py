@@ -29,6 +29,23 @@ def test_help_on_every_command():
         assert "Usage:" in result.output
 
 
+def test_mp4_defaults_are_the_ones_bench_vmaf_chose():
+    """The CLI, the library and the writers encode MP4 with render.formats.mp4's defaults
+    (the CLI repeats them as literals so that reading options imports nothing heavy)."""
+    import inspect
+
+    from render.api import animate
+    from render.encode import open_writer
+    from render.formats.mp4 import DEFAULT_CRF, DEFAULT_PRESET
+    from render.segments import open_segmented
+
+    options = {p.name: p.default for p in cli.commands["animate"].params}
+    assert (options["preset"], options["crf"]) == (DEFAULT_PRESET, DEFAULT_CRF)
+    for fn in (animate, open_writer, open_segmented):
+        params = inspect.signature(fn).parameters
+        assert (params["preset"].default, params["crf"].default) == (DEFAULT_PRESET, DEFAULT_CRF)
+
+
 def test_check_json_summary():
     result = run("check", DREAM, "--json")
     assert result.exit_code == 0

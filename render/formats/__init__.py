@@ -62,6 +62,9 @@ class OutputFormat:
     pinned_threads: bool = True  # whether -threads applies to its encoder
     sink: OpenSink | None = None
     x264: bool = False  # whether --preset and --crf apply
+    # Whether it can hold an alpha channel (--transparent): its `encode` then gets
+    # options["alpha"] = True and frames arrive as rgba.
+    alpha: bool = False
 
 
 FORMATS: dict[str, OutputFormat] = {}
@@ -73,6 +76,12 @@ def register(fmt: OutputFormat) -> OutputFormat:
     for suffix in fmt.suffixes:
         BY_SUFFIX[suffix.lower()] = fmt
     return fmt
+
+
+def alpha_suffixes() -> str:
+    """'.webm, .mov, ...' of the formats that hold alpha, for messages."""
+    names = [s for s, f in BY_SUFFIX.items() if f.alpha]
+    return ", ".join(sorted(names, key=lambda s: list(FORMATS).index(BY_SUFFIX[s].name)))
 
 
 def suffix_list() -> str:
@@ -90,4 +99,6 @@ def _builtins() -> None:
 
 _builtins()
 
-__all__ = ["BY_SUFFIX", "FORMATS", "OutputFormat", "Sink", "register", "suffix_list"]
+__all__ = [
+    "BY_SUFFIX", "FORMATS", "OutputFormat", "Sink", "alpha_suffixes", "register", "suffix_list",
+]  # fmt: skip

@@ -1,4 +1,5 @@
-"""APNG: lossless animated PNG (ffmpeg's apng encoder, RGB, loops forever), with the
+"""APNG: lossless animated PNG (ffmpeg's apng encoder, RGB or with alpha RGBA, loops
+forever), with the
 provenance record inserted as an iTXt chunk (ffmpeg's muxer writes no metadata) so that
 any PNG reader, Pillow included, finds it where a still's is."""
 
@@ -20,7 +21,8 @@ def encode(
     inp: list[str], metadata: Mapping[str, str], preset: str, crf: int, dest: Path,
     options: Mapping[str, Any],
 ) -> list[str]:  # fmt: skip
-    return [*inp, "-c:v", "apng", "-pix_fmt", "rgb24", "-plays", "0", "-f", "apng", str(dest)]
+    pix_fmt = "rgba" if options.get("alpha") else "rgb24"
+    return [*inp, "-c:v", "apng", "-pix_fmt", pix_fmt, "-plays", "0", "-f", "apng", str(dest)]
 
 
 def itxt_chunk(keyword: str, text: str) -> bytes:
@@ -51,5 +53,13 @@ def add_record(
 
 
 APNG = register(
-    OutputFormat("apng", "APNG", (".apng",), encode=encode, stage_suffix=".apng", after=add_record)
+    OutputFormat(
+        "apng",
+        "APNG",
+        (".apng",),
+        encode=encode,
+        stage_suffix=".apng",
+        after=add_record,
+        alpha=True,
+    )
 )

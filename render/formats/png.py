@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from render.formats import OutputFormat, register
 
-PNG = register(OutputFormat("png", "PNG folder"))
+PNG = register(OutputFormat("png", "PNG folder", alpha=True))  # RGBA frames

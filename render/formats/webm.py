@@ -1,4 +1,7 @@
-"""WebM: VP9 (or VP8) at constant quality, tagged BT.709; x264's preset and crf don't apply."""
+"""WebM: VP9 (or VP8) at constant quality, tagged BT.709; x264's preset and crf don't apply.
+With alpha (--transparent): VP9 in yuva420p, the alpha plane coded beside the picture
+(players and browsers that know it show it; ffprobe reports it as the stream's
+`alpha_mode` tag, and decoding it takes libvpx-vp9, not ffmpeg's native decoder)."""
 
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ def encode(
     inp: list[str], metadata: Mapping[str, str], preset: str, crf: int, dest: Path,
     options: Mapping[str, Any],
 ) -> list[str]:  # fmt: skip
+    alpha = bool(options.get("alpha"))
+    pix_fmt = YUV420_BT709[:-1] + ["yuva420p"] if alpha else YUV420_BT709
     return [
-        *inp, *webm_codec_args(), *YUV420_BT709,
+        *inp, *webm_codec_args(alpha=alpha), *pix_fmt,
         *metadata_args(metadata), "-f", "webm", str(dest),
     ]  # fmt: skip
 
 
-WEBM = register(OutputFormat("webm", "WebM", (".webm",), even_size=True, encode=encode))
+WEBM = register(OutputFormat("webm", "WebM", (".webm",), even_size=True, encode=encode, alpha=True))

@@ -256,7 +256,8 @@ def _render(seq: Sequence, key: FrameKey) -> tuple[str, bytes | str, float]:
         version = (key.token, key.width, key.height)
         renderer = _renderers.get(version)
         if renderer is None:
-            renderer = _renderers[version] = Renderer(seq)
+            # the page shows the picture on its background, even for a transparent sequence
+            renderer = _renderers[version] = Renderer(seq.replace(transparent=False))
             while len(_renderers) > 4:
                 _renderers.popitem(last=False)
         _renderers.move_to_end(version)
