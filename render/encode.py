@@ -694,7 +694,7 @@ def open_writer(
     fps: float,
     *,
     metadata: Mapping[str, str] | None = None,
-    preset: str = "medium",
+    preset: str = "faster",
     crf: int = 20,
     manifest: Mapping | None = None,
     resume_frames: int | None = None,

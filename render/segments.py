@@ -207,7 +207,7 @@ def open_segmented(
     fps: float,
     *,
     metadata: dict[str, str] | None = None,
-    preset: str = "medium",
+    preset: str = "faster",
     crf: int = 20,
     codec: str = "h264",
     segment_frames: int,

@@ -25,11 +25,12 @@ X264_PRESETS = (
 CODECS = ("h264", "hevc", "av1")
 _ENCODER = {"h264": "libx264", "hevc": "libx265", "av1": "libsvtav1"}
 # `render animate`'s (and `render.animate`'s) MP4 settings when none are given, chosen on
-# bench/RESULTS.md's "bench_vmaf results": on the dream, medium at crf 20 is 23% smaller
-# than the old veryfast at 18 and scores higher (0.94 MB, VMAF 96.7 against 1.22 MB,
-# 96.0); no row there is both smaller and better. It costs x264 about twice the time.
+# bench/RESULTS.md's "bench_vmaf results": on the dream, faster at crf 20 is 22% smaller
+# than the old veryfast at 18 and scores higher (0.95 MB, VMAF 96.4 against 1.22 MB,
+# 96.0) for 1.4x x264's time; medium at crf 20 is 1% smaller again (0.94 MB, 96.7) for
+# 2.3x, which on two cores would slow a 1080p render from about 7 to 4.3 frames/s.
 # render/cli.py repeats them as literals (it must not import this while reading options).
-DEFAULT_PRESET = "medium"
+DEFAULT_PRESET = "faster"
 DEFAULT_CRF = 20
 _SVT_PRESET = dict(zip(X264_PRESETS, (12, 11, 10, 9, 8, 7, 5, 4, 2, 1), strict=True))
 
