@@ -255,8 +255,9 @@ def build(scene: Scene) -> dict:
 
 
 def _body(
-    cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse, light
-) -> None:
+    cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse, light,
+    seep: float = 1.0,
+) -> None:  # fmt: skip
     """The sphere with its surface lines and cracks, drawn around (cx, cy).
 
     `light` is the soft-light buffer, or None when the halves of a split sphere are
@@ -323,7 +324,7 @@ def _body(
     cracks = float(params["cracks"])
     if cracks <= core["first"]:  # births start above 0: nothing is revealed yet
         return
-    _ice(cr, frame, core, cx, cy, r, cracks, glow, heat, light)
+    _ice(cr, frame, core, cx, cy, r, cracks, glow, heat, light, seep)
 
 
 def _ribbons(cr: cairo.Context, shown, scale: float, extra: float, depths=None) -> None:
@@ -351,15 +352,15 @@ def _polyline(cr: cairo.Context, pts: np.ndarray) -> None:
         cr.line_to(x, y)
 
 
-def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat, light) -> None:
-    """The fracture: molten light leaking through jagged fissures that are wide and white-hot
-    at the impact and thin to hairlines, their broken edges dark; chipped facets between
-    them tilted to the light, a few knocked loose; embers and drips of liquid light."""
-    u = frame.unit
-    hot, alert = frame.colour("hot"), frame.colour("alert")
-    molten = mix(alert, hot, 0.5)
+def _leak_colours(frame: Frame, glow: RGB, heat: float) -> tuple[RGB, RGB]:
+    """The light leaking through the cracks, and its white-hot core."""
+    molten = mix(frame.colour("alert"), frame.colour("hot"), 0.5)
     leak = mix(glow, molten, min(1.0, 1.4 * heat))
-    white = mix(leak, WHITE, 0.6)
+    return leak, mix(leak, WHITE, 0.6)
+
+
+def _revealed(core: dict, cracks: float, cx, cy, r, u) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """The cracks as far as `cracks` has grown them: (depth, points in pixels, widths)."""
     centre = np.array((cx, cy))
     shown = []
     for c in core["cracks"]:
@@ -374,9 +375,52 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
             w = np.append(w, c["widths"][n]) * np.minimum(1.0, 0.15 + 0.35 * np.arange(n, -1, -1))
         if len(pts) > 1:
             shown.append((c["depth"], pts * r + centre, w * u))
+    return shown
+
+
+def _seep(
+    cr: cairo.Context, frame: Frame, core: dict, shown, cx, cy, r, leak: RGB, heat, grown, light,
+    scale: float,
+) -> None:  # fmt: skip
+    """Light leaking through the wide cracks, soft and wide (on the light buffer when there
+    is one), and the glow of the impact: `scale` times as bright."""
+    if scale <= 0.005:
+        return
+    u = frame.unit
+    soft = light.context(cr) if light is not None else cr
+    soft.save()
+    additive(soft)
+    soft.set_line_join(cairo.LINE_JOIN_ROUND)
+    # Sharp, on the halves of the split sphere, it is narrower: a wide stroke at full
+    # resolution costs cairo several ms.
+    narrow = 1.0 if light is not None else 0.5
+    for depth, width, alpha in ((0, 16, 0.13), (1, 7, 0.08)):
+        for d, pts, _w in shown:
+            if d == depth:
+                _polyline(soft, pts)
+        soft.set_source_rgba(*leak, (alpha + 0.14 * heat) * scale)
+        soft.set_line_width(width * u * narrow)
+        soft.stroke()
+    soft.restore()
+    ix, iy = core["impact"]
+    px, py = cx + ix * r, cy + iy * r
+    radial_glow(cr, px, py, r * (0.08 + 0.16 * grown), leak, (0.35 + 0.35 * grown) * scale, light)
+
+
+def _ice(
+    cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat, light, seep: float
+) -> None:
+    """The fracture: molten light leaking through jagged fissures that are wide and white-hot
+    at the impact and thin to hairlines, their broken edges dark; chipped facets between
+    them tilted to the light, a few knocked loose; embers and drips of liquid light.
+    `seep` scales the soft light leaking out (the halves of the split sphere take less)."""
+    u = frame.unit
+    leak, white = _leak_colours(frame, glow, heat)
+    centre = np.array((cx, cy))
+    shown = _revealed(core, cracks, cx, cy, r, u)
+    # No clip to the disc (filling through a round clip costs cairo a mask a fill): the
+    # cracks end inside the rim and the facets are polygons between them.
     cr.save()
-    cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
-    cr.clip()
     # Chipped facets: each cell between cracks a shard tilted its own way, lit across by a
     # gradient or shadowed; the loose ones pushed out, a sliver of light in the gap.
     shell = mix(frame.colour("background"), mix(glow, leak, 0.5), 0.22)
@@ -423,19 +467,8 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
             g.add_color_stop_rgba(1, 0, 0, 0, 0.2 * -tone * shown_f)
         cr.set_source(g)
         cr.fill()
-    # Light leaking through the wide cracks, soft and wide (on the light buffer).
-    soft = light.context(cr) if light is not None else cr
-    soft.save()
-    additive(soft)
-    soft.set_line_join(cairo.LINE_JOIN_ROUND)
-    for depth, width, alpha in ((0, 16, 0.13), (1, 7, 0.08)):
-        for d, pts, _w in shown:
-            if d == depth:
-                _polyline(soft, pts)
-        soft.set_source_rgba(*leak, alpha + 0.14 * heat)
-        soft.set_line_width(width * u)
-        soft.stroke()
-    soft.restore()
+    grown = smoothstep(core["first"], 1.0, cracks)
+    _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, light, seep)
     # The fissures: broken dark edges, the molten light inside, white-hot where widest.
     cr.set_operator(cairo.OPERATOR_OVER)
     _ribbons(cr, shown, 1.8, 1.6 * u)
@@ -448,12 +481,9 @@ def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat
     _ribbons(cr, shown, 0.4, 0.0, depths=(0,))
     cr.set_source_rgba(*white, 0.9)
     cr.fill()
-    # The impact: a star of light where the shell was struck.
+    # The impact: a white-hot star where the shell was struck.
     ix, iy = core["impact"]
-    px, py = cx + ix * r, cy + iy * r
-    grown = smoothstep(core["first"], 1.0, cracks)
-    radial_glow(cr, px, py, r * (0.08 + 0.16 * grown), leak, 0.35 + 0.35 * grown, light)
-    radial_glow(cr, px, py, r * (0.035 + 0.03 * heat), white, 0.8)
+    radial_glow(cr, cx + ix * r, cy + iy * r, r * (0.035 + 0.03 * heat), white, 0.8)
     cr.restore()
     # Embers thrown off as the fracture forks, and liquid light dripping from the cracks.
     for k, (ex, ey, birth) in enumerate(core["embers"]):
@@ -520,13 +550,13 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     hot, alert = frame.colour("hot"), frame.colour("alert")
     # The blink: lids close and open again a little before the stare.
     blink = 1.0 - window(0.38, 0.43, 0.46, 0.52, gaze)
-    ew, eh = 0.56 * r, 0.28 * r * opening * max(blink, 0.04)
+    ew, eh = 0.6 * r, 0.33 * r * opening * max(blink, 0.04)
     # It searches left and right, then turns to us: the iris comes to the middle and grows.
     search = 0.16 * r * math.sin(2 * math.pi * frame.cycles(0.45))
     turn = smoothstep(0.55, 0.75, gaze)
     look = search * (1 - turn)
     lift = -0.03 * r * (1 - turn)
-    iris_r = 0.23 * r * (1 + 0.12 * turn)
+    iris_r = 0.25 * r * (1 + 0.12 * turn)
     ix, iy = cx + look, cy + lift
     cr.save()
     _lids(cr, cx, cy, ew, eh)
@@ -588,7 +618,7 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     cr.fill()
     # A wet highlight: the light of the opening caught on its surface.
     additive(cr)
-    for hx, hy, hr, a in ((-0.35, -0.4, 0.16, 0.85), (0.3, 0.35, 0.06, 0.5)):
+    for hx, hy, hr, a in ((-0.35, -0.4, 0.2, 0.9), (0.3, 0.35, 0.07, 0.55)):
         cr.save()
         cr.translate(ix + hx * iris_r, iy + hy * iris_r)
         cr.scale(1.0, 0.7)
@@ -702,7 +732,11 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cr.rectangle(cx - 1.1 * r, cy - 1.1 * r, 2.2 * r, 2.8 * r)
     cr.clip()
     cr.push_group()
-    _body(cr, frame, params, core, cx, cy, r, heat, pulse, None)
+    # The light seeping from the cracks was soft light on the whole sphere; on the halves
+    # it is drawn sharp (the soft buffer is not clipped), so it fades in there as the halves
+    # part, while soft light moving with each half fades out: no jump at the split.
+    onset = 1.0 - smoothstep(0.0, 0.25, split) if frame.light is not None else 0.0
+    _body(cr, frame, params, core, cx, cy, r, heat, pulse, None, 0.5 * (1.0 - onset))
     body = cr.pop_group()
     cr.restore()
     cr.set_operator(cairo.OPERATOR_OVER)
@@ -737,6 +771,17 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         )
         cr.restore()
     radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
+    if onset > 0.005 and float(params["cracks"]) > core["first"]:
+        cracks = float(params["cracks"])
+        glow = mix(frame.colour("glow"), frame.colour("hot"), 0.45 * heat)
+        leak, _white = _leak_colours(frame, glow, heat)
+        shown = _revealed(core, cracks, cx, cy, r, frame.unit)
+        grown = smoothstep(core["first"], 1.0, cracks)
+        for side in (-1, 1):
+            cr.save()
+            cr.transform(_half(side, cx, cy, r, gap, swing))
+            _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, frame.light, 0.5 * onset)
+            cr.restore()
     if pour > 0.01:
         # Shafts of light thrown up and down out of the gap, through the room's haze.
         soft = frame.soft(cr)
