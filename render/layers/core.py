@@ -421,6 +421,12 @@ def _ice(
     # No clip to the disc (filling through a round clip costs cairo a mask a fill): the
     # cracks end inside the rim and the facets are polygons between them.
     cr.save()
+    # As it fractures the shell goes dark, its light pouring out through the cracks alone.
+    grown = smoothstep(core["first"], 1.0, cracks)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.arc(cx, cy, r * 0.97, 0, 2 * math.pi)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.45 * grown)
+    cr.fill()
     # Chipped facets: each cell between cracks a shard tilted its own way, lit across by a
     # gradient or shadowed; the loose ones pushed out, a sliver of light in the gap.
     shell = mix(frame.colour("background"), mix(glow, leak, 0.5), 0.22)
@@ -467,7 +473,6 @@ def _ice(
             g.add_color_stop_rgba(1, 0, 0, 0, 0.2 * -tone * shown_f)
         cr.set_source(g)
         cr.fill()
-    grown = smoothstep(core["first"], 1.0, cracks)
     _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, light, seep)
     # The fissures: broken dark edges, the molten light inside, white-hot where widest.
     cr.set_operator(cairo.OPERATOR_OVER)
