@@ -196,7 +196,7 @@ def build(scene: Scene) -> dict:
             if rng.random() < 0.9:
                 shift = 0.0
                 if rng.random() < 0.35:  # knocked loose: pushed out a little from the impact
-                    shift = float(rng.uniform(0.008, 0.02))
+                    shift = float(rng.uniform(0.015, 0.03))
                 facets.append(
                     {
                         "flat": np.vstack(poly),
@@ -472,7 +472,15 @@ def _ice(
             g.add_color_stop_rgba(0, 0, 0, 0, 0.6 * -tone * shown_f)
             g.add_color_stop_rgba(1, 0, 0, 0, 0.2 * -tone * shown_f)
         cr.set_source(g)
-        cr.fill()
+        if tone < 0.25:
+            cr.fill()
+            continue
+        # A shard turned to the light glints along its broken edges.
+        cr.fill_preserve()
+        additive(cr)
+        cr.set_source_rgba(*mix(lit, WHITE, 0.5), 0.28 * tone * shown_f)
+        cr.set_line_width(1.0 * u)
+        cr.stroke()
     _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, light, seep)
     # The fissures: broken dark edges, the molten light inside, white-hot where widest.
     cr.set_operator(cairo.OPERATOR_OVER)
