@@ -127,8 +127,8 @@ def _body_path(cr: cairo.Context, x: float, base: float, H: float, broad: float)
 
 # The profile of a smooth blank head, as bumps on its outline at angles from straight
 # ahead (radians, down positive): brow, the hollow under it, nose, upper lip, chin.
-_PROFILE = ((-0.5, 0.12, 0.2), (-0.22, -0.05, 0.1), (-0.02, 0.45, 0.13), (0.3, 0.1, 0.12),
-            (0.62, 0.12, 0.16))  # fmt: skip
+_PROFILE = ((-0.5, 0.14, 0.2), (-0.22, -0.05, 0.1), (-0.02, 0.55, 0.13), (0.3, 0.1, 0.12),
+            (0.62, 0.13, 0.16))  # fmt: skip
 _HEAD_ANGLES = np.linspace(-math.pi, math.pi, 73)[:-1]
 
 
@@ -180,8 +180,8 @@ def _turner_head(
     half = (0.3 + 0.35 * turn) * hr
     pale = mix(lit, (1.0, 1.0, 1.0), 0.55 + 0.2 * turn)
     g = cairo.RadialGradient(centre, hy - 0.15 * hr, 0, centre, hy, 1.1 * hr)
-    g.add_color_stop_rgba(0, *pale, (0.55 + 0.35 * turn) * alpha)
-    g.add_color_stop_rgba(0.6, *pale, (0.35 + 0.3 * turn) * alpha)
+    g.add_color_stop_rgba(0, *pale, (0.75 + 0.15 * turn) * alpha)
+    g.add_color_stop_rgba(0.6, *pale, (0.5 + 0.15 * turn) * alpha)
     g.add_color_stop_rgba(1, *lit, 0.05 * alpha)
     cr.save()
     cr.translate(centre, hy + 0.05 * hr)
