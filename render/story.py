@@ -147,7 +147,7 @@ STORY: tuple[StoryTrack, ...] = (
     StoryTrack(
         "phantom_turn",
         "one of the figures turning its blank face toward the dreamer",
-        lambda v: smoothstep(0.53, 0.56, _e(v)),
+        lambda v: smoothstep(0.54, 0.575, _e(v)),
     ),
     StoryTrack(
         "whisper",

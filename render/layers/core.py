@@ -1,10 +1,14 @@
-"""The core: a great sphere that breathes, cracks like ice, bleeds light, splits and stares.
+"""The core: a great sphere that breathes, fractures like a struck shell, bleeds light, splits
+and stares.
 
-The crack tree is grown once from the seed: main cracks run out from an
-impact point, wandering where opensimplex noise steers them, branching as they
-go, and rings of cross-cracks join them into a spiderweb. Every segment has a
-birth in 0..1; the `cracks` value reveals the tree up to that birth, so the
-spiderweb grows with escalation without any state carried between frames.
+The fracture is grown once from the seed, from one impact point: a few jagged main cracks
+of uneven angle and length run out from it, forking as they go and thinning from a wide
+fissure at the impact to hairlines; short broken cross-cracks join some neighbouring
+mains, and the cells they close off are chipped facets, each tilted to catch the light
+its own way. One main crack runs up and down through the impact along the seam the
+sphere later splits on. Every point of every crack has a birth in 0..1; the `cracks`
+value reveals each crack up to that birth, so the fracture grows with escalation
+without any state carried between frames.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from render.color import RGB, mix
 from render.draw import additive, low_res, neon_stroke, radial_glow
 from render.layers.chamber import heartbeat
 from render.params import colour, number, track
+from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep, window
 
 WHITE: RGB = (1.0, 1.0, 1.0)
+# Embers thrown off where the fracture forks, flying for about a tenth of its growth.
+EMBERS = Burst(count=9, speed=0.22, spread=0.5, gravity=0.9, drag=3.0, life=1.0)
 
 
 def _project(x: float, y: float) -> tuple[float, float]:
@@ -34,139 +41,223 @@ def _project(x: float, y: float) -> tuple[float, float]:
     return x * k, y * k
 
 
-def build(scene: Scene) -> dict:
-    rng = scene.rng("core")
-    noise = scene.noise("cracks")
-    impact = (float(rng.uniform(-0.3, 0.3)), float(rng.uniform(-0.35, 0.05)))
-    segs: list[tuple[float, float, float, float, float, int]] = []
-    mains: list[list[tuple[float, float, float]]] = []  # (x, y, birth) along each main crack
-    n_main = int(rng.integers(7, 10))
-    queue = []
-    for k in range(n_main):
-        heading = 2 * math.pi * (k + rng.uniform(-0.3, 0.3)) / n_main
-        queue.append((impact[0], impact[1], heading, 0.0, 0, k))
-    while queue:
-        x, y, course, birth, depth, main_id = queue.pop()
-        step = 0.04 / (1 + 0.3 * depth)
-        max_steps = int(50 / (1 + 1.5 * depth))
-        trace = [(x, y, birth)] if depth == 0 else None
-        for i in range(max_steps):
-            # Glass cracks run nearly straight: noise bends the course slowly, jitter makes
-            # the jags. Neither accumulates, so a crack never curls back on itself.
-            wander = 0.16 * noise.noise2(i * 0.12, 7.3 * main_id + 3.1 * depth)
-            heading = course + wander + rng.normal(0, 0.07)
-            nx, ny = x + math.cos(heading) * step, y + math.sin(heading) * step
-            if nx * nx + ny * ny > 0.97:
-                break
-            nb = birth + step * (1 + 0.6 * depth)
-            segs.append((x, y, nx, ny, birth, depth))
-            if trace is not None:
-                trace.append((nx, ny, nb))
-            if depth < 2 and i > 3 and rng.random() < 0.07 - 0.025 * depth:
-                turn = rng.choice((-1, 1)) * rng.uniform(0.35, 0.8)
-                queue.append((nx, ny, course + turn, nb + 0.02, depth + 1, main_id))
-            x, y, birth = nx, ny, nb
-        if trace is not None:
-            mains.append(trace)
-    # Spiderweb rings: sagging cross-cracks between neighbouring main cracks.
-    rings: list[list] = []
-    for ring_r in (0.1, 0.2, 0.32, 0.46, 0.62, 0.8):
-        hits = []
-        for trace in mains:
-            for px, py, pb in trace:
-                if math.hypot(px - impact[0], py - impact[1]) >= ring_r:
-                    hits.append((px, py, pb))
-                    break
-            else:
-                hits.append(None)
-        rings.append(hits)
-        for a, b in zip(hits, hits[1:] + hits[:1], strict=False):
-            if a is None or b is None or math.dist(a[:2], b[:2]) > 0.6:
-                continue
-            birth = max(a[2], b[2]) + 0.05 + rng.uniform(0, 0.1)
-            mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-            sag = 0.06 * rng.uniform(0.4, 1.2)  # ice rings run nearly straight across
-            mx += (impact[0] - mx) * sag
-            my += (impact[1] - my) * sag
-            pts = [a[:2]]
-            for s in (0.25, 0.5, 0.75):
-                qx = (1 - s) ** 2 * a[0] + 2 * (1 - s) * s * mx + s * s * b[0]
-                qy = (1 - s) ** 2 * a[1] + 2 * (1 - s) * s * my + s * s * b[1]
-                pts.append((qx + rng.normal(0, 0.005), qy + rng.normal(0, 0.005)))
-            pts.append(b[:2])
-            for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
-                segs.append((x0, y0, x1, y1, birth, 2))
-                birth += 0.01
-    # Chipped facets: the wedges between neighbouring main cracks inside the first rings,
-    # where the ice is shattered and catches the light, each its own shade.
-    facets = []
-    for inner, outer in ((None, rings[0]), (rings[0], rings[1]), (rings[1], rings[2])):
-        for j in range(len(outer)):
-            a, b = outer[j], outer[(j + 1) % len(outer)]
-            if a is None or b is None or math.dist(a[:2], b[:2]) > 0.6:
-                continue
-            if inner is None:
-                poly = [impact, a[:2], b[:2]]
-            else:
-                ia, ib = inner[j], inner[(j + 1) % len(inner)]
-                if ia is None or ib is None:
-                    continue
-                poly = [ia[:2], a[:2], b[:2], ib[:2]]
-            facets.append(([_project(*p) for p in poly], max(a[2], b[2]), float(rng.random())))
-    scale = max(s[4] for s in segs)
-    arr = np.array(segs, dtype=float)
-    arr[:, 4] /= scale
-    arr[:, 4] = arr[:, 4] * 0.97 + 0.01
-    facets = [(poly, birth / scale * 0.97 + 0.01, tone) for poly, birth, tone in facets]
-    for i in range(len(arr)):
-        arr[i, 0], arr[i, 1] = _project(arr[i, 0], arr[i, 1])
-        arr[i, 2], arr[i, 3] = _project(arr[i, 2], arr[i, 3])
-    order = np.argsort(arr[:, 4])
-    arr = arr[order]
-    # Drips of liquid light hang from points on the main cracks.
-    main_idx = np.flatnonzero(arr[:, 5] == 0)
-    drip_src = rng.choice(main_idx, size=min(22, len(main_idx)), replace=False)
-    drips = [(arr[i, 2], arr[i, 3], arr[i, 4], float(rng.uniform(0.15, 0.45))) for i in drip_src]
-    # The split runs top to bottom through the sphere, jagged.
-    ys = np.linspace(-1.05, 1.05, 23)
-    jag = np.cumsum(rng.normal(0, 0.045, len(ys)))
-    jag -= np.linspace(jag[0], jag[-1], len(ys))
+def _unproject(x: float, y: float) -> tuple[float, float]:
+    d = math.hypot(x, y)
+    if d < 1e-9:
+        return x, y
+    k = math.asin(min(d, 1.0)) * 2 / math.pi / d
+    return x * k, y * k
+
+
+def _run(rng, noise, x: float, y: float, course: float, length: float, key: float) -> np.ndarray:
+    """A fracture from (x, y) in flat space: straight runs broken by kinks, bent slowly by
+    noise, stopping at `length` or the rim."""
+    pts = [(x, y)]
+    s = 0.0
+    while s < length:
+        step = float(rng.uniform(0.03, 0.075))
+        if rng.random() < 0.08:
+            course += float(rng.normal(0, 0.22))  # a kink the crack keeps
+        heading = course + 0.15 * noise.noise2(s * 1.5, key) + float(rng.normal(0, 0.12))
+        nx, ny = x + math.cos(heading) * step, y + math.sin(heading) * step
+        d = math.hypot(nx, ny)
+        if d > 0.995:
+            pts.append((nx * 0.995 / d, ny * 0.995 / d))
+            break
+        pts.append((nx, ny))
+        x, y, s = nx, ny, s + step
+    return np.array(pts)
+
+
+def _crack(flat: np.ndarray, birth: float, speed: float, w0: float, w1: float, depth: int) -> dict:
+    """A crack's points, with the birth of each (it grows from its first point at `speed`)
+    and its width in units, tapering from `w0` to a hairline `w1`."""
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(flat, axis=0).T))])
+    frac = cum / max(cum[-1], 1e-9)
     return {
-        "segs": arr,
-        "chains": _chains(arr),
-        "facets": facets,
-        "impact": _project(*impact),
-        "drips": drips,
-        "split": list(zip(jag.tolist(), ys.tolist(), strict=True)),
-        "tilt": float(rng.uniform(0.25, 0.5)),
+        "flat": flat,
+        "births": birth + cum / speed,
+        "widths": w1 + (w0 - w1) * (1 - frac) ** 1.4,
+        "depth": depth,
     }
 
 
-def _chains(segs: np.ndarray) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
-    """The crack segments joined into polylines, per depth: (points (k+1, 2), births (k,)).
-
-    Births grow along a crack, so what `cracks` reveals of one is a prefix of its points;
-    stroking polylines instead of loose segments spares cairo two round caps a joint."""
-    by_depth: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
-    ends: dict[tuple[float, float, int], list[int]] = {}  # open chain ending at a point
-    chains: list[list[int]] = []
-    for i, (x0, y0, x1, y1, _birth, depth) in enumerate(segs.tolist()):
-        chain = ends.pop((x0, y0, int(depth)), None)
-        if chain is None:
-            chain = []
-            chains.append(chain)
-        chain.append(i)
-        ends[(x1, y1, int(depth))] = chain
-    for chain in chains:
-        rows = segs[chain]
-        pts = np.vstack([rows[:1, 0:2], rows[:, 2:4]])
-        by_depth.setdefault(int(rows[0, 5]), []).append((pts, rows[:, 4].copy()))
-    return by_depth
+def build(scene: Scene) -> dict:
+    rng = scene.rng("core-fracture")
+    noise = scene.noise("cracks")
+    # The impact, a little off the vertical through the centre and above the middle.
+    ix = float(rng.choice((-1, 1)) * rng.uniform(0.04, 0.1))
+    iy = float(rng.uniform(-0.28, -0.1))
+    pix, piy = _project(ix, iy)
+    # The split runs top to bottom through the sphere along a jagged seam, and it is the
+    # fracture through the impact: the seam bends to pass through it.
+    srng = scene.rng("core-split")
+    ys = np.linspace(-1.05, 1.05, 23)
+    jag = np.cumsum(srng.normal(0, 0.045, len(ys)))
+    jag -= np.linspace(jag[0], jag[-1], len(ys))
+    at = int(np.argmin(np.abs(ys - piy)))
+    ys[at] = piy
+    bend = np.cos(np.pi / 2 * np.minimum(1.0, np.abs(ys - piy) / 1.1)) ** 2
+    jag += (pix - jag[at]) * bend
+    seam = list(zip(jag.tolist(), ys.tolist(), strict=True))
+    cracks: list[dict] = []
+    spokes: list[dict] = []  # the main cracks from the impact, the seam's two among them
+    for rows in (range(at, -1, -1), range(at, len(ys))):
+        pts = [_unproject(jag[i], ys[i]) for i in rows if jag[i] ** 2 + ys[i] ** 2 < 0.995**2]
+        spoke = _crack(np.array(pts), 0.1, 1.0, 8.0, 2.0, 0)
+        spoke["seam"] = True
+        spokes.append(spoke)
+    # The other main cracks: all round, at uneven angles and of uneven lengths.
+    slots = int(rng.integers(8, 11))
+    for k in range(slots):
+        a = -math.pi / 2 + 2 * math.pi * (k + rng.uniform(-0.3, 0.3)) / slots
+        if min(abs((a - b + math.pi) % (2 * math.pi) - math.pi) for b in (-1.57, 1.57)) < 0.4:
+            continue  # the seam's crack runs there
+        length = float(rng.choice((rng.uniform(0.3, 0.7), 2.0), p=(0.3, 0.7)))
+        flat = _run(rng, noise, ix, iy, a, length, 5.1 * k)
+        spokes.append(_crack(flat, float(rng.uniform(0.0, 0.25)), 1.0, rng.uniform(6, 10), 0.7, 0))
+    # The seam's crack reaches the rim last of all: the sphere gives way along it.
+    last = max(float(s["births"][-1]) for s in spokes if "seam" not in s)
+    for s in spokes[:2]:
+        s["births"] = 0.1 + (s["births"] - 0.1) / (s["births"][-1] - 0.1) * (last - 0.1)
+    for s in spokes:
+        d = s["flat"] - (ix, iy)
+        s["dist"] = np.hypot(d[:, 0], d[:, 1])
+        s["ang"] = math.atan2(d[1, 1], d[1, 0])
+    cracks += spokes
+    # Forks: branches off the main cracks, and now and then a branch off a branch.
+    forks = []
+    queue = [(s, 0) for s in spokes]
+    while queue:
+        parent, depth = queue.pop()
+        flat = parent["flat"]
+        made = 0
+        for i in range(2, len(flat) - 1):
+            if made >= 2 - depth or rng.random() > 0.07 - 0.03 * depth:
+                continue
+            made += 1
+            tx, ty = flat[i + 1] - flat[i - 1]
+            course = math.atan2(ty, tx) + float(rng.choice((-1, 1)) * rng.uniform(0.3, 0.7))
+            length = float(rng.uniform(0.15, 0.5) / (1 + 1.5 * depth))
+            sub = _run(rng, noise, *flat[i], course, length, 31.7 * len(cracks))
+            if len(sub) < 3:
+                continue
+            birth = float(parent["births"][i]) + 0.02
+            w0 = float(parent["widths"][i]) * rng.uniform(0.45, 0.7)
+            branch = _crack(sub, birth, 0.8, w0, 0.5, depth + 1)
+            cracks.append(branch)
+            forks.append((*flat[i], birth))
+            if depth == 0:
+                queue.append((branch, 1))
+    # Broken cross-cracks: between some neighbouring mains, each at its own distance, some
+    # stopping short; they close off the cells that chip.
+    spokes.sort(key=lambda s: s["ang"])
+    facets = []
+    for k, a in enumerate(spokes):
+        b = spokes[(k + 1) % len(spokes)]
+        gap = (b["ang"] - a["ang"]) % (2 * math.pi)
+        if not 0.3 < gap < 2.2:
+            continue
+        reach = min(float(a["dist"][-1]), float(b["dist"][-1])) - 0.03
+        count = int(rng.choice((1, 2, 2, 3, 3)))
+        ring = [0.06 + 0.7 * float(rng.random()) ** 1.5 for _ in range(count)]
+        if rng.random() < 0.65:  # the shell crushed round the impact: a short cross-crack
+            ring.append(float(rng.uniform(0.05, 0.16)))
+        ring.sort()
+        prev = None  # (index on a, index on b, the cross-crack's points a to b)
+        for dist in ring:
+            if dist > reach:
+                break
+            ia = int(np.argmax(a["dist"] >= dist))
+            ib = int(np.argmax(b["dist"] >= dist * rng.uniform(0.8, 1.25)))
+            if ia < 1 or ib < 1 or (prev and (ia <= prev[0] or ib <= prev[1])):
+                continue
+            pa, pb = a["flat"][ia], b["flat"][ib]
+            chord = float(np.hypot(*(pb - pa)))
+            m = max(3, int(chord / 0.045))
+            s = np.linspace(0, 1, m + 1)[:, None]
+            mid = (pa + pb) / 2 - (ix, iy)
+            out = mid / max(float(np.hypot(*mid)), 1e-9)
+            pts = pa + s * (pb - pa) + out * rng.uniform(-0.08, 0.18) * chord * np.sin(np.pi * s)
+            pts[1:-1] += rng.normal(0, 0.014, (m - 1, 2))
+            start = max(float(a["births"][ia]), float(b["births"][ib])) + rng.uniform(0.05, 0.2)
+            broken = rng.random() < 0.3  # stops short: no cell closes here
+            run = pts if rng.random() < 0.5 else pts[::-1]
+            if broken:
+                run = run[: max(2, int(len(run) * rng.uniform(0.4, 0.8)))]
+            cross = _crack(run, start, 0.7, rng.uniform(3.0, 5.0), 0.8, 1)
+            cracks.append(cross)
+            if broken:
+                continue
+            poly = [a["flat"][(prev[0] if prev else 0) : ia + 1], pts[1:-1]]
+            poly.append(b["flat"][(prev[1] if prev else 0) : ib + 1][::-1])
+            if prev is not None:
+                poly.append(prev[2][1:-1][::-1])
+            if rng.random() < 0.9:
+                shift = 0.0
+                if rng.random() < 0.35:  # knocked loose: pushed out a little from the impact
+                    shift = float(rng.uniform(0.015, 0.03))
+                facets.append(
+                    {
+                        "flat": np.vstack(poly),
+                        "birth": float(cross["births"][-1]),
+                        "tone": float(rng.uniform(-1, 1)),
+                        "tilt": float(rng.uniform(0, 2 * math.pi)),
+                        "shift": (shift * out[0], shift * out[1]),
+                    }
+                )
+            prev = (ia, ib, pts)
+    # The impact crushed: short splinters all round it.
+    for k in range(9):
+        a = 2 * math.pi * (k + rng.uniform(0, 0.8)) / 9
+        flat = _run(rng, noise, ix, iy, a, float(rng.uniform(0.03, 0.09)), 77.0 + k)
+        cracks.append(_crack(flat, float(rng.uniform(0.0, 0.05)), 1.0, 3.0, 0.5, 2))
+    # Births into 0.01..0.97, positions onto the disc.
+    top = max(float(c["births"][-1]) for c in cracks)
+    for c in cracks:
+        c["births"] = c["births"] / top * 0.96 + 0.01
+        c["pts"] = np.array([_project(*p) for p in c["flat"]])
+        del c["flat"]
+        c.pop("dist", None)
+    for f in facets:
+        f["birth"] = f["birth"] / top * 0.96 + 0.01
+        f["pts"] = np.array([_project(*p) for p in f.pop("flat")])
+    embers = [(*_project(ix, iy), 0.01)]
+    for k in rng.permutation(len(forks))[:6]:
+        x, y, b = forks[int(k)]
+        embers.append((*_project(x, y), b / top * 0.96 + 0.01))
+    # Drips of liquid light run down from points on the main cracks.
+    drips = []
+    mains = [c for c in cracks if c["depth"] == 0 and len(c["pts"]) > 4]
+    for k in rng.permutation(len(mains))[:8]:
+        s = mains[int(k)]
+        i = int(rng.integers(1, len(s["pts"]) - 1))
+        drips.append(
+            (
+                float(s["pts"][i, 0]),
+                float(s["pts"][i, 1]),
+                float(s["births"][i]) + 0.05,
+                float(rng.random()),
+                float(rng.uniform(0.35, 0.7)),  # Hz
+                float(rng.uniform(0.25, 0.6)),  # how far it falls, in radii
+            )
+        )
+    return {
+        "cracks": cracks,
+        "first": min(float(c["births"][0]) for c in cracks),
+        "facets": facets,
+        "impact": (pix, piy),
+        "embers": embers,
+        "drips": drips,
+        "split": seam,
+        "tilt": float(srng.uniform(0.25, 0.5)),
+    }
 
 
 def _body(
-    cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse, light
-) -> None:
+    cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse, light,
+    seep: float = 1.0,
+) -> None:  # fmt: skip
     """The sphere with its surface lines and cracks, drawn around (cx, cy).
 
     `light` is the soft-light buffer, or None when the halves of a split sphere are
@@ -231,90 +322,212 @@ def _body(
     )
     # Cracks: revealed up to `cracks`, thicker near the trunk, glowing hot.
     cracks = float(params["cracks"])
-    if cracks <= core["segs"][0, 4]:  # births start above 0: nothing is revealed yet
+    if cracks <= core["first"]:  # births start above 0: nothing is revealed yet
         return
-    _ice(cr, frame, core, cx, cy, r, cracks, glow, heat, light)
+    _ice(cr, frame, core, cx, cy, r, cracks, glow, heat, light, seep)
 
 
-def _ice(cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat, light) -> None:
-    """The cracks as fractured ice: the core's light leaking through each fissure, the
-    fissure itself a dark line with a bright refracted edge beside it, shattered facets
-    near the impact catching the light, and a star of light at the impact point."""
-    u = frame.unit
-    # Saturated, not white: the tone map takes light through the hue toward white only
-    # where there is a great deal of it.
-    leak = mix(glow, mix(frame.colour("alert"), frame.colour("hot"), 0.3), min(1.0, 1.3 * heat))
-    edge = mix(glow, leak, 0.7)
-    cr.save()
-    cr.arc(cx, cy, r * 0.995, 0, 2 * math.pi)
-    cr.clip()
-    additive(cr)
-    for poly, birth, tone in core["facets"]:
-        shown = smoothstep(birth, birth + 0.08, cracks)
-        if shown <= 0:
+def _ribbons(cr: cairo.Context, shown, scale: float, extra: float, depths=None) -> None:
+    """Each shown crack as a filled ribbon `scale` times its width plus `extra` px: a tapered
+    fissure, one subpath each."""
+    for depth, pts, w in shown:
+        if depths is not None and depth not in depths:
             continue
-        cr.move_to(cx + poly[0][0] * r, cy + poly[0][1] * r)
-        for px, py in poly[1:]:
-            cr.line_to(cx + px * r, cy + py * r)
-        cr.close_path()
-        cr.set_source_rgba(*mix(glow, WHITE, 0.2 * tone), (0.05 + 0.16 * tone) * shown)
-        cr.fill()
-    paths = []
-    for depth, width in ((0, 2.2), (1, 1.6), (2, 1.1), (3, 0.9)):
-        for pts, births in core["chains"].get(depth, ()):
-            n = int(np.searchsorted(births, cracks))
-            if n:
-                paths.append(
-                    (
-                        width,
-                        (cx + pts[: n + 1, 0] * r).tolist(),
-                        (cy + pts[: n + 1, 1] * r).tolist(),
-                    )
-                )
-
-    def trace(dx: float = 0.0, dy: float = 0.0, target=None) -> None:
-        c = target or cr
-        for _w, xs, ys in paths:
-            c.move_to(xs[0] + dx, ys[0] + dy)
-            for x, y in zip(xs[1:], ys[1:], strict=True):
-                c.line_to(x + dx, y + dy)
-
-    # Light leaking through: soft, wide, coloured, on the light buffer when there is one.
-    soft = light.context(cr) if light is not None else cr
-    soft.save()
-    trace(target=soft)
-    soft.set_source_rgba(*leak, 0.1 + 0.14 * heat)
-    soft.set_line_width(7 * u)
-    soft.set_line_join(cairo.LINE_JOIN_ROUND)
-    soft.stroke()
-    soft.restore()
-    # The fissures: dark lines through the glassy shell.
-    cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_line_join(cairo.LINE_JOIN_MITER)
-    for width, xs, ys in paths:
+        t = np.gradient(pts, axis=0)
+        t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+        half = (w * scale + extra) / 2
+        nx, ny = -t[:, 1] * half, t[:, 0] * half
+        xs = np.concatenate([pts[:, 0] + nx, (pts[:, 0] - nx)[::-1]]).tolist()
+        ys = np.concatenate([pts[:, 1] + ny, (pts[:, 1] - ny)[::-1]]).tolist()
         cr.move_to(xs[0], ys[0])
         for x, y in zip(xs[1:], ys[1:], strict=True):
             cr.line_to(x, y)
-        cr.set_line_width(width * u * 1.2)
-        cr.set_source_rgba(0.0, 0.0, 0.0, 0.7)
-        cr.stroke()
-    # Refracted edges: a bright hairline on the lit side of each fissure, and the leaking
-    # light's bright core on the other.
-    additive(cr)
-    trace(-0.9 * u, -0.9 * u)
-    cr.set_source_rgba(*edge, 0.85)
-    cr.set_line_width(0.9 * u)
-    cr.stroke()
-    trace(0.8 * u, 0.8 * u)
-    cr.set_source_rgba(*leak, 0.5 + 0.4 * heat)
-    cr.set_line_width(1.1 * u)
-    cr.stroke()
-    # The impact: a star of light where the ice was struck.
+        cr.close_path()
+
+
+def _polyline(cr: cairo.Context, pts: np.ndarray) -> None:
+    xs, ys = pts[:, 0].tolist(), pts[:, 1].tolist()
+    cr.move_to(xs[0], ys[0])
+    for x, y in zip(xs[1:], ys[1:], strict=True):
+        cr.line_to(x, y)
+
+
+def _leak_colours(frame: Frame, glow: RGB, heat: float) -> tuple[RGB, RGB]:
+    """The light leaking through the cracks, and its white-hot core."""
+    molten = mix(frame.colour("alert"), frame.colour("hot"), 0.5)
+    leak = mix(glow, molten, min(1.0, 1.4 * heat))
+    return leak, mix(leak, WHITE, 0.6)
+
+
+def _revealed(core: dict, cracks: float, cx, cy, r, u) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """The cracks as far as `cracks` has grown them: (depth, points in pixels, widths)."""
+    centre = np.array((cx, cy))
+    shown = []
+    for c in core["cracks"]:
+        births = c["births"]
+        if cracks <= births[0]:
+            continue
+        n = int(np.searchsorted(births, cracks))
+        pts, w = c["pts"][:n], c["widths"][:n]
+        if n < len(births):  # the growing tip: part of the next step, pointed
+            f = (cracks - births[n - 1]) / (births[n] - births[n - 1])
+            pts = np.vstack([pts, pts[-1] + f * (c["pts"][n] - pts[-1])])
+            w = np.append(w, c["widths"][n]) * np.minimum(1.0, 0.15 + 0.35 * np.arange(n, -1, -1))
+        if len(pts) > 1:
+            shown.append((c["depth"], pts * r + centre, w * u))
+    return shown
+
+
+def _seep(
+    cr: cairo.Context, frame: Frame, core: dict, shown, cx, cy, r, leak: RGB, heat, grown, light,
+    scale: float,
+) -> None:  # fmt: skip
+    """Light leaking through the wide cracks, soft and wide (on the light buffer when there
+    is one), and the glow of the impact: `scale` times as bright."""
+    if scale <= 0.005:
+        return
+    u = frame.unit
+    soft = light.context(cr) if light is not None else cr
+    soft.save()
+    additive(soft)
+    soft.set_line_join(cairo.LINE_JOIN_ROUND)
+    # Sharp, on the halves of the split sphere, it is narrower: a wide stroke at full
+    # resolution costs cairo several ms.
+    narrow = 1.0 if light is not None else 0.5
+    for depth, width, alpha in ((0, 16, 0.13), (1, 7, 0.08)):
+        for d, pts, _w in shown:
+            if d == depth:
+                _polyline(soft, pts)
+        soft.set_source_rgba(*leak, (alpha + 0.14 * heat) * scale)
+        soft.set_line_width(width * u * narrow)
+        soft.stroke()
+    soft.restore()
     ix, iy = core["impact"]
     px, py = cx + ix * r, cy + iy * r
-    radial_glow(cr, px, py, r * (0.08 + 0.12 * cracks), leak, 0.3 + 0.25 * cracks, light)
-    radial_glow(cr, px, py, r * 0.03, mix(edge, leak, 0.6), 0.6)
+    radial_glow(cr, px, py, r * (0.08 + 0.16 * grown), leak, (0.35 + 0.35 * grown) * scale, light)
+
+
+def _ice(
+    cr, frame: Frame, core: dict, cx, cy, r, cracks: float, glow: RGB, heat, light, seep: float
+) -> None:
+    """The fracture: molten light leaking through jagged fissures that are wide and white-hot
+    at the impact and thin to hairlines, their broken edges dark; chipped facets between
+    them tilted to the light, a few knocked loose; embers and drips of liquid light.
+    `seep` scales the soft light leaking out (the halves of the split sphere take less)."""
+    u = frame.unit
+    leak, white = _leak_colours(frame, glow, heat)
+    centre = np.array((cx, cy))
+    shown = _revealed(core, cracks, cx, cy, r, u)
+    # No clip to the disc (filling through a round clip costs cairo a mask a fill): the
+    # cracks end inside the rim and the facets are polygons between them.
+    cr.save()
+    # As it fractures the shell goes dark, its light pouring out through the cracks alone.
+    grown = smoothstep(core["first"], 1.0, cracks)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.arc(cx, cy, r * 0.97, 0, 2 * math.pi)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.45 * grown)
+    cr.fill()
+    # Chipped facets: each cell between cracks a shard tilted its own way, lit across by a
+    # gradient or shadowed; the loose ones pushed out, a sliver of light in the gap.
+    shell = mix(frame.colour("background"), mix(glow, leak, 0.5), 0.22)
+    for f in core["facets"]:
+        shown_f = smoothstep(f["birth"], f["birth"] + 0.06, cracks)
+        if shown_f <= 0:
+            continue
+        pts = f["pts"] * r + centre
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        ext = 0.5 * max(x1 - x0, y1 - y0)
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        dx, dy = math.cos(f["tilt"]) * ext, math.sin(f["tilt"]) * ext
+        g = cairo.LinearGradient(mx - dx, my - dy, mx + dx, my + dy)
+        tone = f["tone"]
+        if f["shift"] != (0.0, 0.0):
+            _polyline(cr, pts)
+            cr.close_path()
+            additive(cr)
+            cr.set_source_rgba(*leak, 0.5 * shown_f)
+            cr.fill()
+            sx, sy = f["shift"]
+            pts = pts + np.array((sx, sy)) * r * shown_f
+            cr.set_operator(cairo.OPERATOR_OVER)
+            _polyline(cr, pts)
+            cr.close_path()
+            cr.set_source_rgba(*shell, 0.92)
+            cr.fill_preserve()
+            additive(cr)
+            cr.set_source_rgba(*white, 0.35 * shown_f)
+            cr.set_line_width(0.8 * u)
+            cr.stroke()
+            tone = abs(tone)
+        _polyline(cr, pts)
+        cr.close_path()
+        if tone >= 0:  # turned to the light
+            additive(cr)
+            lit = mix(glow, WHITE, 0.3)
+            g.add_color_stop_rgba(0, *lit, (0.06 + 0.34 * tone) * shown_f)
+            g.add_color_stop_rgba(1, *lit, 0.03 * shown_f)
+        else:  # turned away
+            cr.set_operator(cairo.OPERATOR_OVER)
+            g.add_color_stop_rgba(0, 0, 0, 0, 0.6 * -tone * shown_f)
+            g.add_color_stop_rgba(1, 0, 0, 0, 0.2 * -tone * shown_f)
+        cr.set_source(g)
+        if tone < 0.25:
+            cr.fill()
+            continue
+        # A shard turned to the light glints along its broken edges.
+        cr.fill_preserve()
+        additive(cr)
+        cr.set_source_rgba(*mix(lit, WHITE, 0.5), 0.28 * tone * shown_f)
+        cr.set_line_width(1.0 * u)
+        cr.stroke()
+    _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, light, seep)
+    # The fissures: broken dark edges, the molten light inside, white-hot where widest.
+    cr.set_operator(cairo.OPERATOR_OVER)
+    _ribbons(cr, shown, 1.8, 1.6 * u)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.6)
+    cr.fill()
+    additive(cr)
+    _ribbons(cr, shown, 1.0, 0.3 * u)
+    cr.set_source_rgba(*leak, 0.95)
+    cr.fill()
+    _ribbons(cr, shown, 0.4, 0.0, depths=(0,))
+    cr.set_source_rgba(*white, 0.9)
+    cr.fill()
+    # The impact: a white-hot star where the shell was struck.
+    ix, iy = core["impact"]
+    radial_glow(cr, cx + ix * r, cy + iy * r, r * (0.035 + 0.03 * heat), white, 0.8)
     cr.restore()
+    # Embers thrown off as the fracture forks, and liquid light dripping from the cracks.
+    for k, (ex, ey, birth) in enumerate(core["embers"]):
+        age = (cracks - birth) / 0.1
+        if 0 <= age <= EMBERS.life:
+            draw_sparks(
+                cr, frame, cx + ex * r, cy + ey * r, EMBERS, f"crack-{k}", age, leak, white,
+                width=1.6,
+            )  # fmt: skip
+    additive(cr)
+    cr.set_line_cap(cairo.LINE_CAP_ROUND)
+    for x, y, birth, phase, rate, fall in core["drips"]:
+        if cracks <= birth:
+            continue
+        # A bead swells on the crack, lets go and falls, stretching a thread behind it.
+        age = (frame.cycles(rate) + phase) % 1.0
+        fall_t = max(0.0, age - 0.3) / 0.7
+        drop = cy + (y + fall * fall_t * fall_t) * r
+        a = smoothstep(birth, birth + 0.05, cracks) * (1 - fall_t) ** 0.6
+        px = cx + x * r
+        bead = (1.5 + 2.0 * min(1.0, age / 0.3)) * u
+        if fall_t > 0:
+            cr.move_to(px, cy + y * r + 0.6 * (drop - cy - y * r))
+            cr.line_to(px, drop)
+            cr.set_source_rgba(*leak, 0.6 * a)
+            cr.set_line_width(1.6 * u)
+            cr.stroke()
+        cr.arc(px, drop, bead, 0, 2 * math.pi)
+        cr.set_source_rgba(*white, 0.9 * a)
+        cr.fill()
+        radial_glow(cr, px, drop, 4 * bead, leak, 0.4 * a)
 
 
 def _half(side: int, cx: float, cy: float, r: float, gap: float, split: float) -> cairo.Matrix:
@@ -350,13 +563,13 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     hot, alert = frame.colour("hot"), frame.colour("alert")
     # The blink: lids close and open again a little before the stare.
     blink = 1.0 - window(0.38, 0.43, 0.46, 0.52, gaze)
-    ew, eh = 0.56 * r, 0.28 * r * opening * max(blink, 0.04)
+    ew, eh = 0.6 * r, 0.33 * r * opening * max(blink, 0.04)
     # It searches left and right, then turns to us: the iris comes to the middle and grows.
     search = 0.16 * r * math.sin(2 * math.pi * frame.cycles(0.45))
     turn = smoothstep(0.55, 0.75, gaze)
     look = search * (1 - turn)
     lift = -0.03 * r * (1 - turn)
-    iris_r = 0.23 * r * (1 + 0.12 * turn)
+    iris_r = 0.25 * r * (1 + 0.12 * turn)
     ix, iy = cx + look, cy + lift
     cr.save()
     _lids(cr, cx, cy, ew, eh)
@@ -418,7 +631,7 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     cr.fill()
     # A wet highlight: the light of the opening caught on its surface.
     additive(cr)
-    for hx, hy, hr, a in ((-0.35, -0.4, 0.16, 0.85), (0.3, 0.35, 0.06, 0.5)):
+    for hx, hy, hr, a in ((-0.35, -0.4, 0.2, 0.9), (0.3, 0.35, 0.07, 0.55)):
         cr.save()
         cr.translate(ix + hx * iris_r, iy + hy * iris_r)
         cr.scale(1.0, 0.7)
@@ -532,7 +745,11 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cr.rectangle(cx - 1.1 * r, cy - 1.1 * r, 2.2 * r, 2.8 * r)
     cr.clip()
     cr.push_group()
-    _body(cr, frame, params, core, cx, cy, r, heat, pulse, None)
+    # The light seeping from the cracks was soft light on the whole sphere; on the halves
+    # it is drawn sharp (the soft buffer is not clipped), so it fades in there as the halves
+    # part, while soft light moving with each half fades out: no jump at the split.
+    onset = 1.0 - smoothstep(0.0, 0.25, split) if frame.light is not None else 0.0
+    _body(cr, frame, params, core, cx, cy, r, heat, pulse, None, 0.5 * (1.0 - onset))
     body = cr.pop_group()
     cr.restore()
     cr.set_operator(cairo.OPERATOR_OVER)
@@ -567,6 +784,17 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         )
         cr.restore()
     radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
+    if onset > 0.005 and float(params["cracks"]) > core["first"]:
+        cracks = float(params["cracks"])
+        glow = mix(frame.colour("glow"), frame.colour("hot"), 0.45 * heat)
+        leak, _white = _leak_colours(frame, glow, heat)
+        shown = _revealed(core, cracks, cx, cy, r, frame.unit)
+        grown = smoothstep(core["first"], 1.0, cracks)
+        for side in (-1, 1):
+            cr.save()
+            cr.transform(_half(side, cx, cy, r, gap, swing))
+            _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, frame.light, 0.5 * onset)
+            cr.restore()
     if pour > 0.01:
         # Shafts of light thrown up and down out of the gap, through the room's haze.
         soft = frame.soft(cr)

@@ -20,6 +20,7 @@ from render.layers.chamber import LAYER as CHAMBER, burst_point, steam
 from render.noise import warped_noise
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
+from render.story import smoothstep
 
 # Cells along the shorter side. The mist goes through the 1/8-resolution soft light, and
 # 72 cells looked the same as 54 there (mean difference 1/255) for twice the noise.
@@ -36,7 +37,7 @@ def build(scene: Scene) -> dict:
     # Five figures at different depths: the far ones smaller and standing higher on the
     # floor, none in the middle where the core is, no two alike.
     slots = (
-        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.655, 1.1), (0.89, 0.85)]
+        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.62, 1.6), (0.89, 0.85)]
         if not scene.layout.portrait
         else [(0.15, 1.0), (0.35, 0.7), (0.62, 0.8), (0.85, 0.95)]
     )
@@ -124,6 +125,117 @@ def _body_path(cr: cairo.Context, x: float, base: float, H: float, broad: float)
     cr.close_path()
 
 
+# The profile of a smooth blank head, as bumps on its outline at angles from straight
+# ahead (radians, down positive): brow, the hollow under it, nose, upper lip, chin.
+_PROFILE = ((-0.5, 0.14, 0.2), (-0.22, -0.05, 0.1), (-0.02, 0.55, 0.13), (0.3, 0.1, 0.12),
+            (0.62, 0.13, 0.16))  # fmt: skip
+_HEAD_ANGLES = np.linspace(-math.pi, math.pi, 73)[:-1]
+
+
+def _head_outline(hx: float, hy: float, hr: float, facing: float, turn: float) -> np.ndarray:
+    """The head's outline: in profile (turn 0) a long skull with brow, nose and chin
+    standing out toward `facing`; turned to us (turn 1) a smooth oval. The bumps sink
+    into the outline as it turns, as a nose does when a head comes round."""
+    th = _HEAD_ANGLES
+    side = 1.0 - turn
+    rx = hr * (0.8 + 0.12 * side)
+    radius = np.ones_like(th)
+    for at, size, width in _PROFILE:
+        d = (th - at + math.pi) % (2 * math.pi) - math.pi
+        radius = radius + side * size * np.exp(-((d / width) ** 2))
+    xs = hx + facing * np.cos(th) * rx * radius
+    ys = hy + np.sin(th) * hr * radius
+    return np.stack([xs, ys], axis=1)
+
+
+def _turner_head(
+    cr: cairo.Context, frame: Frame, hx, hy, hr, facing: float, alpha, lit, turn: float
+) -> None:
+    """The phantom that turns: held in profile toward the core, its brow and nose lit along
+    the edge; then it turns its blank, smooth, featureless face full on us and stares,
+    the face catching the core's light."""
+    u = frame.unit
+    pts = _head_outline(hx, hy, hr, facing, turn)
+    xs, ys = pts[:, 0].tolist(), pts[:, 1].tolist()
+
+    def outline() -> None:
+        cr.move_to(xs[0], ys[0])
+        for px, py in zip(xs[1:], ys[1:], strict=True):
+            cr.line_to(px, py)
+        cr.close_path()
+
+    # A dark solid head: a clear silhouette against the mist.
+    outline()
+    frame.cover(cr, 0.8 * alpha)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.8 * alpha)
+    cr.fill()
+    # The face: the lit part of the head, a sliver along the profile that widens and
+    # swings to the middle as the head comes round, pale and smooth, no features at all.
+    cr.save()
+    outline()
+    cr.clip()
+    additive(cr)
+    centre = hx + facing * (1.0 - turn) * 0.85 * hr
+    half = (0.3 + 0.35 * turn) * hr
+    pale = mix(lit, (1.0, 1.0, 1.0), 0.55 + 0.2 * turn)
+    g = cairo.RadialGradient(centre, hy - 0.15 * hr, 0, centre, hy, 1.1 * hr)
+    g.add_color_stop_rgba(0, *pale, (0.75 + 0.15 * turn) * alpha)
+    g.add_color_stop_rgba(0.6, *pale, (0.5 + 0.15 * turn) * alpha)
+    g.add_color_stop_rgba(1, *lit, 0.05 * alpha)
+    cr.save()
+    cr.translate(centre, hy + 0.05 * hr)
+    cr.scale(half / hr, 0.9)
+    cr.arc(0, 0, hr, 0, 2 * math.pi)
+    cr.restore()
+    cr.set_source(g)
+    cr.fill()
+    # Turned to us, the smooth face has only the faint relief of a nose's ridge and a
+    # brow: enough to show it faces out, nothing to see by.
+    if turn > 0.3:
+        f = smoothstep(0.3, 1.0, turn) * alpha
+        cr.set_operator(cairo.OPERATOR_OVER)
+        for ox, oy, sx, sy, shade in (
+            (-0.32, -0.08, 0.22, 0.13, (0, 0, 0, 0.5 * f)),  # the shallow hollows
+            (0.32, -0.08, 0.22, 0.13, (0, 0, 0, 0.5 * f)),  # where eyes would be
+            (0.0, 0.05, 0.09, 0.32, (*pale, 0.45 * f)),  # the ridge of a nose
+        ):
+            px, py, sx, sy = centre + ox * hr, hy + oy * hr, sx * hr, sy * hr
+            cr.save()
+            cr.translate(px, py)
+            cr.scale(sx, sy)
+            cr.arc(0, 0, 1, 0, 2 * math.pi)
+            cr.restore()
+            soft = cairo.RadialGradient(0, 0, 0, 0, 0, 1)
+            soft.add_color_stop_rgba(0, *shade)
+            soft.add_color_stop_rgba(1, *shade[:3], 0.0)
+            soft.set_matrix(cairo.Matrix(xx=1 / sx, yy=1 / sy, x0=-px / sx, y0=-py / sy))
+            cr.set_source(soft)
+            cr.fill()
+    cr.restore()
+    # Its outline, lit on the side toward the light: the profile's brow and nose stand out.
+    outline()
+    additive(cr)
+    edge = cairo.LinearGradient(hx - facing * hr, 0, hx + facing * hr, 0)
+    edge.add_color_stop_rgba(0, *lit, 0.3 * alpha)
+    edge.add_color_stop_rgba(1, *mix(lit, (1.0, 1.0, 1.0), 0.4), 0.95 * alpha)
+    cr.set_source(edge)
+    cr.set_line_width(1.8 * u)
+    cr.stroke()
+    # Staring: the face glows in the mist.
+    radial_glow(cr, hx, hy, 3.2 * hr, lit, (0.12 + 0.3 * turn) * alpha, frame.light)
+
+
+def _rim(x: float, H: float, facing: float, lit, alpha: float) -> cairo.LinearGradient:
+    """Light on a phantom's outlines, from the side away from the core (a third as bright)
+    to the side toward it: soft light in the mist, kept in the raster where the camera's
+    focus blurs it (never crisp vector strokes in print)."""
+    g = cairo.LinearGradient(x - facing * 0.25 * H, 0, x + facing * 0.25 * H, 0)
+    g.add_color_stop_rgba(0, *lit, alpha / 3)
+    g.add_color_stop_rgba(1, *lit, alpha)
+    return g
+
+
 def _figure(
     cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit, turning: float
 ) -> None:
@@ -137,7 +249,9 @@ def _figure(
     u = frame.unit
     # They drift slowly and waver: a shear and a sway that breathe with their own phase.
     t = frame.cycles(0.05) + fig["phase"]
-    x += 0.03 * scene.width * math.sin(2 * math.pi * t) * fig["near"]
+    # The one that turns stands still, against the core's light.
+    drift = 0.25 if fig["turner"] else 1.0
+    x += 0.03 * scene.width * math.sin(2 * math.pi * t) * fig["near"] * drift
     shear = 0.06 * math.sin(2 * math.pi * (frame.cycles(0.3) + fig["phase"]))
     cx = scene.layout.core[0]
     facing = 1.0 if cx > x else -1.0
@@ -161,7 +275,7 @@ def _figure(
     g.add_color_stop_rgba(1, *lit, 0.2 * alpha * bright)
     cr.set_source(g)
     cr.fill_preserve()
-    cr.set_source_rgba(*lit, 0.22 * alpha * bright)
+    cr.set_source(_rim(x, H, facing, lit, 0.3 * alpha * bright))
     cr.set_line_width(1.2 * u * bright)
     cr.stroke()
     # The mist glowing around it.
@@ -179,14 +293,15 @@ def _figure(
     for k in range(4):
         cr.new_sub_path()
         cr.arc(x + 0.012 * H, top + (0.36 + 0.1 * k) * H, 0.008 * H, 0, 2 * math.pi)
-    cr.set_source_rgba(*lit, 0.35 * alpha)
+    cr.set_source(_rim(x, H, facing, lit, 0.45 * alpha))
     cr.set_line_width(1.4 * u)
     cr.stroke()
     # Head; the one that turns shows its blank face.
     hx, hy = x, top + 0.08 * H
-    turn = 0.0
-    if fig["turner"]:  # it turns its head to look at us, and stares
-        turn = turning
+    if fig["turner"]:
+        _turner_head(cr, frame, hx, hy, head_r * 1.15, facing, alpha, lit, turning)
+        cr.restore()
+        return
     cr.save()
     cr.translate(hx, hy)
     cr.scale(0.8, 1.0)
@@ -197,22 +312,9 @@ def _figure(
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.55 * alpha)
     cr.fill_preserve()
     additive(cr)
-    cr.set_source_rgba(*lit, 0.55 * alpha)
+    cr.set_source(_rim(x, H, facing, lit, 0.65 * alpha))
     cr.set_line_width(1.6 * u)
     cr.stroke()
-    if turn > 0:
-        # The face: smooth, featureless, pale, catching the light, looking out at us.
-        cr.save()
-        cr.translate(hx + (1 - turn) * 0.3 * head_r * facing, hy)
-        cr.scale(0.55 * (0.3 + 0.7 * turn), 0.85)
-        g = cairo.RadialGradient(0, -0.2 * head_r, 0, 0, 0, head_r)
-        g.add_color_stop_rgba(0, *mix(lit, (1, 1, 1), 0.7), 0.85 * alpha * turn)
-        g.add_color_stop_rgba(1, *lit, 0.15 * alpha * turn)
-        cr.arc(0, 0, head_r, 0, 2 * math.pi)
-        cr.set_source(g)
-        cr.fill()
-        cr.restore()
-        radial_glow(cr, hx, hy, 3 * head_r, lit, 0.3 * alpha * turn, frame.light)
     cr.restore()
 
 
