@@ -137,7 +137,7 @@ STORY: tuple[StoryTrack, ...] = (
     StoryTrack(
         "vent",
         "the burst pipe's blast of steam: it bursts, blasts for a few seconds, and dies down",
-        lambda v: window(0.44, 0.47, 0.56, 0.62, _e(v)),
+        lambda v: window(0.44, 0.46, 0.49, 0.53, _e(v)),
     ),
     StoryTrack(
         "phantoms",

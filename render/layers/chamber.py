@@ -283,8 +283,23 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
         return  # soft light only: a print takes it from the raster render beneath
     h = frame.scene.height
     strength = vent
-    steam = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
+    steam = mix(frame.colour("glow"), (0.9, 0.93, 0.95), 0.7)  # white vapor, cool light
     additive(cr)
+    # The jet itself: a dense white tongue from the gash, flaring as it goes.
+    gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
+    a, reach = 0.5, 0.16 * h * (0.6 + 0.4 * gust)
+    ex, ey = x + math.cos(a) * reach, y + math.sin(a) * reach
+    nx, ny = -math.sin(a), math.cos(a)
+    tongue = cairo.LinearGradient(x, y, ex, ey)
+    tongue.add_color_stop_rgba(0, *steam, 0.9 * strength)
+    tongue.add_color_stop_rgba(1, *steam, 0.0)
+    cr.move_to(x + nx * 0.004 * h, y + ny * 0.004 * h)
+    cr.line_to(ex + nx * 0.05 * h, ey + ny * 0.05 * h)
+    cr.line_to(ex - nx * 0.05 * h, ey - ny * 0.05 * h)
+    cr.line_to(x - nx * 0.004 * h, y - ny * 0.004 * h)
+    cr.close_path()
+    cr.set_source(tongue)
+    cr.fill()
     latest = math.floor(frame.t / PUFF_EVERY)
     for k in range(int(PUFF_LIFE / PUFF_EVERY)):
         n = latest - k
@@ -302,11 +317,15 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
         born = 0.3 + 0.7 * (0.5 + 0.5 * math.sin(2 * math.pi * 0.23 * (n * PUFF_EVERY)))
         alpha = 0.7 * strength * born * (1 - f) ** 1.3
         colour = mix(steam, frame.colour("glow"), f)
-        for j, (ox, oy) in enumerate(((0, 0), (0.45, -0.3), (-0.35, 0.35))):
-            wob = 0.8 + 0.4 * _hash01(n, 10 + j)
+        # Billows: a body and smaller lobes around it, each turning with the puff's age.
+        spin = 2 * math.pi * (_hash01(n, 4) + 0.3 * f)
+        radial_glow(cr, px, py, radius, colour, 0.6 * alpha, frame.light)
+        for j in range(4):
+            ang = spin + j * math.pi / 2
+            lob = 0.45 + 0.3 * _hash01(n, 10 + j)
             radial_glow(
-                cr, px + ox * radius, py + oy * radius, radius * wob,
-                colour, alpha * (1.0 if j == 0 else 0.3), frame.light,
+                cr, px + math.cos(ang) * 0.6 * radius, py + math.sin(ang) * 0.5 * radius,
+                lob * radius, colour, 0.35 * alpha, frame.light,
             )  # fmt: skip
 
 
