@@ -165,10 +165,11 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         # darkness falls over the light too
         frame.cover(cr, dark, everywhere=True)
         additive(cr)
-        text = params["before"]
-        x = (w - text_width(text, size)) / 2
-        text_path(cr, text, x, h / 2 - size / 2, size)
-        neon_stroke(cr, frame.colour("text"), 0.1 * size, alpha=min(1.0, p * 6), heat=0.5)
+        # 'Then-' larger than the words of the day, and bright: the last light of the dream.
+        text, big = params["before"], 1.5 * size
+        x = (w - text_width(text, big)) / 2
+        text_path(cr, text, x, h / 2 - big / 2, big)
+        neon_stroke(cr, frame.colour("text"), 0.11 * big, alpha=min(1.0, p * 12), heat=0.8)
         return
     # The cut to daylight: a bedroom wall, warm, a little dimmer away from the window.
     day = (1.0, 0.9, 0.76)
