@@ -19,7 +19,7 @@ import cairo
 import numpy as np
 
 from render.color import RGB, mix
-from render.draw import additive, low_res, neon_stroke, radial_glow
+from render.draw import additive, fill_gradient, low_res, neon_stroke, radial_glow
 from render.layers.chamber import heartbeat
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
@@ -646,6 +646,81 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     radial_glow(cr, ix, iy, iris_r * 2.2, alert, 0.18 * opening * blink, frame.light)
 
 
+def _mounts(cr: cairo.Context, frame: Frame, cx: float, cy: float, r: float, heat: float) -> None:
+    """What the sphere hangs in: a heavy arm down from the ceiling to a collar at its top,
+    and a pedestal widening from its foot to the floor; dark metal, its sides lit by the
+    sphere."""
+    h, u = frame.scene.height, frame.unit
+    bg = frame.colour("background")
+    metal = mix(bg, frame.colour("secondary"), 0.1)
+    lit = mix(frame.colour("glow"), frame.colour("alert"), 0.6 * heat)
+    top, foot = cy - 0.96 * r, cy + 0.96 * r
+    floor = max(h * 1.02, foot + 0.5 * r)
+    arm = [(cx - 0.07 * r, -0.02 * h), (cx + 0.07 * r, -0.02 * h),
+           (cx + 0.1 * r, top), (cx - 0.1 * r, top)]  # fmt: skip
+    base = [(cx - 0.12 * r, foot), (cx + 0.12 * r, foot),
+            (cx + 0.4 * r, floor), (cx - 0.4 * r, floor)]  # fmt: skip
+    collar = [(cx - 0.2 * r, top - 0.06 * r), (cx + 0.2 * r, top - 0.06 * r),
+              (cx + 0.26 * r, top + 0.05 * r), (cx - 0.26 * r, top + 0.05 * r)]  # fmt: skip
+    clamp = [(cx - 0.24 * r, foot - 0.05 * r), (cx + 0.24 * r, foot - 0.05 * r),
+             (cx + 0.2 * r, foot + 0.07 * r), (cx - 0.2 * r, foot + 0.07 * r)]  # fmt: skip
+    shapes = (arm, base, collar, clamp)
+    for shape in shapes:
+        cr.move_to(*shape[0])
+        for p in shape[1:]:
+            cr.line_to(*p)
+        cr.close_path()
+    frame.cover(cr)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    for shape in shapes:
+        xs = [p[0] for p in shape]
+        cr.move_to(*shape[0])
+        for p in shape[1:]:
+            cr.line_to(*p)
+        cr.close_path()
+        # Round metal: dark at the edges, a sheen of the sphere's light down the middle.
+        g = cairo.LinearGradient(min(xs), 0, max(xs), 0)
+        g.add_color_stop_rgb(0, *mix(metal, (0, 0, 0), 0.4))
+        g.add_color_stop_rgb(0.42, *mix(metal, lit, 0.22))
+        g.add_color_stop_rgb(1, *mix(metal, (0, 0, 0), 0.5))
+        fill_gradient(cr, g)
+    additive(cr)
+    # Bands where the sections are bolted, catching the light.
+    for y0, y1, w0, w1 in ((-0.02 * h, top, 0.07, 0.1), (foot, floor, 0.12, 0.4)):
+        for f in (0.3, 0.6):
+            y = y0 + f * (y1 - y0)
+            half = (w0 + f * (w1 - w0)) * r
+            cr.move_to(cx - half, y)
+            cr.line_to(cx + half, y)
+    cr.set_line_width(1.5 * u)
+    cr.set_source_rgba(*lit, 0.35)
+    cr.stroke()
+
+
+def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float) -> None:
+    """Each heartbeat of the core sends a ring of light out across the room, so its pulse
+    shows in a still; as the rhythm fails the rings come unevenly and wobble."""
+    fade = (1.0 - cracks) * params["intensity"]
+    if fade <= 0.01:
+        return
+    rate = params["rate"]
+    c = frame.cycles(rate) - 0.42  # the beat's peak in `heartbeat`
+    colour = mix(params["colour"], frame.colour("glow"), 0.4)
+    for k in range(2):
+        n = math.floor(c) - k
+        age = (c - n) / rate  # seconds since that beat
+        life = 1.1
+        if age > life:
+            continue
+        f = age / life
+        wob = 1.0 + erratic * 0.15 * math.sin(7.0 * n)
+        cr.arc(cx, cy, r * (1.02 + 1.3 * f**0.7) * wob, 0, 2 * math.pi)
+        neon_stroke(
+            cr, colour, (4.0 - 2.5 * f) * frame.unit, alpha=0.8 * (1 - f) ** 2 * fade,
+            heat=0.2, light=frame.light,
+        )  # fmt: skip
+
+
 def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cx, cy, r = frame.scene.layout.core
     r *= params["size"]
@@ -658,6 +733,9 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     pulse = min(1.0, max(0.0, (1 - erratic) * beat + erratic * (0.5 + 0.9 * jitter)))
     r *= 1 + 0.018 * pulse + 0.02 * erratic * jitter
     split = float(params["split"])
+    _mounts(cr, frame, cx, cy, r, heat)
+    if split <= 0.001:
+        _pings(cr, frame, params, cx, cy, r, erratic, float(params["cracks"]))
     # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
     # cut that out of the buffer (at its resolution) instead of flushing the buffer
     # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
