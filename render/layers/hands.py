@@ -13,14 +13,17 @@ from __future__ import annotations
 import math
 
 import cairo
+import cv2
+import numpy as np
 
-from render.color import RGB, mix
-from render.draw import additive, neon_stroke
+from render.color import mix
+from render.draw import additive, neon_stroke, radial_glow
 from render.params import colour, number, track
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep
 
 Point = tuple[float, float]
+Patch = tuple[np.ndarray, cairo.ImageSurface, int, int]  # pixels, their surface, where
 
 # A right hand seen from behind, in units of its length (wrist 0,0 to the middle
 # fingertip at 0,-1): knuckle (x, y), splay (radians, 0 = straight up), length, width.
@@ -97,7 +100,12 @@ def _targets(scene: Scene, side: int) -> list[Point]:
 
 
 def build(scene: Scene) -> dict:
-    return {-1: _targets(scene, -1), 1: _targets(scene, 1)}
+    targets = {-1: _targets(scene, -1), 1: _targets(scene, 1)}
+    return {
+        **targets,
+        "flesh": {side: _mass(scene, side, targets[side]) for side in (-1, 1)},
+        "texture": np.ascontiguousarray(np.tile(_noise_texture(scene), (4, 4, 1))),
+    }
 
 
 def _where(
@@ -118,67 +126,331 @@ def _where(
     return at, smoothstep(0.3, 0.5, u), k % n
 
 
+# --------------------------------------------------------------------------- the flesh
+
+_TEX = 128  # side of the tileable noise texture the flesh's lumps, folds and veins use
+
+
+def _noise_texture(scene: Scene) -> np.ndarray:
+    """Two tileable fields of smooth noise in 0..1, (128, 128, 2) float32: low-passed
+    white noise (filtered in the Fourier domain, so it wraps without a seam)."""
+    rng = scene.rng("hands-flesh")
+    f = np.fft.fftfreq(_TEX)
+    r2 = f[:, None] ** 2 + f[None, :] ** 2
+    out = []
+    for cut in (0.045, 0.07):
+        spec = np.fft.fft2(rng.normal(size=(_TEX, _TEX))) * np.exp(-r2 / (2 * cut * cut))
+        n = np.real(np.fft.ifft2(spec))
+        n = (n - n.mean()) / (4 * n.std()) + 0.5
+        out.append(np.clip(n, 0.0, 1.0))
+    return np.ascontiguousarray(np.dstack(out).astype(np.float32))
+
+
+def _mass(scene: Scene, side: int, targets: list[Point]) -> dict:
+    """One panel's flesh to be: a lump per button (the buttons the hand works), a few
+    tumours bulging between and around them, the lobe that spills over the panel's inner
+    edge, and the drips that run from the mass to a pool on the panel's lower edge."""
+    rng = scene.rng(f"hands-flesh-{side}")
+    px, py, pw, ph = scene.layout.panels[0] if side < 0 else scene.layout.panels[-1]
+    xs = sorted({round(x, 3) for x, _ in targets})
+    ys = sorted({round(y, 3) for _, y in targets})
+    lumps = [(x, y, float(rng.uniform(0.8, 1.25)), float(rng.uniform(0, 1))) for x, y in targets]
+    for _ in range(5):  # tumours, anywhere around the grid
+        x = float(rng.uniform(xs[0] - 0.14 * pw, xs[-1] + 0.14 * pw))
+        y = float(rng.uniform(ys[0] - 0.09 * ph, ys[-1] + 0.05 * ph))
+        lumps.append((x, y, float(rng.uniform(0.5, 0.95)), float(rng.uniform(0, 1))))
+    edge = px + pw if side < 0 else px  # the inner edge, toward the core
+    drips = []
+    for j in range(6):
+        f = (j + 0.5 + float(rng.uniform(-0.3, 0.3))) / 6
+        drips.append((xs[0] + f * (xs[-1] - xs[0]) * 1.15 - 0.07 * (xs[-1] - xs[0]),
+                      float(rng.uniform(0.55, 1.0)), float(rng.uniform(0, 1)),
+                      float(rng.uniform(0.09, 0.16))))  # fmt: skip
+    drips.append((edge, 1.1, float(rng.uniform(0, 1)), 0.08))  # down the inner edge
+    return {
+        "lumps": lumps,
+        "edge": (edge, ys[-1] + 0.02 * ph),
+        "drips": drips,
+        "bottom": ys[-1],
+        "pool": py + 0.95 * ph,
+        "box": (
+            min(xs[0], edge) - 0.3 * pw,
+            ys[0] - 0.25 * ph,
+            max(xs[-1], edge) + 0.3 * pw,
+            py + ph,
+        ),  # fmt: skip
+    }
+
+
+def _gauss(v: np.ndarray, c: float, s: float) -> np.ndarray:
+    return np.exp(-(((v - c) / s) ** 2))
+
+
+def _field(mass: dict, frame: Frame, melt: float, r: float, gx, gy) -> np.ndarray:
+    """The flesh's density on the grid (gx, gy: the cells' user coordinates, 1-D): a sum
+    of separable Gaussian lumps, threads and bulbs; the flesh is where it passes 0.5."""
+    F = np.zeros((len(gy), len(gx)), np.float32)
+    grow = melt**0.7
+
+    def add(cx: float, cy: float, sx: float, sy_up: float, sy_down: float, a: float = 1.0):
+        i0, i1 = np.searchsorted(gx, (cx - 2.0 * sx, cx + 2.0 * sx))  # exp(-4): nothing
+        j0, j1 = np.searchsorted(gy, (cy - 2.0 * sy_up, cy + 2.0 * sy_down))
+        if i1 <= i0 or j1 <= j0:
+            return
+        dy = gy[j0:j1] - cy
+        ey = np.exp(-((dy / np.where(dy > 0, sy_down, sy_up)) ** 2))
+        F[j0:j1, i0:i1] += a * np.outer(ey, _gauss(gx[i0:i1], cx, sx))
+
+    for k, (x, y, big, ph) in enumerate(mass["lumps"]):
+        beat = 1.0 + 0.07 * math.sin(2 * math.pi * (frame.cycles(0.9) + ph))  # it throbs
+        s = r * big * (0.55 + 2.0 * grow) * beat
+        if k >= 6:  # the tumours come later, out of the mass
+            s *= smoothstep(0.15, 0.6, melt)
+            if s <= 0.05 * r:
+                continue
+        add(x, y + 0.55 * melt * s, s, 0.85 * s, s * (1.0 + 0.6 * melt))
+    spill = smoothstep(0.3, 0.75, melt)
+    if spill > 0:  # a lobe hanging over the panel's edge
+        ex, ey = mass["edge"]
+        add(ex, ey + 0.8 * r * spill, 1.1 * r * spill + 0.1 * r, r * spill, 2.2 * r * spill)
+    run = smoothstep(0.12, 0.6, melt)
+    pool = mass["pool"]
+    if run > 0:
+        for x, big, ph, rate in mass["drips"]:
+            p = (frame.cycles(rate) + ph) % 1.0
+            if x == mass["edge"][0]:
+                top = mass["edge"][1] + r
+            else:
+                top = mass["bottom"] + r * (1.0 + 2.0 * grow)
+            span = max(pool - top, r)
+            end = top + span * run * (0.15 + 0.85 * p**1.6) * min(1.0, big + 0.2)
+            # The thread: thick where it leaves the mass, thinning as it stretches.
+            j0, j1 = np.searchsorted(gy, (top, end))
+            if j1 > j0:
+                s = (gy[j0:j1] - top) / max(end - top, 1e-6)
+                w = r * (0.22 * (1 - s) ** 3 * (1 - 0.6 * p) + 0.05 + 0.04 * big)
+                xc = x + 0.25 * r * np.sin(3.0 * s + 6.0 * ph) * s
+                i0, i1 = np.searchsorted(gx, (x - 1.5 * r, x + 1.5 * r))
+                F[j0:j1, i0:i1] += np.exp(-(((gx[None, i0:i1] - xc[:, None]) / w[:, None]) ** 2))
+            b = r * big * (0.35 + 0.35 * p) * run  # the bulb at its end, heavy
+            if b > 0.05 * r:
+                add(x + 0.25 * r * math.sin(3.0 + 6.0 * ph), end, b, b, 1.35 * b)
+        spread = r * (1.0 + 3.5 * run)
+        box = mass["box"]
+        add((box[0] + box[2]) / 2, pool + 0.25 * r, spread * 1.7, 0.35 * r * run, 0.5 * r)
+    return F
+
+
+def _skin_ramp() -> np.ndarray:
+    """The flesh's colour by thickness, 256 steps: thin edges flushed, bruised red-purple,
+    through raw red to a pale, sickly pink where it is thickest."""
+    t = np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None]
+    rim = np.array((0.22, 0.02, 0.08), np.float32)
+    mid = np.array((0.55, 0.10, 0.17), np.float32)
+    pale = np.array((0.76, 0.34, 0.44), np.float32)
+    lo = rim + (mid - rim) * np.clip(t / 0.4, 0.0, 1.0)
+    return np.where(t < 0.4, lo, mid + (pale - mid) * np.clip((t - 0.4) / 0.6, 0.0, 1.0))
+
+
+_SKIN = _skin_ramp()
+_VEIN = np.array((0.18, 0.04, 0.30), np.float32)
+_BRUISE = np.array((0.45, 0.25, 0.7), np.float32)  # what a bruise leaves of each channel
+_INNER = np.array((0.85, 0.12, 0.22), np.float32)  # the warm light inside it
+
+
+def _flesh_image(F: np.ndarray, tex: np.ndarray, cell: float, side: int, glow: float) -> np.ndarray:
+    """Shade the density `F` (and `tex`, the noise on the same grid) as wet flesh:
+    premultiplied BGRA uint8. Thin edges flush dark red-purple, the thick middles go pale
+    pink and glow warm from inside; folds follow its contours, veins wander under the
+    skin, and the light from the core leaves a sharp, wet highlight on every bulge.
+    Only the cells inside the flesh are shaded (as flat arrays)."""
+    h, w = F.shape
+    F = F * (0.55 + 0.9 * tex[..., 0])  # lumpy, never quite round
+    depth = np.sqrt(np.maximum(F - 0.5, 0.0))  # a dome over the flesh
+    k = 0.8 * cell  # central differences per cell to slopes per `r` (`cell`: cells in r)
+    sx = cv2.Sobel(depth, cv2.CV_32F, 1, 0, ksize=1, scale=k).ravel()
+    sy = cv2.Sobel(depth, cv2.CV_32F, 0, 1, ksize=1, scale=k).ravel()
+    idx = np.flatnonzero(F.ravel() > 0.5)
+    out = np.zeros((h * w, 4), np.uint8)
+    if not len(idx):
+        return out.reshape(h, w, 4)
+    f = F.ravel()[idx]
+    lumps, veins = tex[..., 0].ravel()[idx], tex[..., 1].ravel()[idx]
+    nx, ny = -sx[idx], -sy[idx]
+    nz = 1.0 / np.sqrt(nx * nx + ny * ny + 1.0)
+    nx *= nz
+    ny *= nz
+    lx, ly, lz = -0.45 * side, -0.6, 0.66  # the core's light, from above and inward
+    lam = np.clip(nx * lx + ny * ly + nz * lz, 0.0, 1.0)
+    hn = math.sqrt(lx * lx + ly * ly + (lz + 1.0) ** 2)
+    spec = np.clip((nx * lx + ny * ly + nz * (lz + 1.0)) * (1.0 / hn), 0.0, 1.0)
+    for _ in range(6):  # to the 64th power: a small, sharp, wet highlight
+        spec *= spec
+    thick = np.clip((f - 0.5) * 1.6, 0.0, 1.0)
+    edge = np.clip(thick * 4.0, 0.0, 1.0)
+    # Folds along the contours, bent by the lumps; veins where the second field crosses 0.5.
+    fold = np.abs(np.sin(3.5 * f + 2.5 * lumps))
+    for _ in range(4):  # to the 16th
+        fold *= fold
+    fold *= edge
+    vein = np.clip(1.5 - np.abs(veins - 0.5) * 40.0, 0.0, 1.0) * np.clip(thick * 3.0, 0.0, 1.0)
+    base = _SKIN[(thick * 255).astype(np.int32)]
+    base *= (1.0 - 0.55 * fold)[:, None]
+    # Bruised patches: the lumps' low places go purple-dark.
+    base *= _BRUISE + (1.0 - _BRUISE) * np.clip(lumps * 2.2 - 0.3, 0.0, 1.0)[:, None]
+    base += (_VEIN - base) * (0.7 * vein)[:, None]
+    base *= (0.08 + 0.95 * lam)[:, None]
+    base += _INNER * (glow * thick * np.sqrt(thick))[:, None]
+    base += (0.95 * spec * (1.0 - 0.7 * fold))[:, None]
+    alpha = np.clip((f - 0.5) * 14.0, 0.0, 1.0)
+    base = np.clip(base, 0.0, 1.0) * (255 * alpha)[:, None]
+    out[idx, 0] = base[:, 2]
+    out[idx, 1] = base[:, 1]
+    out[idx, 2] = base[:, 0]
+    out[idx, 3] = 255 * alpha
+    return out.reshape(h, w, 4)
+
+
+def _flesh(
+    cr: cairo.Context, frame: Frame, mass: dict, tex: np.ndarray, melt: float, r: float, side: int
+) -> Patch | None:
+    """Paint one panel's melting flesh: its density on a grid in user space (a third of the
+    frame's resolution at 1080p: it is smooth, and the grid's cost grows with its area),
+    shaded as wet skin, opaque over what is behind it, glowing a little into the room."""
+    m = cr.get_matrix()
+    scale = math.sqrt(abs(m.xx * m.yy - m.xy * m.yx))
+    cell = max(1.0, frame.scene.height / 360) / scale
+    x0, y0, x1, y1 = mass["box"]
+    gx = x0 + cell * (np.arange(int((x1 - x0) / cell) + 1) + 0.5)
+    gy = y0 + cell * (np.arange(int((y1 - y0) / cell) + 1) + 0.5)
+    F = _field(mass, frame, melt, r, gx, gy)
+    rows = np.flatnonzero((F > 0.35).any(axis=1))
+    cols = np.flatnonzero((F > 0.35).any(axis=0))
+    if not len(rows):
+        return None
+    j0, j1 = max(0, rows[0] - 2), min(len(gy), rows[-1] + 3)
+    i0, i1 = max(0, cols[0] - 2), min(len(gx), cols[-1] + 3)
+    F = np.ascontiguousarray(F[j0:j1, i0:i1])
+    h, w = F.shape
+    # The noise sticks to the flesh (texels of 0.1 r) and creeps slowly down with it; `tex`
+    # is the tile repeated 4 x 4, so the grid samples it without wrapping.
+    texel = 0.1 * r
+    u0 = ((gx[i0] - x0) / texel) % _TEX
+    v0 = ((gy[j0] - y0) / texel - (frame.cycles(0.02) % 1.0) * _TEX) % _TEX
+    warp = np.array([[cell / texel, 0.0, u0], [0.0, cell / texel, v0]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    noise = cv2.warpAffine(tex, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    glow = 0.35 + 0.25 * frame.wave(0.9)
+    img = _flesh_image(F, noise, r / cell, side, glow * smoothstep(0.1, 0.6, melt))
+    surface = cairo.ImageSurface.create_for_data(img, cairo.FORMAT_ARGB32, w, h, w * 4)
+    pattern = cairo.SurfacePattern(surface)
+    pattern.set_filter(cairo.FILTER_BILINEAR)
+    ox, oy = gx[i0] - 0.5 * cell, gy[j0] - 0.5 * cell
+    pattern.set_matrix(cairo.Matrix(xx=1 / cell, yy=1 / cell, x0=-ox / cell, y0=-oy / cell))
+    cr.rectangle(ox, oy, w * cell, h * cell)
+    frame.cover(cr, source=pattern)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    patch = None
+    if frame.raster:
+        patch = _paint_resampled(cr, img, cairo.Matrix(cell, 0, 0, cell, ox, oy))
+    else:
+        cr.set_source(pattern)
+        cr.fill()
+    cr.new_path()
+    # Warm light bleeding from it into the room.
+    cx, cy = (x0 + x1) / 2, mass["bottom"]
+    radial_glow(cr, cx, cy, 7 * r, mass["light"], 0.12 * glow * melt, frame.light)
+    return patch
+
+
+def _paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -> Patch | None:
+    """Paint `img` (premultiplied BGRA, its pixel (i, j) covering the unit square at (i, j)
+    that `to_user` takes to user space) OVER the raster target, resampled by OpenCV
+    straight to device pixels: under the camera's roll cairo's bilinear resampling of it
+    cost several times as much. Returns what it painted, to paint again (`_sink`)."""
+    full = to_user.multiply(cr.get_matrix())  # image pixels to device pixels
+    h, w = img.shape[:2]
+    corners = [full.transform_point(x, y) for x in (0, w) for y in (0, h)]
+    target = cr.get_group_target()
+    tw, th = target.get_width(), target.get_height()
+    dx0 = max(0, math.floor(min(p[0] for p in corners)) - 1)
+    dy0 = max(0, math.floor(min(p[1] for p in corners)) - 1)
+    dx1 = min(tw, math.ceil(max(p[0] for p in corners)) + 1)
+    dy1 = min(th, math.ceil(max(p[1] for p in corners)) + 1)
+    if dx1 <= dx0 or dy1 <= dy0:
+        return None
+    # Pixel centres sit at +0.5 in both cairo's spaces and at the integers in OpenCV's.
+    xx, yx, xy, yy, x0, y0 = full
+    c = (xx * 0.5 + xy * 0.5 + x0 - 0.5 - dx0, yx * 0.5 + yy * 0.5 + y0 - 0.5 - dy0)
+    fwd = np.array([[xx, xy, c[0]], [yx, yy, c[1]]])
+    patch = cv2.warpAffine(
+        img, fwd, (dx1 - dx0, dy1 - dy0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
+    surface = cairo.ImageSurface.create_for_data(
+        patch, cairo.FORMAT_ARGB32, dx1 - dx0, dy1 - dy0, (dx1 - dx0) * 4
+    )
+    cr.save()
+    cr.identity_matrix()
+    cr.set_source_surface(surface, dx0, dy0)
+    cr.rectangle(dx0, dy0, dx1 - dx0, dy1 - dy0)
+    cr.fill()
+    cr.restore()
+    return patch, surface, dx0, dy0
+
+
+def _sink(cr: cairo.Context, patch: Patch, tips: list[Point], radius: float, depth: float):
+    """Paint the flesh again over the fingertips at `tips` (user space): they have sunk
+    into it, `depth` deep (0..1), the flesh closing over them where there is flesh."""
+    _, surface, dx0, dy0 = patch
+    points = [cr.user_to_device(x, y) for x, y in tips]
+    rd = radius * math.sqrt(abs(cr.get_matrix().xx * cr.get_matrix().yy))
+    cr.save()
+    cr.identity_matrix()
+    cr.set_operator(cairo.OPERATOR_OVER)
+    for x, y in points:
+        g = cairo.RadialGradient(x, y, 0.0, x, y, rd)
+        g.add_color_stop_rgba(0.0, 0, 0, 0, depth)
+        g.add_color_stop_rgba(0.55, 0, 0, 0, depth)
+        g.add_color_stop_rgba(1.0, 0, 0, 0, 0.0)
+        cr.save()
+        cr.rectangle(x - rd, y - rd, 2 * rd, 2 * rd)
+        cr.clip()
+        cr.set_source_surface(surface, dx0, dy0)
+        cr.mask(g)
+        cr.restore()
+    cr.restore()
+
+
 def _controls(
     cr: cairo.Context,
     frame: Frame,
     targets: list[Point],
     size: float,
     melt: float,
-    flesh: RGB,
+    flesh: dict,
     pressed: tuple[int, float],
-) -> None:
+) -> Patch | None:
     """The buttons the hands go to; the one being pressed (`pressed`: its index, how hard)
-    lights up. Melting, each sags into a glossy lump of flesh that runs down the panel,
-    the pressed one most."""
+    lights up. Melting, they swell into lumps of flesh that fuse, sag and run down the
+    panel (`flesh`: this panel's mass and the noise texture)."""
     u = frame.unit
     r = 0.07 * size
     lit = frame.colour("primary")
+    patch = None
+    if melt > 0.01:
+        patch = _flesh(cr, frame, flesh["mass"], flesh["texture"], melt, r, flesh["side"])
+    solid = 1.0 - smoothstep(0.02, 0.3, melt)  # the buttons, until the flesh has them
+    if solid <= 0.01:
+        return patch
+    additive(cr)
     for k, (x, y) in enumerate(targets):
         press = pressed[1] if k == pressed[0] else 0.0
-        sag = melt * r * (2.6 + 1.0 * math.sin(k * 2.3) + 0.5 * frame.wave(0.3, 0.17 * k))
-        sag *= 1.0 + 1.5 * press
-        y0 = y + 0.25 * r
-        cr.move_to(x - r, y0 - r)
-        cr.line_to(x + r, y0 - r)
-        cr.line_to(x + r, y0 + 0.7 * r)
-        cr.curve_to(x + r, y0 + r + 0.5 * sag, x + 0.4 * r, y0 + r + sag, x, y0 + r + sag)
-        cr.curve_to(x - 0.4 * r, y0 + r + sag, x - r, y0 + r + 0.3 * sag, x - r, y0 + 0.7 * r)
-        cr.close_path()
-        path = cr.copy_path()
-        if melt > 0.02:
-            frame.cover(cr, min(1.0, 2 * melt))
-            cr.set_operator(cairo.OPERATOR_OVER)
-            g = cairo.LinearGradient(x, y0 - r, x, y0 + r + sag)
-            pink = mix(frame.colour("alert"), (0.95, 0.7, 0.68), 0.6)  # raw, wet flesh
-            g.add_color_stop_rgba(0, *mix(pink, (0.0, 0.0, 0.0), 0.2), min(1.0, 2 * melt))
-            g.add_color_stop_rgba(1, *mix(pink, (0.0, 0.0, 0.0), 0.6), min(1.0, 2 * melt))
-            cr.set_source(g)
-            cr.fill()
-            cr.append_path(path)
-        additive(cr)
-        if press > 0.01 and melt < 0.5:  # it lights under the finger
-            cr.set_source_rgba(*lit, 0.45 * press * (1 - 2 * melt))
+        cr.rectangle(x - r, y - 0.75 * r, 2 * r, 2 * r)
+        if press > 0.01:  # it lights under the finger
+            cr.set_source_rgba(*lit, 0.45 * press * solid)
             cr.fill_preserve()
-        neon_stroke(cr, mix(lit, flesh, smoothstep(0.05, 0.4, melt)), 1.5 * u, alpha=0.8)
-        if melt > 0.05:  # flesh running off its lower edge, in a long drop
-            drop = sag * (1.2 + 0.8 * frame.wave(0.25, 0.31 * k))
-            bx, by = x + 0.3 * r * math.sin(k * 1.7), y0 + r + 0.8 * sag
-            cr.move_to(bx - 0.22 * r, by)
-            cr.curve_to(bx - 0.2 * r, by + drop, bx - 0.3 * r, by + 1.3 * drop, bx, by + 1.4 * drop)
-            cr.curve_to(bx + 0.3 * r, by + 1.3 * drop, bx + 0.2 * r, by + drop, bx + 0.22 * r, by)
-            cr.close_path()
-            cr.set_operator(cairo.OPERATOR_OVER)
-            cr.set_source_rgba(*mix(flesh, (0.0, 0.0, 0.0), 0.25), min(1.0, 2 * melt))
-            cr.fill()
-            additive(cr)
-        if melt > 0.02:  # a wet highlight
-            cr.move_to(x - 0.55 * r, y0 - 0.5 * r)
-            cr.curve_to(
-                x - 0.2 * r, y0 - 0.75 * r, x + 0.3 * r, y0 - 0.7 * r, x + 0.5 * r, y0 - 0.45 * r
-            )
-            cr.set_source_rgba(1.0, 0.95, 0.92, min(0.9, 1.2 * melt))
-            cr.set_line_width(0.24 * r)
-            cr.stroke()
+        neon_stroke(cr, lit, 1.5 * u, alpha=0.8 * solid)
+    return patch
 
 
 def _path(cr: cairo.Context, pts: list[Point]) -> None:
@@ -195,7 +467,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     scene = frame.scene
     w, h = scene.width, scene.height
     melt = float(params["melt"])
-    flesh = mix(mix(params["flesh"], frame.colour("hot"), 0.3), (0.0, 0.0, 0.0), 0.2)
+    flesh = mix(params["flesh"], frame.colour("hot"), 0.3)  # the light it gives the room
     urgency = float(params["urgency"])
     size = params["size"] * min(w, h)
     rate = params["rate"] * (0.5 + urgency)
@@ -204,9 +476,12 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     where = {
         side: _where(frame, built[side], rate, offset) for side, offset in ((-1, 0.0), (1, 0.5))
     }
+    patches = {}
     for side in (-1, 1):
         _, hold, k = where[side]
-        _controls(cr, frame, built[side], size, melt, flesh, (k, hold * level))
+        mass = {"mass": {**built["flesh"][side], "light": flesh}, "texture": built["texture"]}
+        mass["side"] = side
+        patches[side] = _controls(cr, frame, built[side], size, melt, mass, (k, hold * level))
     for side in (-1, 1):
         (tx, ty), hold, _ = where[side]
         # Never quite still: a working hand hovers and shifts while it presses.
@@ -227,7 +502,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             for k in range(4)
         ]  # fmt: skip
         # The hands stay hands: it is the controls that melt (a little sag, no claws).
-        outline, _tips = hand_outline(tuple(curl), 0.3 * melt)
+        outline, tips = hand_outline(tuple(curl), 0.3 * melt)
         m = cairo.Matrix()  # hand units to the layer's own (the camera's is on cr)
         m.translate(wx, wy)
         m.rotate(angle)
@@ -253,6 +528,11 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         neon_stroke(
             cr, rim_colour, 3.0 * frame.unit, alpha=0.9 * level, heat=0.3, light=frame.light
         )
+        patch = patches[side]
+        if patch is not None and melt > 0.25:  # the fingers sink into it
+            # The tips of the fingers that are down, where they press (not the thumb).
+            down = [m.transform_point(*tips[k]) for k in range(1, 5) if curl[k] > 0.45]
+            _sink(cr, patch, down, 0.11 * size, smoothstep(0.25, 0.6, melt))
 
 
 LAYER = Layer(
@@ -266,7 +546,7 @@ LAYER = Layer(
         ),
         "melt": track("melt", "the controls melting into flesh under the fingers"),
         "colour": colour("colour", "primary", "the panels' light on the hands' rims"),
-        "flesh": colour("flesh", "alert", "melting flesh (warmed toward the palette's hot)"),
+        "flesh": colour("flesh", "alert", "the light melting flesh gives (warmed toward hot)"),
         "size": number(
             "size", 0.34, "length of a hand, wrist to fingertip", 0.05, 1, "of the shorter side"
         ),
