@@ -228,11 +228,11 @@ def _field(mass: dict, frame: Frame, melt: float, r: float, gx, gy) -> np.ndarra
             j0, j1 = np.searchsorted(gy, (top, end))
             if j1 > j0:
                 s = (gy[j0:j1] - top) / max(end - top, 1e-6)
-                w = r * (0.22 * (1 - s) ** 3 * (1 - 0.6 * p) + 0.05 + 0.04 * big)
+                w = r * (0.3 * (1 - s) ** 3 * (1 - 0.5 * p) + 0.08 + 0.05 * big)
                 xc = x + 0.25 * r * np.sin(3.0 * s + 6.0 * ph) * s
                 i0, i1 = np.searchsorted(gx, (x - 1.5 * r, x + 1.5 * r))
                 F[j0:j1, i0:i1] += np.exp(-(((gx[None, i0:i1] - xc[:, None]) / w[:, None]) ** 2))
-            b = r * big * (0.35 + 0.35 * p) * run  # the bulb at its end, heavy
+            b = r * big * (0.45 + 0.4 * p) * run  # the bulb at its end, heavy
             if b > 0.05 * r:
                 add(x + 0.25 * r * math.sin(3.0 + 6.0 * ph), end, b, b, 1.35 * b)
         spread = r * (1.0 + 3.5 * run)
@@ -265,7 +265,7 @@ def _flesh_image(F: np.ndarray, tex: np.ndarray, cell: float, side: int, glow: f
     skin, and the light from the core leaves a sharp, wet highlight on every bulge.
     Only the cells inside the flesh are shaded (as flat arrays)."""
     h, w = F.shape
-    F = F * (0.55 + 0.9 * tex[..., 0])  # lumpy, never quite round
+    F = F * (0.65 + 0.7 * tex[..., 0])  # lumpy, never quite round
     depth = np.sqrt(np.maximum(F - 0.5, 0.0))  # a dome over the flesh
     k = 0.8 * cell  # central differences per cell to slopes per `r` (`cell`: cells in r)
     sx = cv2.Sobel(depth, cv2.CV_32F, 1, 0, ksize=1, scale=k).ravel()
@@ -334,7 +334,7 @@ def _flesh(
     h, w = F.shape
     # The noise sticks to the flesh (texels of 0.1 r) and creeps slowly down with it; `tex`
     # is the tile repeated 4 x 4, so the grid samples it without wrapping.
-    texel = 0.1 * r
+    texel = 0.15 * r
     u0 = ((gx[i0] - x0) / texel) % _TEX
     v0 = ((gy[j0] - y0) / texel - (frame.cycles(0.02) % 1.0) * _TEX) % _TEX
     warp = np.array([[cell / texel, 0.0, u0], [0.0, cell / texel, v0]])
@@ -461,12 +461,11 @@ def _path(cr: cairo.Context, pts: list[Point]) -> None:
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
-    level = float(params["level"])
-    if level <= 0.005:
+    level, melt = float(params["level"]), float(params["melt"])
+    if level <= 0.005 and melt <= 0.01:  # the flesh stays when the hands have gone
         return
     scene = frame.scene
     w, h = scene.width, scene.height
-    melt = float(params["melt"])
     flesh = mix(params["flesh"], frame.colour("hot"), 0.3)  # the light it gives the room
     urgency = float(params["urgency"])
     size = params["size"] * min(w, h)
@@ -482,6 +481,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         mass = {"mass": {**built["flesh"][side], "light": flesh}, "texture": built["texture"]}
         mass["side"] = side
         patches[side] = _controls(cr, frame, built[side], size, melt, mass, (k, hold * level))
+    if level <= 0.005:
+        return
     for side in (-1, 1):
         (tx, ty), hold, _ = where[side]
         # Never quite still: a working hand hovers and shifts while it presses.
