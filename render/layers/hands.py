@@ -352,7 +352,7 @@ def _flesh(
     cr.set_operator(cairo.OPERATOR_OVER)
     patch = None
     if frame.raster:
-        patch = _paint_resampled(cr, img, cairo.Matrix(cell, 0, 0, cell, ox, oy))
+        patch = paint_resampled(cr, img, cairo.Matrix(cell, 0, 0, cell, ox, oy))
     else:
         cr.set_source(pattern)
         cr.fill()
@@ -363,7 +363,7 @@ def _flesh(
     return patch
 
 
-def _paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -> Patch | None:
+def paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -> Patch | None:
     """Paint `img` (premultiplied BGRA, its pixel (i, j) covering the unit square at (i, j)
     that `to_user` takes to user space) OVER the raster target, resampled by OpenCV
     straight to device pixels: under the camera's roll cairo's bilinear resampling of it
