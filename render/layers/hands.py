@@ -182,6 +182,14 @@ def _mass(scene: Scene, side: int, targets: list[Point]) -> dict:
     }
 
 
+def _lump(frame: Frame, lump: tuple, melt: float, r: float) -> tuple[float, float, float]:
+    """One lump now: where its middle has sagged to, and its size (a Gaussian's width)."""
+    x, y, big, ph = lump
+    beat = 1.0 + 0.07 * math.sin(2 * math.pi * (frame.cycles(0.9) + ph))  # it throbs
+    s = r * big * (0.55 + 2.0 * melt**0.7) * beat
+    return x, y + 0.55 * melt * s, s
+
+
 def _gauss(v: np.ndarray, c: float, s: float) -> np.ndarray:
     return np.exp(-(((v - c) / s) ** 2))
 
@@ -201,14 +209,13 @@ def _field(mass: dict, frame: Frame, melt: float, r: float, gx, gy) -> np.ndarra
         ey = np.exp(-((dy / np.where(dy > 0, sy_down, sy_up)) ** 2))
         F[j0:j1, i0:i1] += a * np.outer(ey, _gauss(gx[i0:i1], cx, sx))
 
-    for k, (x, y, big, ph) in enumerate(mass["lumps"]):
-        beat = 1.0 + 0.07 * math.sin(2 * math.pi * (frame.cycles(0.9) + ph))  # it throbs
-        s = r * big * (0.55 + 2.0 * grow) * beat
+    for k, lump in enumerate(mass["lumps"]):
+        x, y, s = _lump(frame, lump, melt, r)
         if k >= 6:  # the tumours come later, out of the mass
             s *= smoothstep(0.15, 0.6, melt)
             if s <= 0.05 * r:
                 continue
-        add(x, y + 0.55 * melt * s, s, 0.85 * s, s * (1.0 + 0.6 * melt))
+        add(x, y, s, 0.85 * s, s * (1.0 + 0.6 * melt))
     spill = smoothstep(0.3, 0.75, melt)
     if spill > 0:  # a lobe hanging over the panel's edge
         ex, ey = mass["edge"]
@@ -440,16 +447,29 @@ def _controls(
     if melt > 0.01:
         patch = _flesh(cr, frame, flesh["mass"], flesh["texture"], melt, r, flesh["side"])
     solid = 1.0 - smoothstep(0.02, 0.3, melt)  # the buttons, until the flesh has them
-    if solid <= 0.01:
-        return patch
+    # Their neon rims stay, stretched by the flesh swelling under them: squares going
+    # round and lopsided, sagging with it, sunk into it and glowing through.
     additive(cr)
-    for k, (x, y) in enumerate(targets):
+    rim = mix(lit, (1.0, 0.45, 0.55), smoothstep(0.1, 0.5, melt))
+    square = 8.0 - 6.0 * smoothstep(0.0, 0.5, melt)  # a superellipse's exponent
+    for k in range(len(targets)):
         press = pressed[1] if k == pressed[0] else 0.0
-        cr.rectangle(x - r, y - 0.75 * r, 2 * r, 2 * r)
-        if press > 0.01:  # it lights under the finger
+        cx, cy, s = _lump(frame, flesh["mass"]["lumps"][k], melt, r)
+        cy += 0.25 * r * (1 - melt)
+        size = r + (0.65 * s - r) * smoothstep(0.0, 0.6, melt)
+        ph = flesh["mass"]["lumps"][k][3]
+        for j in range(25):
+            a = 2 * math.pi * j / 24
+            c, sn = math.cos(a), math.sin(a)
+            rr = size / (abs(c) ** square + abs(sn) ** square) ** (1 / square)
+            rr *= 1 + 0.12 * melt * math.sin(3 * a + 6.3 * ph + frame.cycles(0.4))
+            dy = rr * sn * (1 + 0.6 * melt * (sn > 0))
+            (cr.line_to if j else cr.move_to)(cx + rr * c, cy + dy)
+        cr.close_path()
+        if press > 0.01 and solid > 0.01:  # it lights under the finger
             cr.set_source_rgba(*lit, 0.45 * press * solid)
             cr.fill_preserve()
-        neon_stroke(cr, lit, 1.5 * u, alpha=0.8 * solid)
+        neon_stroke(cr, rim, 1.5 * u, alpha=0.8 - 0.45 * smoothstep(0.3, 0.9, melt))
     return patch
 
 
