@@ -452,24 +452,34 @@ def _controls(
     additive(cr)
     rim = mix(lit, (1.0, 0.45, 0.55), smoothstep(0.1, 0.5, melt))
     square = 8.0 - 6.0 * smoothstep(0.0, 0.5, melt)  # a superellipse's exponent
+    outlines = []
     for k in range(len(targets)):
-        press = pressed[1] if k == pressed[0] else 0.0
         cx, cy, s = _lump(frame, flesh["mass"]["lumps"][k], melt, r)
         cy += 0.25 * r * (1 - melt)
         size = r + (0.65 * s - r) * smoothstep(0.0, 0.6, melt)
         ph = flesh["mass"]["lumps"][k][3]
-        for j in range(25):
+        pts = []
+        for j in range(24):
             a = 2 * math.pi * j / 24
             c, sn = math.cos(a), math.sin(a)
             rr = size / (abs(c) ** square + abs(sn) ** square) ** (1 / square)
             rr *= 1 + 0.12 * melt * math.sin(3 * a + 6.3 * ph + frame.cycles(0.4))
-            dy = rr * sn * (1 + 0.6 * melt * (sn > 0))
-            (cr.line_to if j else cr.move_to)(cx + rr * c, cy + dy)
-        cr.close_path()
-        if press > 0.01 and solid > 0.01:  # it lights under the finger
-            cr.set_source_rgba(*lit, 0.45 * press * solid)
-            cr.fill_preserve()
-        neon_stroke(cr, rim, 1.5 * u, alpha=0.8 - 0.45 * smoothstep(0.3, 0.9, melt))
+            pts.append((cx + rr * c, cy + rr * sn * (1 + 0.6 * melt * (sn > 0))))
+        outlines.append(pts)
+    k, press = pressed
+    if press > 0.01 and solid > 0.01:  # it lights under the finger
+        _path(cr, outlines[k])
+        cr.set_source_rgba(*lit, 0.45 * press * solid)
+        cr.fill()
+    for pts in outlines:  # stroked at once: one neon stroke, not six
+        _path(cr, pts)
+    alpha = 0.8 - 0.45 * smoothstep(0.3, 0.9, melt)
+    if melt < 0.5:
+        neon_stroke(cr, rim, 1.5 * u, alpha=alpha, light=frame.light)
+    else:  # faint by now, on the flesh: a plain line of light is enough (and cheaper)
+        cr.set_source_rgba(*rim, alpha)
+        cr.set_line_width(1.5 * u)
+        cr.stroke()
     return patch
 
 
