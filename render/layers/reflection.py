@@ -39,14 +39,20 @@ def build(scene: Scene) -> dict:
     return {"grain": grain}
 
 
-def _pose(scene: Scene, frame: Frame, wrong: float) -> dict:
-    """How the reflection holds itself this glance (about one a second): its head tilted
-    and turned more wrongly as `wrong` rises, the grin there or not. Still while it is
-    looked at; between glances it has moved."""
-    glance = math.floor(frame.cycles(0.8))
+def _glance(frame: Frame) -> tuple[int, float]:
+    """Which glance this is (about one a second) and how far into it."""
+    c = frame.cycles(0.8)
+    glance = math.floor(c)
     period = frame.period_cycles(0.8)
     if period:
         glance %= period
+    return glance, c - math.floor(c)
+
+
+def _pose(scene: Scene, glance: int, wrong: float) -> dict:
+    """How the reflection holds itself in a glance: its head tilted and turned more
+    wrongly as `wrong` rises, the grin there or not. Still while it is looked at;
+    between glances it has moved."""
     rng = scene.rng(f"reflection-{glance}")
     side = 1.0 if rng.random() < 0.5 else -1.0
     return {
@@ -100,13 +106,18 @@ def _body_path(cr: cairo.Context) -> None:
 
 
 def _collar_path(cr: cairo.Context) -> None:
-    """The uniform's collar: two flaps folded down either side of the throat to a V."""
+    """The uniform's collar, two flaps folded down either side of the throat to a V,
+    and the row of buttons down the coat: the dreamer's own uniform, as the phantoms
+    wear it."""
     for s in (-1, 1):
         cr.move_to(s * 0.2, 0.62)
-        cr.line_to(s * 0.42, 0.8)
-        cr.line_to(s * 0.2, 1.02)
-        cr.line_to(0.0, 0.96)
+        cr.line_to(s * 0.46, 0.8)
+        cr.line_to(s * 0.22, 1.06)
+        cr.line_to(0.0, 0.98)
         cr.close_path()
+    for k in range(3):
+        cr.new_sub_path()
+        cr.arc(0.03, 1.16 + 0.2 * k, 0.035, 0, 2 * math.pi)
 
 
 def _eyes(wrong: float) -> tuple[float, float, float]:
@@ -195,7 +206,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     scene = frame.scene
     wrong = float(params["wrong"])
     x, y, w, h = _plate_rect(scene)
-    pose = _pose(scene, frame, wrong)
+    glance, into = _glance(frame)
+    pose = _pose(scene, glance, wrong)
     head = 0.42 * h
     body_m, head_m = _matrix(x, y, w, h, pose, head)
     glass = mix(params["colour"], (0.8, 0.85, 0.9), 0.6)  # cold light off the steel
@@ -225,7 +237,14 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         cr.restore()
         cr.set_source_rgba(0.02, 0.02, 0.03, 0.8 * level)
         cr.fill()
-    # What catches the light: the eyes, open too wide, and the grin's teeth.
+    # What catches the light: the eyes, open too wide, and the grin's teeth. Just after
+    # it has moved, they linger a moment where they were, fading: it did move.
+    linger = 1.0 - smoothstep(0.0, 0.4, into)
+    if linger > 0.01:
+        period = frame.period_cycles(0.8)
+        before = _pose(scene, (glance - 1) % period if period else glance - 1, wrong)
+        _, was = _matrix(x, y, w, h, before, head)
+        _lit_features(cr, frame, was, wrong, before, 0.4 * linger * level, glass, (x, y, w, h))
     _lit_features(cr, frame, head_m, wrong, pose, level, glass, (x, y, w, h))
     # The brushed grain runs through them too: its darkest grooves, across the face.
     fx0, fy0 = head_m.transform_point(-0.5, -0.2)
@@ -311,7 +330,7 @@ def _steel_picture(
     # The reflection: dark where the figure stands (it stands between the plate and the
     # core's light), a cold rim round it where the light behind it spills past.
     rim = np.clip(halo - figure, 0.0, 1.0) + 2.0 * figure * (1.0 - figure)  # its outline
-    v = steel * (1.0 - 0.85 * figure) + 0.3 * rim + 0.16 * collar + 0.22 * face
+    v = steel * (1.0 - 0.85 * figure) + 0.3 * rim + 0.3 * collar + 0.22 * face
     v *= 0.65 + 0.7 * grain[None, :]
     tint = np.array(mix((0.48, 0.56, 0.68), glass, 0.25), np.float32)
     rgb = np.clip(v[..., None] * tint * 1.6, 0.0, 1.0) * level
