@@ -180,8 +180,8 @@ def _plate_rect(scene: Scene) -> tuple[float, float, float, float]:
     h = scene.height
     if scene.layout.portrait:
         return px + 0.1 * pw, py - 0.45 * ph, 0.8 * pw, 0.8 * ph
-    top = max(0.16 * h, py - 0.75 * pw)
-    return px + 0.06 * pw, top, 0.82 * pw, py + 0.3 * ph - top
+    top = max(0.19 * h, py - 0.75 * pw)
+    return px - 0.01 * pw, top, 0.8 * pw, py + 0.3 * ph - top
 
 
 def _matrix(x: float, y: float, w: float, h: float, pose: dict, head: float) -> tuple:
