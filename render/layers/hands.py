@@ -254,7 +254,7 @@ def _skin_ramp() -> np.ndarray:
     t = np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None]
     rim = np.array((0.22, 0.02, 0.08), np.float32)
     mid = np.array((0.55, 0.10, 0.17), np.float32)
-    pale = np.array((0.76, 0.34, 0.44), np.float32)
+    pale = np.array((0.68, 0.27, 0.37), np.float32)
     lo = rim + (mid - rim) * np.clip(t / 0.4, 0.0, 1.0)
     return np.where(t < 0.4, lo, mid + (pale - mid) * np.clip((t - 0.4) / 0.6, 0.0, 1.0))
 
@@ -262,7 +262,7 @@ def _skin_ramp() -> np.ndarray:
 _SKIN = _skin_ramp()
 _VEIN = np.array((0.18, 0.04, 0.30), np.float32)
 _BRUISE = np.array((0.45, 0.25, 0.7), np.float32)  # what a bruise leaves of each channel
-_INNER = np.array((0.85, 0.12, 0.22), np.float32)  # the warm light inside it
+_INNER = np.array((0.7, 0.08, 0.16), np.float32)  # the warm light inside it
 
 
 def _flesh_image(F: np.ndarray, tex: np.ndarray, cell: float, side: int, glow: float) -> np.ndarray:
