@@ -155,8 +155,9 @@ def _mass(scene: Scene, side: int, targets: list[Point]) -> dict:
     xs = sorted({round(x, 3) for x, _ in targets})
     ys = sorted({round(y, 3) for _, y in targets})
     lumps = [(x, y, float(rng.uniform(0.8, 1.25)), float(rng.uniform(0, 1))) for x, y in targets]
-    for _ in range(5):  # tumours, anywhere around the grid
-        x = float(rng.uniform(xs[0] - 0.14 * pw, xs[-1] + 0.14 * pw))
+    inward = (0.08, 0.24) if side < 0 else (0.24, 0.08)  # more toward the core, in view
+    for _ in range(6):  # tumours, anywhere around the grid
+        x = float(rng.uniform(xs[0] - inward[0] * pw, xs[-1] + inward[1] * pw))
         y = float(rng.uniform(ys[0] - 0.09 * ph, ys[-1] + 0.05 * ph))
         lumps.append((x, y, float(rng.uniform(0.5, 0.95)), float(rng.uniform(0, 1))))
     edge = px + pw if side < 0 else px  # the inner edge, toward the core
@@ -186,7 +187,7 @@ def _lump(frame: Frame, lump: tuple, melt: float, r: float) -> tuple[float, floa
     """One lump now: where its middle has sagged to, and its size (a Gaussian's width)."""
     x, y, big, ph = lump
     beat = 1.0 + 0.07 * math.sin(2 * math.pi * (frame.cycles(0.9) + ph))  # it throbs
-    s = r * big * (0.55 + 2.0 * melt**0.7) * beat
+    s = r * big * (0.55 + 2.3 * melt**0.7) * beat
     return x, y + 0.55 * melt * s, s
 
 
@@ -219,7 +220,7 @@ def _field(mass: dict, frame: Frame, melt: float, r: float, gx, gy) -> np.ndarra
     spill = smoothstep(0.3, 0.75, melt)
     if spill > 0:  # a lobe hanging over the panel's edge
         ex, ey = mass["edge"]
-        add(ex, ey + 0.8 * r * spill, 1.1 * r * spill + 0.1 * r, r * spill, 2.2 * r * spill)
+        add(ex, ey + 0.8 * r * spill, 1.5 * r * spill + 0.1 * r, r * spill, 3.0 * r * spill)
     run = smoothstep(0.12, 0.6, melt)
     pool = mass["pool"]
     if run > 0:
