@@ -327,7 +327,7 @@ def _flesh(
     shaded as wet skin, opaque over what is behind it, glowing a little into the room."""
     m = cr.get_matrix()
     scale = math.sqrt(abs(m.xx * m.yy - m.xy * m.yx))
-    cell = max(1.0, frame.scene.height / 360) / scale
+    cell = max(1.0, frame.scene.height / 300) / scale
     x0, y0, x1, y1 = mass["box"]
     gx = x0 + cell * (np.arange(int((x1 - x0) / cell) + 1) + 0.5)
     gy = y0 + cell * (np.arange(int((y1 - y0) / cell) + 1) + 0.5)
