@@ -4,8 +4,12 @@ by the panels' light, until the controls melt under them into slick flesh.
 Seen from behind, palm down, each hand reaches up from the bottom of the frame toward
 one console panel. It darts to a control, holds there tapping, darts to the next: a
 closed-form function of time (the dart index is a whole number of cycles), so any frame
-renders alone and a loop wraps. As `melt` rises the buttons under them sag into glossy
-flesh and run down the panel; the hands stay hands (their fingers only droop a little).
+renders alone and a loop wraps. As `melt` rises the buttons under them swell into flesh:
+a field of Gaussian lumps (one per button, tumours between, a lobe over the panel's
+edge, threads with heavy bulbs running down to a pool) shaded in numpy as wet skin on a
+grid a fraction of the frame's resolution, their neon rims stretched over it and the
+fingertips sunk in it. The hands stay hands (their fingers only droop a little), and
+the flesh stays when they have gone.
 """
 
 from __future__ import annotations
