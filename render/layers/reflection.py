@@ -396,6 +396,17 @@ def _lit_features(cr, frame: Frame, head_m, wrong, pose, level, glass, plate) ->
     for ex, ey in eyes:
         px, py = head_m.transform_point(ex, ey)
         radial_glow(cr, px, py, 4 * ew * head_m.xx, white, 0.15 * stare, frame.light)
+    if grin > 0.01:  # and the grin's, a pale smear along it
+        soft = frame.soft(cr)
+        soft.save()
+        soft.transform(head_m)
+        soft.translate(0.25 * look, 0.02)
+        _grin(soft, wrong, teeth=False, sneer=pose["sneer"])
+        soft.restore()
+        soft.set_operator(cairo.OPERATOR_ADD)
+        soft.set_source_rgba(*white, 0.25 * grin * level)
+        soft.set_line_width(0.03 * head_m.yy)
+        soft.stroke()
 
 
 LAYER = Layer(
