@@ -270,7 +270,9 @@ _BRUISE = np.array((0.45, 0.25, 0.7), np.float32)  # what a bruise leaves of eac
 _INNER = np.array((0.7, 0.08, 0.16), np.float32)  # the warm light inside it
 
 
-def _flesh_image(F: np.ndarray, tex: np.ndarray, cell: float, side: int, glow: float) -> np.ndarray:
+def _flesh_image(
+    F: np.ndarray, tex: np.ndarray, cell: float, side: int, glow: float, lit: float = 1.0
+) -> np.ndarray:
     """Shade the density `F` (and `tex`, the noise on the same grid) as wet flesh:
     premultiplied BGRA uint8. Thin edges flush dark red-purple, the thick middles go pale
     pink and glow warm from inside; folds follow its contours, veins wander under the
@@ -315,7 +317,7 @@ def _flesh_image(F: np.ndarray, tex: np.ndarray, cell: float, side: int, glow: f
     base += _INNER * (glow * thick * np.sqrt(thick))[:, None]
     base += (0.95 * spec * (1.0 - 0.7 * fold))[:, None]
     alpha = np.clip((f - 0.5) * 14.0, 0.0, 1.0)
-    base = np.clip(base, 0.0, 1.0) * (255 * alpha)[:, None]
+    base = np.clip(base * lit, 0.0, 1.0) * (255 * alpha)[:, None]
     out[idx, 0] = base[:, 2]
     out[idx, 1] = base[:, 1]
     out[idx, 2] = base[:, 0]
@@ -353,7 +355,8 @@ def _flesh(
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     noise = cv2.warpAffine(tex, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
     glow = 0.35 + 0.25 * frame.wave(0.9)
-    img = _flesh_image(F, noise, r / cell, side, glow * smoothstep(0.1, 0.6, melt))
+    lit = min(1.0, mass["lit"])  # the room's light on it (it dims while the eye stares)
+    img = _flesh_image(F, noise, r / cell, side, glow * smoothstep(0.1, 0.6, melt), lit)
     surface = cairo.ImageSurface.create_for_data(img, cairo.FORMAT_ARGB32, w, h, w * 4)
     pattern = cairo.SurfacePattern(surface)
     pattern.set_filter(cairo.FILTER_BILINEAR)
@@ -371,7 +374,7 @@ def _flesh(
     cr.new_path()
     # Warm light bleeding from it into the room.
     cx, cy = (x0 + x1) / 2, mass["bottom"]
-    radial_glow(cr, cx, cy, 7 * r, mass["light"], 0.12 * glow * melt, frame.light)
+    radial_glow(cr, cx, cy, 7 * r, mass["light"], 0.12 * glow * melt * lit, frame.light)
     return patch
 
 
@@ -456,6 +459,7 @@ def _controls(
     # round and lopsided, sagging with it, sunk into it and glowing through.
     additive(cr)
     rim = mix(lit, (1.0, 0.45, 0.55), smoothstep(0.1, 0.5, melt))
+    rim = tuple(c * min(1.0, flesh["mass"]["lit"]) for c in rim)  # dimming with the room
     square = 8.0 - 6.0 * smoothstep(0.0, 0.5, melt)  # a superellipse's exponent
     outlines = []
     for k in range(len(targets)):
@@ -513,7 +517,10 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     patches = {}
     for side in (-1, 1):
         _, hold, k = where[side]
-        mass = {"mass": {**built["flesh"][side], "light": flesh}, "texture": built["texture"]}
+        mass = {
+            "mass": {**built["flesh"][side], "light": flesh, "lit": float(params["intensity"])},
+            "texture": built["texture"],
+        }
         mass["side"] = side
         patches[side] = _controls(cr, frame, built[side], size, melt, mass, (k, hold * level))
     if level <= 0.005:
@@ -588,6 +595,9 @@ LAYER = Layer(
         ),
         "rate": number(
             "rate", 1.0, "darts from control to control per second, when calm", 0, 10, "Hz"
+        ),
+        "intensity": track(
+            "intensity", "the melted controls' light (dims while the eye stares)", "hud", 0, 4
         ),
     },
     doc="The dreamer's hands darting across the controls, which melt into flesh under them.",
