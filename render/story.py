@@ -120,12 +120,12 @@ STORY: tuple[StoryTrack, ...] = (
     StoryTrack(
         "reflection",
         "the dreamer's reflection in a panel, shifting when no one looks",
-        lambda v: window(0.36, 0.4, 0.5, 0.55, _e(v)),
+        lambda v: window(0.36, 0.4, 0.525, 0.527, _e(v)),  # gone at the cut to the phantom
     ),
     StoryTrack(
         "reflection_wrong",
         "how wrong the reflection is: its eyes widen, its smile sharpens",
-        lambda v: smoothstep(0.37, 0.5, _e(v)),
+        lambda v: smoothstep(0.39, 0.47, _e(v)),
     ),
     StoryTrack(
         "fog",
@@ -170,7 +170,7 @@ STORY: tuple[StoryTrack, ...] = (
         "heat", "the core's colours pushed toward white", lambda v: smoothstep(0.62, 0.93, _e(v))
     ),
     StoryTrack(
-        "melt", "console glyphs warping and sagging", lambda v: smoothstep(0.66, 0.92, _e(v))
+        "melt", "console glyphs warping and sagging", lambda v: smoothstep(0.755, 0.89, _e(v))
     ),
     StoryTrack(
         "hands",
