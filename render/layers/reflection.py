@@ -85,10 +85,22 @@ def _head_path(cr: cairo.Context) -> None:
     cr.curve_to(-0.33, 0.25, -0.37, 0.08, -0.37, -0.1)
     cr.curve_to(-0.38, -0.3, -0.3, -0.5, 0.0, -0.55)
     cr.close_path()
-    for s in (-1, 1):  # ears
-        cr.move_to(s * 0.35, -0.12)
-        cr.curve_to(s * 0.45, -0.14, s * 0.46, 0.1, s * 0.33, 0.12)
-        cr.close_path()
+    # Short-cropped hair, ragged against the light: a cap a little outside the skull.
+    # Every part winds the same way (clockwise on screen), so the fill is their union.
+    n = 22
+    for k in range(n + 1):
+        t = math.pi * (1 + k / n)
+        tuft = 1.03 + 0.035 * (k % 2) + 0.02 * math.sin(5.0 * k)
+        cr.line_to(0.385 * tuft * math.cos(t), -0.1 + 0.47 * tuft * math.sin(t))
+    cr.line_to(0.3, 0.0)
+    cr.line_to(-0.3, 0.0)
+    cr.close_path()
+    cr.move_to(0.35, -0.12)  # ears
+    cr.curve_to(0.45, -0.14, 0.46, 0.1, 0.33, 0.12)
+    cr.close_path()
+    cr.move_to(-0.33, 0.12)
+    cr.curve_to(-0.46, 0.1, -0.45, -0.14, -0.35, -0.12)
+    cr.close_path()
 
 
 def _body_path(cr: cairo.Context) -> None:
