@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from render.errors import RenderError
+from render.signals import held, unblock
 
 FFMPEG_NOISE = re.compile(
     r"Task finished with error code|Terminating thread with return code|"
@@ -53,7 +54,9 @@ def fps_arg(fps: Fraction) -> str:
 
 def die_with_parent() -> None:
     """In a child before exec: be killed when the render that started us dies, even by
-    kill -9 (Linux's PR_SET_PDEATHSIG), so no ffmpeg is left running unattended."""
+    kill -9 (Linux's PR_SET_PDEATHSIG), so no ffmpeg is left running unattended; and hear
+    the signals its parent held while starting it."""
+    unblock()
     try:
         import ctypes
 
@@ -129,17 +132,20 @@ class Ffmpeg:
         self._stderr = tempfile.TemporaryFile()
         cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
         try:
-            self.proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._stderr,
-                # Own session: Ctrl-C reaches only Python, which then kills ffmpeg itself;
-                # otherwise ffmpeg may die first and a KeyboardInterrupt turns into a
-                # confusing "broken pipe" RenderError.
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
+            # A signal arriving inside the start would land in Python's after-fork hooks
+            # (preexec_fn runs them) and print a traceback: held for that instant.
+            with held():
+                self.proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=self._stderr,
+                    # Own session: Ctrl-C reaches only Python, which then kills ffmpeg
+                    # itself; otherwise ffmpeg may die first and a KeyboardInterrupt turns
+                    # into a confusing "broken pipe" RenderError.
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
+                )
         except OSError as exc:
             self._stderr.close()
             raise RenderError(f"{target}: could not start ffmpeg: {exc}") from exc

@@ -17,7 +17,6 @@ generator -- the workers are stopped and the shared memory is unlinked.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import os
 import pickle
@@ -37,6 +36,7 @@ import numpy as np
 from render.errors import RenderError
 from render.frame import Renderer
 from render.sequence import Sequence
+from render.signals import held
 
 Progress = Callable[[int], None]
 RendererFactory = Callable[[Sequence], Any]  # anything with .render(index) -> (H, W, 3) uint8
@@ -316,23 +316,6 @@ def _exception_payload(exc: BaseException) -> tuple[bytes | None, str, str]:
     return data, f"{type(exc).__name__}: {exc}", tb
 
 
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a worker is being started: interrupted half-way, the
-    start leaves the new process reading its instructions from a closed pipe, and it dies
-    printing a traceback. Held, they arrive a moment later, once it is up; the parent
-    then stops it like any other worker."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 class _Workers:
     """Worker processes, each with its own duplex pipe for tasks and answers."""
 
@@ -354,7 +337,7 @@ class _Workers:
                     name="render-worker",
                     daemon=True,
                 )
-                with _signals_held():
+                with held():
                     p.start()
                 there.close()  # only the worker holds that end: its death means EOF here
                 self.procs.append(p)
