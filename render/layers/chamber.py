@@ -320,6 +320,8 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
         # Billows: a body and smaller lobes around it, each turning with the puff's age.
         spin = 2 * math.pi * (_hash01(n, 4) + 0.3 * f)
         radial_glow(cr, px, py, radius, colour, 0.6 * alpha, frame.light)
+        if f > 0.25 and n % 3 == 0:
+            _fingers(cr, frame, n, px, py, radius, f, colour, alpha)
         for j in range(4):
             ang = spin + j * math.pi / 2
             lob = 0.45 + 0.3 * _hash01(n, 10 + j)
@@ -327,6 +329,30 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
                 cr, px + math.cos(ang) * 0.6 * radius, py + math.sin(ang) * 0.5 * radius,
                 lob * radius, colour, 0.35 * alpha, frame.light,
             )  # fmt: skip
+
+
+def _fingers(cr, frame: Frame, n: int, px, py, radius, f: float, colour, alpha) -> None:
+    """Tendrils reaching out of an older puff and curling as they go, like grasping
+    fingers: curves that bend more the further they reach, a soft body and a fine edge."""
+    soft = frame.soft(cr)
+    u = frame.unit
+    for j in range(3):
+        ang = 2 * math.pi * _hash01(n, 20 + j)
+        curl = (1.0 if _hash01(n, 30 + j) > 0.5 else -1.0) * (0.8 + 1.6 * f)
+        reach = radius * (0.9 + 0.8 * f)
+        pts = []
+        for i in range(7):  # a spiral arm: turning faster toward its tip
+            s = i / 6
+            a = ang + curl * s * s
+            pts.append((px + math.cos(a) * reach * (0.3 + s), py + math.sin(a) * reach * (0.3 + s)))
+        for target, width, a in ((soft, 0.28 * radius, 0.5 * alpha), (cr, 1.3 * u, 0.45 * alpha)):
+            target.move_to(*pts[0])
+            for p0, p1 in zip(pts[1::2], pts[2::2], strict=False):
+                target.curve_to(*p0, *p0, *p1)
+            target.set_source_rgba(*colour, min(1.0, a))
+            target.set_line_width(width)
+            target.set_line_cap(cairo.LINE_CAP_ROUND)
+            target.stroke()
 
 
 def _jet(
