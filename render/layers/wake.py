@@ -95,6 +95,36 @@ def _bed(cr: cairo.Context, w: float, h: float) -> None:
     cr.stroke()
 
 
+def _clock(cr: cairo.Context, frame: Frame, w: float, h: float, glow: float) -> None:
+    """A nightstand at the bed's head with an alarm clock on it, its red digits the same
+    red as the eye: 06:47, the colon blinking."""
+    cr.set_operator(cairo.OPERATOR_OVER)
+    x0, top = 0.76 * w, 0.6 * h
+    cr.rectangle(x0, top, 0.2 * w, h - top)  # the nightstand, in the shade
+    g = cairo.LinearGradient(x0, 0, x0 + 0.2 * w, 0)
+    g.add_color_stop_rgb(0, 0.36, 0.29, 0.23)
+    g.add_color_stop_rgb(1, 0.24, 0.19, 0.15)
+    cr.set_source(g)
+    cr.fill()
+    cr.rectangle(x0 - 0.01 * w, top - 0.012 * h, 0.22 * w, 0.02 * h)  # its top
+    cr.set_source_rgb(0.44, 0.36, 0.29)
+    cr.fill()
+    cx, cy, cw, ch = x0 + 0.03 * w, top - 0.11 * h, 0.12 * w, 0.1 * h
+    cr.rectangle(cx, cy, cw, ch)  # the clock
+    cr.set_source_rgb(0.12, 0.1, 0.1)
+    cr.fill()
+    red = frame.colour("alert")
+    size = 0.4 * ch
+    digits = "06:47" if frame.wave(0.5) > 0.5 else "06 47"
+    tx = cx + (cw - text_width(digits, size)) / 2
+    radial_glow(cr, cx + cw / 2, cy + ch / 2, 0.6 * cw, red, 0.35 * glow, frame.light)
+    text_path(cr, digits, tx, cy + (ch - size) / 2, size)
+    cr.set_source_rgba(*red, 0.95 * glow)
+    cr.set_line_width(0.12 * size)
+    cr.set_line_cap(cairo.LINE_CAP_ROUND)
+    cr.stroke()
+
+
 def _dust(cr: cairo.Context, frame: Frame, w: float, h: float, alpha: float) -> None:
     """Dust turning slowly in the sunbeam: motes on closed-form drifts, twinkling as they
     turn through the light."""
@@ -184,6 +214,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     _window(cr, frame, w, h, focus_room)
     _blinds(cr, w, h, focus_room, smoothstep(0.4, 1.0, p))
     _bed(cr, w, h)
+    _clock(cr, frame, w, h, smoothstep(0.45, 0.6, p))
     _dust(cr, frame, w, h, smoothstep(0.5, 0.7, p))
     # The after-image of the eye: fading over the first seconds of the day.
     after = 1.0 - smoothstep(0.4, 0.8, p)
