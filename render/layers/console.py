@@ -323,7 +323,7 @@ def _popups(cr, frame: Frame, writer: Writer, console, errors: float, glitch: fl
     """The console erupts: error windows pop up one after another, each a little lower
     and to the right of the last, across the overhead screen, as the errors come; they
     are swept away as the glitches take over."""
-    shown = 1.0 - smoothstep(0.25, 0.5, glitch)
+    shown = 1.0 - smoothstep(0.2, 0.3, glitch)  # gone as the web starts to break
     count = int(errors * POPUPS + 0.5)
     if count == 0 or shown <= 0.01:
         return
