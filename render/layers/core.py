@@ -279,8 +279,29 @@ def _body(
     cr.set_source(low_res(cr, g, cx - r, cy - r, 2 * r, 2 * r))
     cr.fill()
     additive(cr)
-    glow_a = 0.1 + 0.12 * pulse + 0.08 * heat
+    # The heart of it glows through the glass, swelling with each beat.
+    glow_a = 0.1 + 0.3 * pulse + 0.08 * heat
     radial_glow(cr, cx, cy, r * 0.85, mix(glow, shell, 0.5), glow_a, light)
+    radial_glow(cr, cx, cy + 0.05 * r, r * 0.4, glow, 0.12 + 0.3 * pulse, light)
+    # A glassy shell: the room's light caught high on its left, a sheen round the rim.
+    hx, hy = cx - 0.38 * r, cy - 0.42 * r
+    spec = cairo.RadialGradient(hx, hy, 0, hx, hy, 0.32 * r)
+    spec.add_color_stop_rgba(0, *mix(glow, (1.0, 1.0, 1.0), 0.6), 0.35 * (1 - 0.5 * heat))
+    spec.add_color_stop_rgba(1, *glow, 0.0)
+    cr.save()
+    cr.translate(hx, hy)
+    cr.rotate(-0.7)
+    cr.scale(1.0, 0.55)
+    cr.arc(0, 0, 0.32 * r, 0, 2 * math.pi)
+    cr.restore()
+    cr.set_source(spec)
+    cr.fill()
+    fres = cairo.RadialGradient(cx, cy, 0.78 * r, cx, cy, r)
+    fres.add_color_stop_rgba(0, *glow, 0.0)
+    fres.add_color_stop_rgba(1, *glow, 0.16 + 0.1 * pulse)
+    cr.arc(cx, cy, r, 0, 2 * math.pi)
+    cr.set_source(low_res(cr, fres, cx - r, cy - r, 2 * r, 2 * r))
+    cr.fill()
     # Holographic latitude and longitude lines, turning slowly. Each is the projection of
     # a circle on the sphere, so it lies inside the disc and needs no clip (stroking
     # through a round clip cost cairo about 15 ms a 1080p frame).
@@ -308,7 +329,7 @@ def _body(
     # 15x17) halves it. At this brightness its coarser coverage steps are 3 levels of 255.
     cr.save()
     cr.set_antialias(cairo.ANTIALIAS_FAST)
-    neon_stroke(cr, primary, 1.2 * u, alpha=0.22 * params["intensity"], heat=0.1, light=light)
+    neon_stroke(cr, primary, 1.2 * u, alpha=0.14 * params["intensity"], heat=0.1, light=light)
     cr.restore()
     # Rim light.
     cr.arc(cx, cy, r, 0, 2 * math.pi)
@@ -731,7 +752,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     beat = heartbeat(frame.cycles(params["rate"]))
     jitter = noise.noise2(*frame.time_point(3.0)) if erratic > 0 else 0.0
     pulse = min(1.0, max(0.0, (1 - erratic) * beat + erratic * (0.5 + 0.9 * jitter)))
-    r *= 1 + 0.018 * pulse + 0.02 * erratic * jitter
+    r *= 1 + 0.025 * pulse + 0.03 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
     if split <= 0.001:
