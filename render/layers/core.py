@@ -266,7 +266,9 @@ def _body(
     # Heat whitens the light (rim, cracks, seeping glow); the shell itself stays dark so
     # the cracks read against it, only warming toward the alert colour.
     primary = mix(params["colour"], frame.colour("alert"), 0.35 * heat)
-    glow = mix(frame.colour("glow"), frame.colour("hot"), 0.45 * heat)
+    # Heat reddens the light toward the alert colour, not toward white: a white-hot
+    # heart tones to grey, and the climax's highlights are to keep a hue.
+    glow = mix(frame.colour("glow"), frame.colour("alert"), 0.5 * heat)
     bg = frame.colour("background")
     shell = mix(params["colour"], frame.colour("alert"), 0.7 * heat)
     # Solid dark globe, lit from within and from the rim.
@@ -281,8 +283,9 @@ def _body(
     additive(cr)
     # The heart of it glows through the glass, swelling with each beat.
     glow_a = 0.1 + 0.3 * pulse + 0.08 * heat
-    radial_glow(cr, cx, cy, r * 0.85, mix(glow, shell, 0.5), glow_a, light)
-    radial_glow(cr, cx, cy + 0.05 * r, r * 0.4, glow, 0.12 + 0.3 * pulse, light)
+    heart, _ = _leak_colours(frame, glow, heat)  # ice-blue, then molten: never grey
+    radial_glow(cr, cx, cy, r * 0.85, mix(heart, shell, 0.5), glow_a, light)
+    radial_glow(cr, cx, cy + 0.05 * r, r * 0.4, heart, 0.12 + 0.3 * pulse, light)
     # A glassy shell: the room's light caught high on its left, a sheen round the rim.
     hx, hy = cx - 0.38 * r, cy - 0.42 * r
     spec = cairo.RadialGradient(hx, hy, 0, hx, hy, 0.32 * r)
@@ -375,9 +378,17 @@ def _polyline(cr: cairo.Context, pts: np.ndarray) -> None:
 
 def _leak_colours(frame: Frame, glow: RGB, heat: float) -> tuple[RGB, RGB]:
     """The light leaking through the cracks, and its white-hot core."""
-    molten = mix(frame.colour("alert"), frame.colour("hot"), 0.5)
-    leak = mix(glow, molten, min(1.0, 1.4 * heat))
-    return leak, mix(leak, WHITE, 0.6)
+    # Saturated: ice-blue (the electric primary) while the shell cracks, then molten red
+    # as it overheats, switching quickly. The shell's whitened `glow` toned the cracks
+    # grey-white, and so does a long blend of cyan and red (complements meet in grey); a
+    # colour with one channel low keeps its hue when its strokes add up and clip
+    # (bench_light's climax highlight saturation). Violet between read as plasma.
+    del glow
+    f = smoothstep(0.3, 0.5, heat)
+    primary, molten = frame.colour("primary"), mix(frame.colour("alert"), frame.colour("hot"), 0.2)
+    leak = tuple(x + (y - x) * f for x, y in zip(primary, molten, strict=True))
+    # Searing but coloured: a white core would tone to grey, a hue reads as heat.
+    return leak, mix(leak, WHITE, 0.25)
 
 
 def _revealed(core: dict, cracks: float, cx, cy, r, u) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -512,8 +523,10 @@ def _ice(
     _ribbons(cr, shown, 1.0, 0.3 * u)
     cr.set_source_rgba(*leak, 0.95)
     cr.fill()
+    # The widest run brighter still, but in the leak's own colour: white added on top
+    # clipped the 8-bit drawing to grey, and the climax's highlights are to keep a hue.
     _ribbons(cr, shown, 0.4, 0.0, depths=(0,))
-    cr.set_source_rgba(*white, 0.9)
+    cr.set_source_rgba(*leak, 0.35)
     cr.fill()
     # The impact: a white-hot star where the shell was struck.
     ix, iy = core["impact"]
@@ -875,14 +888,16 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         additive(cr)
         neon_stroke(
             cr,
-            mix(frame.colour("alert"), hot, 0.3),
+            mix(frame.colour("alert"), hot, 0.15),
             5 * frame.unit * (0.5 + split),
             alpha=min(0.9, 2 * split),  # more would clip to white in the 8-bit drawing
-            heat=0.3,
+            heat=0.15,
             light=frame.light,
         )
         cr.restore()
-    radial_glow(cr, cx, cy, r * 1.3, hot, 0.25 * split, frame.light)
+    radial_glow(
+        cr, cx, cy, r * 1.3, mix(frame.colour("alert"), hot, 0.4), 0.25 * split, frame.light
+    )
     if onset > 0.005 and float(params["cracks"]) > core["first"]:
         cracks = float(params["cracks"])
         glow = mix(frame.colour("glow"), frame.colour("hot"), 0.45 * heat)
