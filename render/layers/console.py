@@ -475,10 +475,14 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
         blink = 0.55 + 0.45 * (frame.wave(1.2) > 0.3)
         cr.rectangle(hx + (hw - tw) / 2 - size * 0.6, hy - size * 0.45, tw + size * 1.2, size * 1.9)
         neon_stroke(cr, alert, 2.2 * u, alpha=0.7 * headline * blink * alpha, light=frame.light)
+        # The alert first reads clean (a scrambled first word looked like a typo to the
+        # audience); it decays once the glitches are past their first stirrings.
+        writer.glitch = max(0.0, glitch - 0.15)
         writer.text(
             banner, hx + (hw - tw) / 2, hy, size, alert, alpha=headline * blink,
             width=size * 0.13, face="futuram",  # the alert's heavier face
         )  # fmt: skip
+        writer.glitch = glitch
     writer.finish()
 
 
