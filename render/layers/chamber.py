@@ -58,6 +58,7 @@ BURST_DEPTH = 1.3
 # The depth the room is drawn from: well in front of the frame's edge (z = 1), so that a
 # camera turned toward a wall still finds the wall there.
 NEAR = 0.6
+FLANGES = (0.8, 1.05, 1.35, 1.7, 2.15, 2.6)  # depths where the pipes' sections join
 
 
 def burst_point(scene: Scene) -> tuple[float, float]:
@@ -423,23 +424,43 @@ def _arteries(
         x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
         beat = heartbeat(beat_phase + pipe["phase"] * 0.15)
         swell = 1 + 0.45 * beat  # the artery visibly swells with each beat
-        # The dark body, a lighter band that makes it round, then the lit core throbbing.
+        # A round pipe, not a neon bar: a dark body, lit along its upper side with a sharp
+        # sheen, shadowed below; flanges where its sections are bolted; a faint glow of
+        # the energy inside it, throbbing.
         cr.set_operator(cairo.OPERATOR_OVER)
-        for width, shade in ((1.0, 0.14), (0.55, 0.28)):
-            _tube(cr, room, x, y, r * width * swell, near, far)
-            cr.set_source_rgb(*mix(bg, colour, shade))
-            cr.fill()
+        rr = r * swell
+        _tube(cr, room, x, y, rr, near, far)
+        cr.set_source_rgb(*mix(bg, colour, 0.3))
+        cr.fill()
+        _tube(cr, room, x, y - 0.35 * rr, 0.3 * rr, near, far)
+        cr.set_source_rgb(*mix(bg, colour, 0.55 + 0.2 * beat))
+        cr.fill()
+        _tube(cr, room, x, y + 0.65 * rr, 0.35 * rr, near, far)
+        cr.set_source_rgba(0.0, 0.0, 0.0, 0.45)
+        cr.fill()
+        top, bottom = y - 1.22 * r, y + 1.22 * r
+        for z in FLANGES:
+            _quad(cr, [room.at(x, top, z), room.at(x, top, z + 0.04),
+                       room.at(x, bottom, z + 0.04), room.at(x, bottom, z)])  # fmt: skip
+        cr.set_source_rgb(*mix(bg, colour, 0.2))
+        cr.fill()
         alpha = (0.45 + 0.55 * beat) * intensity
         _tube(cr, room, x, y, r * 1.6 * swell, near, far)
-        soft.set_source_rgba(*colour, 0.18 * alpha)
+        soft.set_source_rgba(*colour, 0.2 * alpha)
         path = cr.copy_path()
         cr.new_path()
         soft.append_path(path)
         soft.fill()
         additive(cr)
-        _tube(cr, room, x, y - 0.25 * r, r * 0.16 * swell, near, far)
-        cr.set_source_rgba(*colour, min(1.0, 0.9 * alpha))
+        _tube(cr, room, x, y - 0.42 * rr, 0.05 * rr, near, far)
+        cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.45), min(1.0, 0.8 * alpha))
         cr.fill()
+        for z in FLANGES:  # each flange's rim catches the light
+            cr.move_to(*room.at(x, y - 1.22 * r, z))
+            cr.line_to(*room.at(x, y + 1.22 * r, z))
+        cr.set_source_rgba(*colour, 0.35 * intensity)
+        cr.set_line_width(1.2 * scene.unit)
+        cr.stroke()
         # Pulses of energy run along the artery toward us, one per heartbeat, each a
         # swelling that glows from inside as it passes (even steps on screen: 1/z moves
         # evenly).
