@@ -113,11 +113,11 @@ def build(scene: Scene) -> dict:
 
 
 def _where(
-    frame: Frame, targets: list[Point], rate: float, offset: float
+    frame: Frame, targets: list[Point], rate: float, offset: float, lag: float = 0.0
 ) -> tuple[Point, float, int]:
-    """The fingertips' point now, how far into the hold (0 darting .. 1 resting), and
-    which target they are going to."""
-    c = frame.cycles(rate) + offset
+    """The fingertips' point now (or `lag` cycles ago), how far into the hold (0 darting ..
+    1 resting), and which target they are going to."""
+    c = frame.cycles(rate) + offset - lag
     k = math.floor(c)
     u = c - k
     period = frame.period_cycles(rate)
@@ -527,6 +527,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         return
     for side in (-1, 1):
         (tx, ty), hold, _ = where[side]
+        tx0, ty0 = tx, ty
         # Never quite still: a working hand hovers and shifts while it presses.
         tx += 0.03 * size * math.sin(2 * math.pi * frame.cycles(0.7) + side)
         ty += 0.02 * size * math.sin(2 * math.pi * frame.cycles(1.1) + 2 * side)
@@ -538,12 +539,27 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         # The fingers work the controls in turn, each curling to press and lifting again.
         # The fingers work the controls, never flat: each jabs down to press and lifts,
         # one after another, quicker as the machine fails.
+        # A working hand points: the index finger out and jabbing, the others curled
+        # under, the thumb tucked (an open, splayed hand read as pressing on glass).
         jab = frame.cycles(rate * 3.0)
-        curl = [0.35] + [
-            0.3 + 0.55 * (0.4 + 0.6 * hold)
-            * max(0.0, math.sin(2 * math.pi * (jab + 0.27 * k + 0.4 * side))) ** 3
-            for k in range(4)
-        ]  # fmt: skip
+        press = max(0.0, math.sin(2 * math.pi * (jab + 0.4 * side))) ** 3
+        curl = [0.6, 0.05 + 0.5 * (0.4 + 0.6 * hold) * press] + [
+            0.78 + 0.08 * math.sin(2 * math.pi * (jab + 0.3 * k)) for k in range(3)
+        ]
+        if hold < 0.95:  # darting: faint after-images along the way it came
+            for lag, a in ((0.05, 0.35), (0.1, 0.18)):
+                (gx, gy), _, _ = _where(frame, built[side], rate, 0.0 if side < 0 else 0.5, lag)
+                gx, gy = gx - tx0 + tx, gy - ty0 + ty
+                g = cairo.Matrix()
+                g.translate(gx - side * 0.5 * size, gy + 0.8 * size)
+                g.rotate(angle)
+                g.scale(side * size, 0.85 * size)
+                ghost, _ = hand_outline(tuple(curl), 0.3 * melt)
+                cr.save()
+                cr.transform(g)
+                _path(cr, ghost)
+                cr.restore()
+                neon_stroke(cr, rim_colour, 2.0 * frame.unit, alpha=a * (1 - hold) * level)
         # The hands stay hands: it is the controls that melt (a little sag, no claws).
         outline, tips = hand_outline(tuple(curl), 0.3 * melt)
         m = cairo.Matrix()  # hand units to the layer's own (the camera's is on cr)
