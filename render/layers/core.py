@@ -692,13 +692,17 @@ def _mounts(cr: cairo.Context, frame: Frame, cx: float, cy: float, r: float, hea
     floor = max(h * 1.02, foot + 0.5 * r)
     arm = [(cx - 0.07 * r, -0.02 * h), (cx + 0.07 * r, -0.02 * h),
            (cx + 0.1 * r, top), (cx - 0.1 * r, top)]  # fmt: skip
-    base = [(cx - 0.12 * r, foot), (cx + 0.12 * r, foot),
-            (cx + 0.4 * r, floor), (cx - 0.4 * r, floor)]  # fmt: skip
+    # Two cables slung from the ceiling to the collar, either side of the arm.
+    stays = [[(cx + s * 0.75 * r, -0.02 * h), (cx + s * 0.72 * r, -0.02 * h),
+              (cx + s * 0.16 * r, top), (cx + s * 0.2 * r, top)] for s in (-1, 1)]  # fmt: skip
+    # Below it nothing but two thin cables to the floor, pulled taut: it hangs.
+    base = [(cx - 0.03 * r, foot), (cx + 0.03 * r, foot),
+            (cx + 0.05 * r, floor), (cx - 0.05 * r, floor)]  # fmt: skip
     collar = [(cx - 0.2 * r, top - 0.06 * r), (cx + 0.2 * r, top - 0.06 * r),
               (cx + 0.26 * r, top + 0.05 * r), (cx - 0.26 * r, top + 0.05 * r)]  # fmt: skip
     clamp = [(cx - 0.24 * r, foot - 0.05 * r), (cx + 0.24 * r, foot - 0.05 * r),
              (cx + 0.2 * r, foot + 0.07 * r), (cx - 0.2 * r, foot + 0.07 * r)]  # fmt: skip
-    shapes = (arm, base, collar, clamp)
+    shapes = (arm, *stays, base, collar, clamp)
     for shape in shapes:
         cr.move_to(*shape[0])
         for p in shape[1:]:
@@ -715,8 +719,7 @@ def _mounts(cr: cairo.Context, frame: Frame, cx: float, cy: float, r: float, hea
     cr.fill()
     additive(cr)
     # A sheen of the sphere's light down the middle of the arm and the pedestal.
-    for (ax, ay), (bx, by) in (((cx - 0.01 * r, -0.02 * h), (cx - 0.015 * r, top)),
-                               ((cx - 0.02 * r, foot), (cx - 0.07 * r, floor))):  # fmt: skip
+    for (ax, ay), (bx, by) in (((cx - 0.01 * r, -0.02 * h), (cx - 0.015 * r, top)),):
         cr.move_to(ax, ay)
         cr.line_to(bx, by)
     cr.set_line_width(0.05 * r)

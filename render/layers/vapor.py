@@ -195,11 +195,9 @@ def _turner_head(
     if turn > 0.3:
         f = smoothstep(0.3, 1.0, turn) * alpha
         cr.set_operator(cairo.OPERATOR_OVER)
-        for ox, oy, sx, sy, shade in (
-            (-0.32, -0.08, 0.22, 0.13, (0, 0, 0, 0.5 * f)),  # the shallow hollows
-            (0.32, -0.08, 0.22, 0.13, (0, 0, 0, 0.5 * f)),  # where eyes would be
-            (0.0, 0.05, 0.09, 0.32, (*pale, 0.45 * f)),  # the ridge of a nose
-        ):
+        # Blank and smooth, as the story has it: no eyes, no nose, only the faintest
+        # shading of a brow (audiences read hollows and a ridge as a face).
+        for ox, oy, sx, sy, shade in ((0.0, -0.12, 0.6, 0.2, (0, 0, 0, 0.12 * f)),):
             px, py, sx, sy = centre + ox * hr, hy + oy * hr, sx * hr, sy * hr
             cr.save()
             cr.translate(px, py)
