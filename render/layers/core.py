@@ -900,7 +900,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
             mix(frame.colour("alert"), hot, 0.15),
             5 * frame.unit * (0.5 + split),
             alpha=min(0.9, 2 * split),  # more would clip to white in the 8-bit drawing
-            heat=0.15,
+            heat=0.0,  # no white core: the lips glow red-hot
             light=frame.light,
         )
         cr.restore()
