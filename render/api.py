@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from render import signals
 from render.errors import InputError, RenderError
 from render.sequence import Sequence, load_sequence
 from render.units import (
@@ -306,6 +307,7 @@ def animate(
                 )
             local = () if cluster else render_frames(seq, todo, workers=workers, progress=progress)
             for frame in local:
+                signals.check()  # a Ctrl-C or SIGTERM whose exception was swallowed
                 writer.write(frame)
                 if seq.loop:
                     small = thumbnail(frame)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from render import __version__
+from render import __version__, signals
 from render.errors import MAX_LINE, InputError, RenderError, clip, one_line
 from render.units import (
     PAPER,
@@ -100,6 +100,7 @@ def friendly(fn):
         except RenderError as exc:
             message, code = f"error: {exc}", exc.exit_code
         except KeyboardInterrupt as exc:
+            signals.settled()
             _interrupted(exc)
         except OSError as exc:  # I/O outside the writers: still one line, never a traceback
             where = f"{exc.filename}: " if exc.filename else ""
@@ -855,11 +856,18 @@ def _replay_plan(record, output: str, other: str | None) -> tuple[str, list[str]
 
 def _terminate(signum, _frame):
     # SIGTERM unwinds like Ctrl-C so temporary outputs are removed on the way out.
-    raise Terminated("terminated (SIGTERM); nothing was written")
+    signals.deliver(Terminated("terminated (SIGTERM); nothing was written"))
+
+
+def _interrupt(signum, _frame):
+    signals.deliver(KeyboardInterrupt())
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
+    sys.unraisablehook = signals.quiet_when_swallowed
     cli(prog_name="render")
 
 

@@ -633,3 +633,25 @@ def test_a_signal_while_workers_start_is_one_line(tmp_path, sig, delay):
     assert proc.returncode in (128 + sig, -sig), text
     assert len(text.strip().splitlines()) <= 1, text
     assert out.read_bytes() == PREVIOUS
+
+
+def test_a_signal_swallowed_by_a_callback_is_kept_quiet_and_raised_again(monkeypatch, capsys):
+    """A handler's exception raised inside a weakref callback (as an import lock's was,
+    when a SIGTERM landed in one) is swallowed by Python: the render must still stop."""
+    import weakref
+
+    from render import signals
+
+    monkeypatch.setattr(sys, "unraisablehook", signals.quiet_when_swallowed)
+
+    class Thing:
+        pass
+
+    thing = Thing()
+    ref = weakref.ref(thing, lambda _ref: signals.deliver(KeyboardInterrupt("stop")))
+    del thing  # the callback raises; Python swallows it
+    assert ref() is None
+    assert "Traceback" not in capsys.readouterr().err
+    with pytest.raises(KeyboardInterrupt, match="stop"):
+        signals.check()
+    signals.check()  # raised once: nothing left
