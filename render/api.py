@@ -12,6 +12,7 @@ cannot take) is made here, so a script gets the same one-line errors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -305,17 +306,24 @@ def animate(
                 cluster.render_into(
                     writer, seq, todo, segment_frames=every, metadata=meta, progress=progress
                 )
-            local = () if cluster else render_frames(seq, todo, workers=workers, progress=progress)
-            for frame in local:
-                signals.check()  # a Ctrl-C or SIGTERM whose exception was swallowed
-                writer.write(frame)
-                if seq.loop:
-                    small = thumbnail(frame)
-                    if first_frame is None:
-                        first_frame = small
-                    if prev is not None:
-                        diffs.append(frame_difference(small, prev))
-                    prev = last_frame = small
+            local = (
+                (f for f in ())  # a generator, to close like render_frames'
+                if cluster
+                else render_frames(seq, todo, workers=workers, progress=progress)
+            )
+            # Closed here, whatever stops the loop: the workers are stopped now, not when
+            # the abandoned generator happens to be collected (at exit its pipes are gone).
+            with contextlib.closing(local) as frames:
+                for frame in frames:
+                    signals.check()  # a Ctrl-C or SIGTERM whose exception was swallowed
+                    writer.write(frame)
+                    if seq.loop:
+                        small = thumbnail(frame)
+                        if first_frame is None:
+                            first_frame = small
+                        if prev is not None:
+                            diffs.append(frame_difference(small, prev))
+                        prev = last_frame = small
     except KeyboardInterrupt as exc:
         if resume and writer is not None:
             done = writer.kept + writer.frames_written
