@@ -233,6 +233,17 @@ class Rendered:
     note: str = ""  # what a size budget (max_bytes) gave up, if anything
 
 
+@contextlib.contextmanager
+def _closing(frames):
+    """Iterate `frames`, closing it (a generator) however the iteration ends."""
+    try:
+        yield iter(frames)
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
 def animate(
     seq: Sequence,
     out: str | Path,
@@ -306,14 +317,10 @@ def animate(
                 cluster.render_into(
                     writer, seq, todo, segment_frames=every, metadata=meta, progress=progress
                 )
-            local = (
-                (f for f in ())  # a generator, to close like render_frames'
-                if cluster
-                else render_frames(seq, todo, workers=workers, progress=progress)
-            )
+            local = () if cluster else render_frames(seq, todo, workers=workers, progress=progress)
             # Closed here, whatever stops the loop: the workers are stopped now, not when
             # the abandoned generator happens to be collected (at exit its pipes are gone).
-            with contextlib.closing(local) as frames:
+            with _closing(local) as frames:
                 for frame in frames:
                     signals.check()  # a Ctrl-C or SIGTERM whose exception was swallowed
                     writer.write(frame)
