@@ -9,9 +9,11 @@ import math
 from dataclasses import dataclass
 
 import cairo
+import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, fill_gradient, radial_glow
+from render.noise import warped_noise
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -50,10 +52,11 @@ def room_of(scene: Scene) -> Room:
     return Room(0.5 * w, vy, 0.56 * w, -vy - 0.04 * h, h - vy + 0.04 * h, 2.8)
 
 
-# The pipes along each wall, high up above the machines: (Y as a fraction of the height,
-# radius as a fraction of the height at the frame's edge). The last, lowest and widest, on
-# the left wall is the one that bursts.
-PIPES = ((-0.43, 0.03), (-0.35, 0.04), (-0.26, 0.05))
+# The pipes lining each wall above the machines: (Y as a fraction of the height, radius
+# as a fraction of the height at the frame's edge). The widest on the left wall is the one
+# that bursts.
+PIPES = ((-0.43, 0.03), (-0.35, 0.04), (-0.26, 0.05), (-0.17, 0.028), (-0.1, 0.036))
+BURST_PIPE = 2
 BURST_DEPTH = 1.3
 # The depth the room is drawn from: well in front of the frame's edge (z = 1), so that a
 # camera turned toward a wall still finds the wall there.
@@ -65,7 +68,7 @@ def burst_point(scene: Scene) -> tuple[float, float]:
     """Where the pipe breaks: the lowest pipe on the left wall, a little way into the room,
     above the console where it can be seen; the vapor layer starts here too."""
     room = room_of(scene)
-    return room.at(-room.half, PIPES[-1][0] * scene.height, BURST_DEPTH)
+    return room.at(-room.half, PIPES[BURST_PIPE][0] * scene.height, BURST_DEPTH)
 
 
 def _machines(scene: Scene) -> list[dict]:
@@ -301,6 +304,7 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
     cr.close_path()
     cr.set_source(tongue)
     cr.fill()
+    _plume(cr, frame, x, y, 0.5, strength)
     latest = math.floor(frame.t / PUFF_EVERY)
     for k in range(int(PUFF_LIFE / PUFF_EVERY)):
         n = latest - k
@@ -316,7 +320,7 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
         radius = (0.03 + 0.14 * f**0.7) * h * (0.7 + 0.6 * _hash01(n, 3))
         # Each puff's push follows the gust that was blowing when it was born.
         born = 0.3 + 0.7 * (0.5 + 0.5 * math.sin(2 * math.pi * 0.23 * (n * PUFF_EVERY)))
-        alpha = 0.7 * strength * born * (1 - f) ** 1.3
+        alpha = 0.45 * strength * born * (1 - f) ** 1.3
         colour = mix(steam, frame.colour("glow"), f)
         # Billows: a body and smaller lobes around it, each turning with the puff's age.
         spin = 2 * math.pi * (_hash01(n, 4) + 0.3 * f)
@@ -330,6 +334,63 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
                 cr, px + math.cos(ang) * 0.6 * radius, py + math.sin(ang) * 0.5 * radius,
                 lob * radius, colour, 0.35 * alpha, frame.light,
             )  # fmt: skip
+
+
+# The steam plume's texture: cells along its length and across it, and how fast its
+# curls travel out of the gash (noise units a second).
+PLUME_CELLS = (112, 72)
+PLUME_FLOW = 1.6
+
+
+def _plume(cr: cairo.Context, frame: Frame, x: float, y: float, a: float, vent: float) -> None:
+    """Thick vapor pouring from the gash at (x, y) in direction `a`: a cone that widens and
+    slows, textured by ridged, domain-warped noise that streams out of the gash, so it
+    curls into strands and reaching fingers instead of a soft blob."""
+    h = frame.scene.height
+    length, start_w, spread = 0.62 * h, 0.012 * h, 0.55
+    n_s, n_q = PLUME_CELLS
+    half_q = start_w + spread * length
+    s = np.linspace(0.0, length, n_s)
+    q = np.linspace(-half_q, half_q, n_q)
+    scale = 7.0 / length  # noise units per pixel: a handful of curls along the plume
+    # Sampled along the plume's length with the flow subtracted: the texture travels out.
+    # A slower flow far out (the vapor slows as it spreads): s -> s^0.8.
+    xs = (s / length) ** 0.8 * length * scale - PLUME_FLOW * frame.t
+    ys = q * scale
+    field = warped_noise(frame.scene.noise("steam"), frame.scene.noise("steam-warp"), xs, ys,
+                         frame.time_point(0.35), warp=1.4)  # fmt: skip
+    strands = np.clip(1.0 - 2.6 * np.abs(field), 0.0, 1.0) ** 1.5
+    body = np.clip(0.55 + field, 0.0, 1.0)
+    ss, qq = np.meshgrid(s, q)
+    width = start_w + spread * ss * (0.6 + 0.4 * np.clip(ss / (0.3 * length), 0, 1))
+    edge = np.clip(1.0 - np.abs(qq) / width, 0.0, 1.0) ** 0.6
+    fade = np.clip(1.0 - ss / length, 0.0, 1.0) ** 1.2
+    dense = np.clip(1.0 - ss / (0.25 * length), 0.0, 1.0)  # thick at the gash
+    a_ = np.clip((0.45 * body + 0.75 * strands) * edge * fade + 0.5 * dense * edge, 0.0, 1.0)
+    a_ = np.clip(1.5 * a_, 0.0, 1.0) * min(1.0, 1.2 * vent)
+    steam_c = mix(frame.colour("glow"), (0.92, 0.95, 0.97), 0.65)
+    img = np.empty((n_q, n_s, 4), np.uint8)
+    for i, c in enumerate((steam_c[2], steam_c[1], steam_c[0])):
+        img[..., i] = (a_ * c * 255).astype(np.uint8)
+    img[..., 3] = (a_ * 255).astype(np.uint8)
+    surf = cairo.ImageSurface.create_for_data(
+        memoryview(img), cairo.FORMAT_ARGB32, n_s, n_q, n_s * 4
+    )
+    pat = cairo.SurfacePattern(surf)
+    pat.set_filter(cairo.FILTER_GOOD)
+    # Pattern space is the grid; the matrix maps the frame onto it: into the plume's frame
+    # (rotate by -a about the gash), then into cells.
+    m = cairo.Matrix()
+    m.translate(x, y)
+    m.rotate(a)
+    m.translate(0, -half_q)
+    m.scale(length / (n_s - 1), 2 * half_q / (n_q - 1))
+    m.invert()
+    pat.set_matrix(m)
+    additive(cr)
+    cr.set_source(pat)
+    cr.paint()
+    surf.finish()
 
 
 def _fingers(cr, frame: Frame, n: int, px, py, radius, f: float, colour, alpha) -> None:
@@ -386,7 +447,7 @@ def _pipes(scene: Scene) -> list[dict]:
         for k, (y, r) in enumerate(PIPES):
             pipes.append(
                 {"side": side, "y": y * h, "r": r * h, "phase": float(rng.random()),
-                 "burst": side < 0 and k == len(PIPES) - 1}
+                 "burst": side < 0 and k == BURST_PIPE}
             )  # fmt: skip
     return pipes
 
@@ -395,6 +456,36 @@ def _tube(cr: cairo.Context, room: Room, x: float, y: float, r: float, z0: float
     """The outline of a pipe of radius `r` running along a wall from depth z0 to z1."""
     _quad(cr, [room.at(x, y - r, z0), room.at(x, y - r, z1),
                room.at(x, y + r, z1), room.at(x, y + r, z0)])  # fmt: skip
+
+
+# Depths the arteries' outlines are sampled at, even on screen (1/z steps evenly) from the
+# near end to the far wall: enough that a travelling swelling is round, not faceted.
+_STEPS = 40
+
+
+def _depths(near: float, far: float) -> list[float]:
+    span = 1.0 / near - 1.0 / far
+    return [1.0 / (1.0 / far + (1 - i / _STEPS) * span) for i in range(_STEPS + 1)]
+
+
+def _swelling(u: float, pulses: list[float], beat: float) -> float:
+    """An artery's radius factor at `u` (1 its near end, 0 the far wall): a throb of the
+    whole vessel with each beat, and a bulge around each pulse of blood running along it."""
+    bulge = sum(math.exp(-(((u - p) / 0.045) ** 2)) for p in pulses)
+    return 1.0 + 0.18 * beat + 0.75 * bulge
+
+
+def _vessel(cr, room: Room, x: float, zs: list[float], centre, radius, lo: float, hi: float):
+    """The band between `lo` and `hi` (fractions of the radius, -1 the top edge, 1 the
+    bottom) of a pipe along the wall whose centre and radius vary with depth."""
+    top = [room.at(x, centre[i] + lo * radius[i], z) for i, z in enumerate(zs)]
+    bottom = [room.at(x, centre[i] + hi * radius[i], z) for i, z in enumerate(zs)]
+    cr.move_to(*top[0])
+    for p in top[1:]:
+        cr.line_to(*p)
+    for p in reversed(bottom):
+        cr.line_to(*p)
+    cr.close_path()
 
 
 def _arteries(
@@ -407,77 +498,92 @@ def _arteries(
     intensity = params["intensity"]
     soft = frame.soft(cr)
     near, far = NEAR, room.back
+    zs = _depths(near, far)
     beat_phase = frame.cycles(params["rate"])
-    # Risers: pipes that drop from the runs down the wall, behind the machines.
-    cr.set_operator(cairo.OPERATOR_OVER)
+    # Risers: vessels that join the runs and drop down the wall behind the machines, the
+    # blood running down them too.
     for side in (-1, 1):
-        for z in (1.3, 1.95, 2.5):
+        for j, z in enumerate((1.3, 1.95, 2.5)):
             x = side * room.half
             top = room.at(x, PIPES[0][0] * scene.height, z)
             bottom = room.at(x, room.floor, z)
+            width = 0.03 * scene.height / z
+            cr.set_operator(cairo.OPERATOR_OVER)
             cr.move_to(*top)
             cr.line_to(*bottom)
-            cr.set_line_width(0.03 * scene.height / z)
-            cr.set_source_rgb(*mix(bg, colour, 0.16))
+            cr.set_line_width(width)
+            cr.set_source_rgb(*mix(bg, colour, 0.24))
             cr.stroke()
+            additive(cr)
+            f = (beat_phase + 0.37 * j + (0.5 if side > 0 else 0.0)) % 1.0
+            px, py = top[0], top[1] + f * (bottom[1] - top[1])
+            glow = 0.45 * intensity * (0.5 + heartbeat(beat_phase))
+            radial_glow(cr, px, py, 2.5 * width, colour, glow, frame.light)
+            cr.save()
+            cr.translate(px, py)
+            cr.scale(1.0, 2.2)
+            cr.arc(0, 0, 0.75 * width, 0, 2 * math.pi)
+            cr.restore()
+            cr.set_source_rgba(*colour, min(1.0, 0.7 * glow))
+            cr.fill()
     for pipe in pipes:
         x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
         beat = heartbeat(beat_phase + pipe["phase"] * 0.15)
-        swell = 1 + 0.45 * beat  # the artery visibly swells with each beat
-        # A round pipe, not a neon bar: a dark body, lit along its upper side with a sharp
-        # sheen, shadowed below; flanges where its sections are bolted; a faint glow of
-        # the energy inside it, throbbing.
+        # Blood runs toward us, one pulse per heartbeat, each a swelling of the vessel that
+        # glows from inside as it passes; the vessel sags a little between its supports,
+        # like a hose, not a rod.
+        phase = beat_phase + pipe["phase"]
+        pulses = [(phase + k / 3) % 1.0 for k in range(3)]
+        us = [1 - i / _STEPS for i in range(_STEPS + 1)]
+        radius = [r * _swelling(u, pulses, beat) for u in us]
+        centre = [y + 0.5 * r * math.sin(math.pi * ((u * 5.0 + pipe["phase"]) % 1.0)) for u in us]
         cr.set_operator(cairo.OPERATOR_OVER)
-        rr = r * swell
-        _tube(cr, room, x, y, rr, near, far)
+        _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)
         cr.set_source_rgb(*mix(bg, colour, 0.3))
         cr.fill()
-        _tube(cr, room, x, y - 0.35 * rr, 0.3 * rr, near, far)
+        _vessel(cr, room, x, zs, centre, radius, -0.65, -0.05)
         cr.set_source_rgb(*mix(bg, colour, 0.55 + 0.2 * beat))
         cr.fill()
-        _tube(cr, room, x, y + 0.65 * rr, 0.35 * rr, near, far)
+        _vessel(cr, room, x, zs, centre, radius, 0.3, 1.0)
         cr.set_source_rgba(0.0, 0.0, 0.0, 0.45)
         cr.fill()
-        top, bottom = y - 1.22 * r, y + 1.22 * r
-        for z in FLANGES:
-            _quad(cr, [room.at(x, top, z), room.at(x, top, z + 0.04),
-                       room.at(x, bottom, z + 0.04), room.at(x, bottom, z)])  # fmt: skip
+        for z in FLANGES:  # the supports it hangs from
+            _quad(cr, [room.at(x, y - 1.3 * r, z), room.at(x, y - 1.3 * r, z + 0.04),
+                       room.at(x, y + 1.3 * r, z + 0.04), room.at(x, y + 1.3 * r, z)])  # fmt: skip
         cr.set_source_rgb(*mix(bg, colour, 0.2))
         cr.fill()
         alpha = (0.45 + 0.55 * beat) * intensity
-        _tube(cr, room, x, y, r * 1.6 * swell, near, far)
+        _vessel(cr, room, x, zs, centre, [1.7 * v for v in radius], -1.0, 1.0)
         soft.set_source_rgba(*colour, 0.2 * alpha)
         path = cr.copy_path()
         cr.new_path()
         soft.append_path(path)
         soft.fill()
         additive(cr)
-        _tube(cr, room, x, y - 0.42 * rr, 0.05 * rr, near, far)
+        _vessel(cr, room, x, zs, centre, radius, -0.5, -0.38)
         cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.45), min(1.0, 0.8 * alpha))
         cr.fill()
-        for z in FLANGES:  # each flange's rim catches the light
-            cr.move_to(*room.at(x, y - 1.22 * r, z))
-            cr.line_to(*room.at(x, y + 1.22 * r, z))
+        for z in FLANGES:  # each support's rim catches the light
+            cr.move_to(*room.at(x, y - 1.3 * r, z))
+            cr.line_to(*room.at(x, y + 1.3 * r, z))
         cr.set_source_rgba(*colour, 0.35 * intensity)
         cr.set_line_width(1.2 * scene.unit)
         cr.stroke()
-        # Pulses of energy run along the artery toward us, one per heartbeat, each a
-        # swelling that glows from inside as it passes (even steps on screen: 1/z moves
-        # evenly).
-        phase = beat_phase + pipe["phase"]
-        for k in range(3):
-            f = (phase + k / 3) % 1.0
+        for f in pulses:  # the blood inside each swelling, glowing through the wall
             z = 1.0 / (1.0 / far + f * (1.0 / near - 1.0 / far))
-            px, py = room.at(x, y, z)
-            cr.set_operator(cairo.OPERATOR_OVER)
-            cr.arc(px, py, 1.3 * r * swell / z, 0, 2 * math.pi)
-            cr.set_source_rgb(*mix(bg, colour, 0.32))
-            cr.fill()
-            additive(cr)
+            i = min(_STEPS, round((1 - f) * _STEPS))
+            px, py = room.at(x, centre[i], z)
             glow = 0.6 * intensity * (0.5 + beat)
             radial_glow(cr, px, py, 4.5 * r / z, colour, glow, frame.light)
-            cr.arc(px, py, 0.45 * r * swell / z, 0, 2 * math.pi)
-            cr.set_source_rgba(*colour, min(1.0, 0.8 * glow))
+            ax, ay = room.at(x, centre[max(0, i - 1)], zs[max(0, i - 1)])
+            bx, by = room.at(x, centre[min(_STEPS, i + 1)], zs[min(_STEPS, i + 1)])
+            cr.save()
+            cr.translate(px, py)
+            cr.rotate(math.atan2(by - ay, bx - ax))
+            cr.scale(2.2, 1.0)  # stretched along the vessel
+            cr.arc(0, 0, 0.5 * radius[i] / z, 0, 2 * math.pi)
+            cr.restore()
+            cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.3), min(1.0, 0.8 * glow))
             cr.fill()
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
