@@ -74,11 +74,12 @@ def draw_sparks(
     width: float = 1.4,
     flash: float = 0.0,
     alpha: float = 1.0,
+    flash_size: float = 0.035,
 ) -> None:
     """A burst of streaking sparks born at (x, y) `age` ago, drawn additively: each spark
     a short line from where it was `streak` (in age) ago to where it is, white-hot when
     young and cooling to `colour`; `flash` adds a brief bright bloom at the birth point;
-    `alpha` fades the whole burst."""
+    `alpha` fades the whole burst; `flash_size` is the flash's radius, in frame heights."""
     if age < 0 or age > burst.life or alpha <= 0.005:
         return
     h, u = frame.scene.height, frame.unit
@@ -100,7 +101,9 @@ def draw_sparks(
     if flash > 0:
         f = flash * max(0.0, 1.0 - age / (0.25 * burst.life)) ** 2
         if f > 0.01:
-            radial_glow(cr, x, y, 0.035 * h * (0.6 + f), hot, 0.9 * f, frame.light)
+            radial_glow(cr, x, y, flash_size * h * (0.6 + f), hot, 0.9 * f, frame.light)
+            # and a white-hot point where it broke
+            radial_glow(cr, x, y, 0.25 * flash_size * h, (1.0, 1.0, 1.0), f, frame.light)
 
 
 __all__ = ["Burst", "draw_sparks", "state"]

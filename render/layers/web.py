@@ -22,7 +22,7 @@ from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks).
-SNAP = Burst(count=34, speed=0.85, spread=0.8, gravity=1.6, drag=2.0, life=1.0)
+SNAP = Burst(count=48, speed=1.0, spread=0.8, gravity=1.6, drag=2.0, life=1.0)
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
@@ -298,10 +298,11 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 age,
                 colour,
                 spark,
-                streak=0.13,
-                width=3.2,
+                streak=0.15,
+                width=4.0,
                 flash=intensity * fade,
                 alpha=fade,
+                flash_size=0.07,
             )
     # One stroke for every pulse instead of one each: the pulses are short and rarely
     # meet, and cairo's per-stroke cost dominated (9 ms a 1080p frame for ~100 pulses).
