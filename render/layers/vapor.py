@@ -126,9 +126,8 @@ def _body_path(cr: cairo.Context, x: float, base: float, H: float, broad: float)
 
 
 # The profile of a smooth blank head, as bumps on its outline at angles from straight
-# ahead (radians, down positive): brow, the hollow under it, nose, upper lip, chin.
-_PROFILE = ((-0.5, 0.14, 0.2), (-0.22, -0.05, 0.1), (-0.02, 0.55, 0.13), (0.3, 0.1, 0.12),
-            (0.62, 0.13, 0.16))  # fmt: skip
+# ahead (radians, down positive): brow, nose, lips, chin; smooth, nothing notched.
+_PROFILE = ((-0.5, 0.1, 0.25), (-0.02, 0.24, 0.17), (0.3, 0.06, 0.14), (0.62, 0.1, 0.2))
 _HEAD_ANGLES = np.linspace(-math.pi, math.pi, 73)[:-1]
 
 
@@ -224,12 +223,14 @@ def _turner_head(
     radial_glow(cr, hx, hy, 3.2 * hr, lit, (0.12 + 0.3 * turn) * alpha, frame.light)
 
 
-def _rim(x: float, H: float, facing: float, lit, alpha: float) -> cairo.LinearGradient:
+def _rim(
+    x: float, H: float, facing: float, lit, alpha: float, dark: float = 1 / 3
+) -> cairo.LinearGradient:
     """Light on a phantom's outlines, from the side away from the core (a third as bright)
     to the side toward it: soft light in the mist, kept in the raster where the camera's
     focus blurs it (never crisp vector strokes in print)."""
     g = cairo.LinearGradient(x - facing * 0.25 * H, 0, x + facing * 0.25 * H, 0)
-    g.add_color_stop_rgba(0, *lit, alpha / 3)
+    g.add_color_stop_rgba(0, *lit, alpha * dark)
     g.add_color_stop_rgba(1, *lit, alpha)
     return g
 
@@ -237,9 +238,9 @@ def _rim(x: float, H: float, facing: float, lit, alpha: float) -> cairo.LinearGr
 def _figure(
     cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit, turning: float
 ) -> None:
-    """A phantom: a translucent figure made of the core's light, darker at its heart, its
-    outline lit on the side facing the core, wavering like heat haze; one turns its head
-    and shows a smooth blank face."""
+    """A phantom: a dark figure standing in the lit mist, seen as a shape against it, its
+    edge lit on the side facing the core and a glow of mist around it; it drifts and
+    wavers like heat haze. One turns its head and shows a smooth blank face."""
     scene = frame.scene
     x, base, H = fig["x"], fig["y"], fig["height"]
     head_r = 0.085 * H
@@ -253,66 +254,42 @@ def _figure(
     shear = 0.06 * math.sin(2 * math.pi * (frame.cycles(0.3) + fig["phase"]))
     cx = scene.layout.core[0]
     facing = 1.0 if cx > x else -1.0
+    hx, hy = x, top + 0.08 * H
     cr.save()
     cr.translate(x, base)
     cr.transform(cairo.Matrix(1.0, 0.0, shear, 1.0, 0.0, 0.0))
     cr.translate(-x, -base)
-    _body_path(cr, x, base, H, fig["broad"])
-    # A dark heart that hides some of the light behind it...
-    frame.cover(cr, 0.45 * alpha)
-    cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_source_rgba(0.0, 0.0, 0.0, 0.45 * alpha)
-    cr.fill_preserve()
-    # ...inside a body of light with no hard edge: the mist lit around and through it,
-    # brightest toward the core (soft light, drawn on the low-resolution buffer).
-    path = cr.copy_path()
-    additive(cr)
-    bright = 2.0 if fig["turner"] else 1.0  # the one that turns stands in the core's light
-    g = cairo.LinearGradient(x - facing * 0.2 * H, 0, x + facing * 0.2 * H, 0)
-    g.add_color_stop_rgba(0, *rim, 0.04 * alpha * bright)
-    g.add_color_stop_rgba(1, *lit, 0.2 * alpha * bright)
-    cr.set_source(g)
-    cr.fill_preserve()
-    cr.set_source(_rim(x, H, facing, lit, 0.3 * alpha * bright))
-    cr.set_line_width(1.2 * u * bright)
-    cr.stroke()
-    # The mist glowing around it.
+    # The mist glowing behind and around it, so the dark shape stands out from it.
     soft = frame.soft(cr)
-    soft.save()
-    soft.append_path(path)
-    soft.set_source_rgba(*lit, 0.12 * alpha)
-    soft.set_line_width(14 * u)
-    soft.stroke()
-    soft.restore()
-    # The uniform: a collar and a row of buttons down the coat, like the dreamer's own.
-    cr.move_to(x - 0.06 * H, top + 0.19 * H)
-    cr.line_to(x, top + 0.3 * H)
-    cr.line_to(x + 0.06 * H, top + 0.19 * H)
-    for k in range(4):
+    glow = cairo.RadialGradient(x, top + 0.35 * H, 0, x, top + 0.35 * H, 0.75 * H)
+    glow.add_color_stop_rgba(0, *lit, 0.3 * alpha)
+    glow.add_color_stop_rgba(1, *lit, 0.0)
+    additive(soft)
+    soft.set_source(glow)
+    soft.paint()
+    # The body and head: a dark shape, nearly opaque, hiding the light behind it.
+    _body_path(cr, x, base, H, fig["broad"])
+    if not fig["turner"]:
         cr.new_sub_path()
-        cr.arc(x + 0.012 * H, top + (0.36 + 0.1 * k) * H, 0.008 * H, 0, 2 * math.pi)
-    cr.set_source(_rim(x, H, facing, lit, 0.45 * alpha))
-    cr.set_line_width(1.4 * u)
+        cr.save()
+        cr.translate(hx, hy)
+        cr.scale(0.8, 1.0)
+        cr.arc(0, 0, head_r, 0, 2 * math.pi)
+        cr.restore()
+    path = cr.copy_path()
+    frame.cover(cr, 0.9 * alpha)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source_rgba(0.0, 0.0, 0.0, 0.9 * alpha)
+    cr.fill()
+    # Its edge, lit on the side toward the core: a thin line of light, none on the far side.
+    cr.append_path(path)
+    additive(cr)
+    bright = 1.6 if fig["turner"] else 1.0
+    cr.set_source(_rim(x, H, facing, lit, 0.55 * alpha * bright, dark=0.0))
+    cr.set_line_width(1.6 * u * bright)
     cr.stroke()
-    # Head; the one that turns shows its blank face.
-    hx, hy = x, top + 0.08 * H
     if fig["turner"]:
         _turner_head(cr, frame, hx, hy, head_r * 1.15, facing, alpha, lit, turning)
-        cr.restore()
-        return
-    cr.save()
-    cr.translate(hx, hy)
-    cr.scale(0.8, 1.0)
-    cr.arc(0, 0, head_r, 0, 2 * math.pi)
-    cr.restore()
-    frame.cover(cr, 0.55 * alpha)
-    cr.set_operator(cairo.OPERATOR_OVER)
-    cr.set_source_rgba(0.0, 0.0, 0.0, 0.55 * alpha)
-    cr.fill_preserve()
-    additive(cr)
-    cr.set_source(_rim(x, H, facing, lit, 0.65 * alpha))
-    cr.set_line_width(1.6 * u)
-    cr.stroke()
     cr.restore()
 
 
@@ -343,10 +320,16 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             if a > 0.005:
                 _figure(cr, frame, fig, a, colour, lit, float(params["turn"]))
     if mist is not None:
+        # A veil in front, and the fog rolling along the floor, thickest low down, where
+        # the figures stand in it to their knees.
+        h = frame.scene.height
         soft = frame.soft(cr)
         additive(soft)
         soft.set_source(mist)
-        soft.paint_with_alpha(0.3)
+        low = cairo.LinearGradient(0, 0.55 * h, 0, h)
+        low.add_color_stop_rgba(0, 0, 0, 0, 0.3)
+        low.add_color_stop_rgba(1, 0, 0, 0, 0.3 + 0.9 * min(1.0, 1.5 * fog))
+        soft.mask(low)
         # Light scattering in the vapor around the core.
         cx, cy, r = frame.scene.layout.core
         radial_glow(cr, cx, cy, 2.2 * r, colour, 0.1 * fog, frame.light)
