@@ -13,6 +13,7 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, fill_gradient, radial_glow
+from render.layers.hands import paint_resampled
 from render.noise import warped_noise
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
@@ -373,24 +374,16 @@ def _plume(cr: cairo.Context, frame: Frame, x: float, y: float, a: float, vent: 
     for i, c in enumerate((steam_c[2], steam_c[1], steam_c[0])):
         img[..., i] = (a_ * c * 255).astype(np.uint8)
     img[..., 3] = (a_ * 255).astype(np.uint8)
-    surf = cairo.ImageSurface.create_for_data(
-        memoryview(img), cairo.FORMAT_ARGB32, n_s, n_q, n_s * 4
-    )
-    pat = cairo.SurfacePattern(surf)
-    pat.set_filter(cairo.FILTER_GOOD)
-    # Pattern space is the grid; the matrix maps the frame onto it: into the plume's frame
-    # (rotate by -a about the gash), then into cells.
+    # Image pixels to the plume's place: from the gash, turned along `a`. Resampled by
+    # OpenCV straight to device pixels (cairo's bilinear resampling of a turned picture
+    # cost 20 ms a frame in the zoomed shot of the burst).
     m = cairo.Matrix()
     m.translate(x, y)
     m.rotate(a)
     m.translate(0, -half_q)
-    m.scale(length / (n_s - 1), 2 * half_q / (n_q - 1))
-    m.invert()
-    pat.set_matrix(m)
+    m.scale(length / n_s, 2 * half_q / n_q)
     additive(cr)
-    cr.set_source(pat)
-    cr.paint()
-    surf.finish()
+    paint_resampled(cr, img, m)
 
 
 def _fingers(cr, frame: Frame, n: int, px, py, radius, f: float, colour, alpha) -> None:
@@ -460,31 +453,34 @@ def _tube(cr: cairo.Context, room: Room, x: float, y: float, r: float, z0: float
 
 # Depths the arteries' outlines are sampled at, even on screen (1/z steps evenly) from the
 # near end to the far wall: enough that a travelling swelling is round, not faceted.
-_STEPS = 40
+_STEPS = 28
 
 
-def _depths(near: float, far: float) -> list[float]:
-    span = 1.0 / near - 1.0 / far
-    return [1.0 / (1.0 / far + (1 - i / _STEPS) * span) for i in range(_STEPS + 1)]
+_US = 1.0 - np.arange(_STEPS + 1) / _STEPS  # along the vessel: 1 its near end, 0 the far wall
 
 
-def _swelling(u: float, pulses: list[float], beat: float) -> float:
-    """An artery's radius factor at `u` (1 its near end, 0 the far wall): a throb of the
-    whole vessel with each beat, and a bulge around each pulse of blood running along it."""
-    bulge = sum(math.exp(-(((u - p) / 0.045) ** 2)) for p in pulses)
+def _depths(near: float, far: float) -> np.ndarray:
+    return 1.0 / (1.0 / far + _US * (1.0 / near - 1.0 / far))
+
+
+def _swelling(pulses: list[float], beat: float) -> np.ndarray:
+    """An artery's radius factor along it (at _US): a throb of the whole vessel with each
+    beat, and a bulge around each pulse of blood running along it."""
+    bulge = sum(np.exp(-(((_US - p) / 0.045) ** 2)) for p in pulses)
     return 1.0 + 0.18 * beat + 0.75 * bulge
 
 
-def _vessel(cr, room: Room, x: float, zs: list[float], centre, radius, lo: float, hi: float):
+def _vessel(cr, room: Room, x: float, zs: np.ndarray, centre, radius, lo: float, hi: float):
     """The band between `lo` and `hi` (fractions of the radius, -1 the top edge, 1 the
     bottom) of a pipe along the wall whose centre and radius vary with depth."""
-    top = [room.at(x, centre[i] + lo * radius[i], z) for i, z in enumerate(zs)]
-    bottom = [room.at(x, centre[i] + hi * radius[i], z) for i, z in enumerate(zs)]
-    cr.move_to(*top[0])
-    for p in top[1:]:
-        cr.line_to(*p)
-    for p in reversed(bottom):
-        cr.line_to(*p)
+    xs = (room.vx + x / zs).tolist()
+    top = (room.vy + (centre + lo * radius) / zs).tolist()
+    bottom = (room.vy + (centre + hi * radius) / zs).tolist()
+    cr.move_to(xs[0], top[0])
+    for px, py in zip(xs[1:], top[1:], strict=True):
+        cr.line_to(px, py)
+    for px, py in zip(reversed(xs), reversed(bottom), strict=True):
+        cr.line_to(px, py)
     cr.close_path()
 
 
@@ -534,18 +530,14 @@ def _arteries(
         # like a hose, not a rod.
         phase = beat_phase + pipe["phase"]
         pulses = [(phase + k / 3) % 1.0 for k in range(3)]
-        us = [1 - i / _STEPS for i in range(_STEPS + 1)]
-        radius = [r * _swelling(u, pulses, beat) for u in us]
-        centre = [y + 0.5 * r * math.sin(math.pi * ((u * 5.0 + pipe["phase"]) % 1.0)) for u in us]
+        radius = r * _swelling(pulses, beat)
+        centre = y + 0.5 * r * np.sin(np.pi * ((_US * 5.0 + pipe["phase"]) % 1.0))
         cr.set_operator(cairo.OPERATOR_OVER)
-        _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)
-        cr.set_source_rgb(*mix(bg, colour, 0.3))
+        _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, shadowed below
+        cr.set_source_rgb(*mix(bg, colour, 0.2))
         cr.fill()
-        _vessel(cr, room, x, zs, centre, radius, -0.65, -0.05)
-        cr.set_source_rgb(*mix(bg, colour, 0.55 + 0.2 * beat))
-        cr.fill()
-        _vessel(cr, room, x, zs, centre, radius, 0.3, 1.0)
-        cr.set_source_rgba(0.0, 0.0, 0.0, 0.45)
+        _vessel(cr, room, x, zs, centre, radius, -0.65, 0.1)  # lit from above
+        cr.set_source_rgb(*mix(bg, colour, 0.5 + 0.2 * beat))
         cr.fill()
         for z in FLANGES:  # the supports it hangs from
             _quad(cr, [room.at(x, y - 1.3 * r, z), room.at(x, y - 1.3 * r, z + 0.04),
@@ -553,7 +545,7 @@ def _arteries(
         cr.set_source_rgb(*mix(bg, colour, 0.2))
         cr.fill()
         alpha = (0.45 + 0.55 * beat) * intensity
-        _vessel(cr, room, x, zs, centre, [1.7 * v for v in radius], -1.0, 1.0)
+        _vessel(cr, room, x, zs, centre, 1.7 * radius, -1.0, 1.0)
         soft.set_source_rgba(*colour, 0.2 * alpha)
         path = cr.copy_path()
         cr.new_path()
