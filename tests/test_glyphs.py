@@ -41,10 +41,10 @@ def test_masked_text_matches_stroked_text(x, y):
     a, b = draw(stroked, x, y), draw(masked, x, y)
     assert a.max() > 100  # something was drawn
     diff = np.abs(a - b)
-    # Whole and quarter pixel positions paint the very same coverage; others are snapped to
-    # the nearest quarter pixel, which moves a tube edge by at most an eighth of a pixel.
-    limit = 0 if (x * 4).is_integer() and (y * 4).is_integer() else 90
-    assert diff.max() <= limit
+    # Positions are snapped to the nearest quarter pixel, which moves a tube edge by at
+    # most an eighth of a pixel; the masks are put together from each character's, placed
+    # within 1/32 of a pixel.
+    assert diff.max() <= 90
     assert diff.mean() < 1.0
 
 
@@ -62,7 +62,10 @@ def test_one_colour_text_from_a_mask_matches_its_stroke():
 
     a, b = draw(path, 30.5, 21.25), draw(mask, 30.5, 21.25)
     assert a[..., 2].max() > 60
-    np.testing.assert_array_equal(a, b)
+    # The same coverage, but where two characters' antialiased edges meet (the mask takes
+    # the brighter of the two where a stroke would cover their union).
+    diff = np.abs(a - b)
+    assert diff.max() <= 4 and (diff > 0).mean() < 0.05
 
 
 def test_masked_text_under_camera_shake_stays_in_place():
