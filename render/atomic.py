@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from render.errors import RenderError
+from render.signals import held
 
 # Every temporary we create is named with our process id and held under an exclusive
 # flock (on our own file descriptor) until it is removed or renamed into place. The kernel
@@ -126,20 +127,27 @@ def create_held(folder: Path, prefix: str, suffix: str, *, make_dir: bool = Fals
     O_EXCL (or mkdir) and held (see _HELD) until it is removed or renamed into place."""
     for _ in range(100):
         candidate = folder / f"{prefix}{token()}{suffix}"
-        try:
-            if make_dir:
-                os.mkdir(candidate, 0o777)
-            else:
-                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        try:
-            hold(candidate)
-        except BaseException:
-            remove(candidate)
-            raise
-        return candidate
+        with held():  # created and held, or neither: a Ctrl-C lands after
+            made = _create_and_hold(candidate, make_dir)
+        if made:
+            return candidate
     raise RenderError(f"{folder / prefix}: could not create a temporary file beside it")
+
+
+def _create_and_hold(candidate: Path, make_dir: bool) -> bool:
+    try:
+        if make_dir:
+            os.mkdir(candidate, 0o777)
+        else:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        return False
+    try:
+        hold(candidate)
+    except BaseException:
+        remove(candidate)
+        raise
+    return True
 
 
 def remove(path: Path | None) -> None:

@@ -52,6 +52,7 @@ from render.ffmpeg import (
     fps_fraction as _fps_fraction,
     raw_input_args as _raw_input_args,
 )
+from render.signals import held
 from render.tomlfile import MAX_INPUT_BYTES, read_input
 
 FORMATS = tuple(formats.FORMATS)  # ("mp4", "gif", "webm", "mov", ...): see render/formats
@@ -242,8 +243,9 @@ class _PipedWriter(FrameWriter):
         self._ffmpeg: _Ffmpeg | None = None
 
     def _temp(self, suffix: str) -> Path:
-        tmp = _temp_sibling(self.path, "part", suffix)
-        self._temps.append(tmp)
+        with held():  # a Ctrl-C lands once it is listed, so _abort removes it
+            tmp = _temp_sibling(self.path, "part", suffix)
+            self._temps.append(tmp)
         return tmp
 
     def _write(self, frame: np.ndarray) -> None:
@@ -336,9 +338,11 @@ class _SinkWriter(FrameWriter):
         super().__init__(path, fmt, width, height, fps)
         spec = formats.FORMATS[fmt]
         assert spec.sink is not None, f"{fmt} does not encode frames itself"
-        self._tmp: Path | None = _temp_sibling(path, "part", path.suffix)
+        self._tmp: Path | None = None
         self._sink: formats.Sink | None = None
         try:
+            with held():  # a Ctrl-C lands once it is noted, so _abort removes it
+                self._tmp = _temp_sibling(path, "part", path.suffix)
             self._sink = spec.sink(self._tmp, width, height, fps, metadata, options)
         except BaseException:
             self._abort()
@@ -440,13 +444,15 @@ class _PngSequenceWriter(FrameWriter):
         self.first_number = first_number
         _check_replaceable_folder(path)  # fail before rendering, not after
         self._pnginfo = _pnginfo(metadata)
-        self._tmpdir: Path | None = _temp_sibling(path, "part", make_dir=True)
-        if manifest is not None:
-            try:
+        self._tmpdir: Path | None = None
+        try:
+            with held():  # a Ctrl-C lands once it is noted, so _abort removes it
+                self._tmpdir = _temp_sibling(path, "part", make_dir=True)
+            if manifest is not None:
                 _write_manifest(self._tmpdir, manifest)
-            except BaseException:
-                self._abort()
-                raise
+        except BaseException:
+            self._abort()
+            raise
 
     def _write(self, frame: np.ndarray) -> None:
         assert self._tmpdir is not None
@@ -526,8 +532,10 @@ def _is_ours(name: str) -> bool:
 def _write_manifest(folder: Path, manifest: Mapping) -> None:
     """Write MANIFEST into *folder* atomically (temp file + rename); the temporary is held
     like any other, so a --resume run starting beside this one leaves it alone."""
-    tmp: Path | None = _create_held(folder, ".render.", ".part")
+    tmp: Path | None = None
     try:
+        with held():  # a Ctrl-C lands once `tmp` names it, so the finally removes it
+            tmp = _create_held(folder, ".render.", ".part")
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
         tmp = None
@@ -602,7 +610,8 @@ class _ResumablePngWriter(FrameWriter):
         if self.frames_written >= len(self.todo):
             raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
         name = _FRAME_NAME.format(self.first_number + self.todo[self.frames_written])
-        self._part = _create_held(self.path, f".{name[:-4]}.", ".part.png")
+        with held():  # a Ctrl-C lands once it is known, so _abort removes it
+            self._part = _create_held(self.path, f".{name[:-4]}.", ".part.png")
         _save_sequence_png(frame, self._part, self._pnginfo)
         os.replace(self._part, self.path / name)
         _release_gone()

@@ -655,3 +655,27 @@ def test_a_signal_swallowed_by_a_callback_is_kept_quiet_and_raised_again(monkeyp
     with pytest.raises(KeyboardInterrupt, match="stop"):
         signals.check()
     signals.check()  # raised once: nothing left
+
+
+@pytest.mark.parametrize(("name", "resumable"), [("frames", True), ("frames", False),
+                                                  ("clip.mp4", False)])  # fmt: skip
+def test_a_ctrl_c_as_a_temporary_is_created_cannot_strand_it(
+    tmp_path, monkeypatch, name, resumable
+):
+    """Ctrl-C the instant a temporary has been made, before the writer has noted it: it
+    lands once the writer knows the file, so the cleanup removes it."""
+    for maker in ("_create_held", "_temp_sibling"):
+        real = getattr(encode, maker)
+
+        def interrupted(*args, _real=real, **kwargs):
+            made = _real(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)  # raises here unless it is held
+            return made
+
+        monkeypatch.setattr(encode, maker, interrupted)
+    out = tmp_path / name
+    resume = {"resume_frames": 3, "manifest": {"identity": {}}} if resumable else {}
+    with pytest.raises(KeyboardInterrupt):
+        with encode.open_writer(out, (64, 36), 10, **resume) as writer:
+            writer.write(np.zeros((36, 64, 3), np.uint8))
+    assert not [p for p in tmp_path.rglob("*.part*")]
