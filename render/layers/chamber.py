@@ -534,15 +534,19 @@ def _arteries(
         centre = y + 0.5 * r * np.sin(np.pi * ((_US * 5.0 + pipe["phase"]) % 1.0))
         cr.set_operator(cairo.OPERATOR_OVER)
         _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, shadowed below
-        cr.set_source_rgb(*mix(bg, colour, 0.2))
+        cr.set_source_rgb(*mix(bg, colour, 0.22))
+        cr.fill_preserve()
+        cr.set_source_rgba(0.0, 0.0, 0.0, 0.6)  # a dark edge: a round tube, not a ribbon
+        cr.set_line_width(1.5 * scene.unit)
+        cr.stroke()
+        _vessel(cr, room, x, zs, centre, radius, -0.7, 0.15)  # lit from above
+        cr.set_source_rgb(*mix(bg, colour, 0.55 + 0.25 * beat))
         cr.fill()
-        _vessel(cr, room, x, zs, centre, radius, -0.65, 0.1)  # lit from above
-        cr.set_source_rgb(*mix(bg, colour, 0.5 + 0.2 * beat))
-        cr.fill()
-        for z in FLANGES:  # the supports it hangs from
-            _quad(cr, [room.at(x, y - 1.3 * r, z), room.at(x, y - 1.3 * r, z + 0.04),
-                       room.at(x, y + 1.3 * r, z + 0.04), room.at(x, y + 1.3 * r, z)])  # fmt: skip
-        cr.set_source_rgb(*mix(bg, colour, 0.2))
+        for z in FLANGES:  # the steel clamps it hangs from
+            top, bottom = y - 1.35 * r, y + 1.35 * r
+            _quad(cr, [room.at(x, top, z), room.at(x, top, z + 0.05),
+                       room.at(x, bottom, z + 0.05), room.at(x, bottom, z)])  # fmt: skip
+        cr.set_source_rgb(*mix(bg, (0.55, 0.6, 0.7), 0.35))
         cr.fill()
         alpha = (0.45 + 0.55 * beat) * intensity
         _vessel(cr, room, x, zs, centre, 1.7 * radius, -1.0, 1.0)
@@ -555,10 +559,10 @@ def _arteries(
         _vessel(cr, room, x, zs, centre, radius, -0.5, -0.38)
         cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.45), min(1.0, 0.8 * alpha))
         cr.fill()
-        for z in FLANGES:  # each support's rim catches the light
-            cr.move_to(*room.at(x, y - 1.3 * r, z))
-            cr.line_to(*room.at(x, y + 1.3 * r, z))
-        cr.set_source_rgba(*colour, 0.35 * intensity)
+        for z in FLANGES:  # each clamp's rim catches the light
+            cr.move_to(*room.at(x, y - 1.35 * r, z))
+            cr.line_to(*room.at(x, y + 1.35 * r, z))
+        cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.5), 0.5 * intensity)
         cr.set_line_width(1.2 * scene.unit)
         cr.stroke()
         for f in pulses:  # the blood inside each swelling, glowing through the wall
