@@ -66,9 +66,9 @@ def mist_field(frame: Frame, built: dict, gw: int, gh: int) -> np.ndarray:
     field = warped_noise(built["noise"], built["warp"], xs, ys, frame.time_point(0.12), warp=1.1)
     # Ridged: bright where the noise crosses zero, so it gathers into curling strands
     # (fingers of vapor) over a fainter body of mist.
-    strands = np.clip(1.0 - 3.5 * np.abs(field), 0.0, 1.0) ** 2
+    strands = np.clip(1.0 - 4.0 * np.abs(field), 0.0, 1.0) ** 2
     body = np.clip(0.4 + 1.2 * field, 0.0, 1.0) ** 1.5
-    return np.clip(0.35 * body + 0.55 * strands, 0.0, 1.0)
+    return np.clip(0.2 * body + 0.85 * strands, 0.0, 1.0)
 
 
 def _mist(
