@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, radial_glow
-from render.layers.hands import paint_resampled
+from render.draw import additive, neon_stroke, radial_glow
+from render.layers.hands import hand_outline, paint_resampled
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep
@@ -249,6 +249,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         cr.restore()
         cr.set_source_rgba(0.02, 0.02, 0.03, 0.8 * level)
         cr.fill()
+    _hands(cr, frame, (x, y, w, h), wrong, level)
     # What catches the light: the eyes, open too wide, and the grin's teeth. Just after
     # it has moved, they linger a moment where they were, fading: it did move.
     linger = 1.0 - smoothstep(0.0, 0.4, into)
@@ -281,6 +282,40 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             cr.arc(bx, by, 3.5 * u, 0, 2 * math.pi)
     cr.set_source_rgba(*glass, 0.3 * level)
     cr.fill()
+
+
+def _hands(cr: cairo.Context, frame: Frame, plate, wrong: float, level: float) -> None:
+    """The reflection's hands, raised at the bottom of the plate: the dreamer's own neon
+    outlines, pointing and jabbing at the controls in time with the dreamer's, until, as
+    it goes wrong, they fall behind, then stop and hang open."""
+    x, y, w, h = plate
+    size = 0.3 * w
+    lag = 0.35 * smoothstep(0.3, 0.8, wrong)  # of a jab: it moves after the dreamer does
+    jab = frame.cycles(1.5) - lag
+    cr.save()
+    cr.rectangle(x, y, w, h)
+    cr.clip()
+    for side in (-1, 1):
+        press = max(0.0, math.sin(2 * math.pi * (jab + 0.4 * side))) ** 3
+        still = smoothstep(0.6, 1.0, wrong)  # at its worst, open hands, held still
+        curl = [0.6, (0.05 + 0.5 * press) * (1 - still)] + [0.78 * (1 - still)] * 3
+        outline, _ = hand_outline(tuple(curl), 0.0)
+        m = cairo.Matrix()
+        m.translate(x + (0.5 - side * 0.3) * w, y + h - 0.15 * size + 0.08 * size * press)
+        m.rotate(-side * 0.25)
+        m.scale(-side * size, 0.85 * size)  # mirrored: the dreamer's right hand on its left
+        cr.save()
+        cr.transform(m)
+        cr.move_to(*outline[0])
+        for p in outline[1:]:
+            cr.line_to(*p)
+        cr.close_path()
+        cr.restore()
+        cr.set_operator(cairo.OPERATOR_OVER)
+        cr.set_source_rgba(0.02, 0.03, 0.05, 0.8 * level)
+        cr.fill_preserve()
+        neon_stroke(cr, frame.colour("primary"), 2.2 * frame.unit, alpha=0.55 * level)
+    cr.restore()
 
 
 def _steel_picture(
