@@ -56,8 +56,8 @@ def room_of(scene: Scene) -> Room:
 # The pipes lining each wall above the machines: (Y as a fraction of the height, radius
 # as a fraction of the height at the frame's edge). The widest on the left wall is the one
 # that bursts.
-PIPES = ((-0.43, 0.03), (-0.35, 0.04), (-0.26, 0.05), (-0.17, 0.028), (-0.1, 0.036))
-BURST_PIPE = 2
+PIPES = ((-0.44, 0.04), (-0.3, 0.055), (-0.15, 0.045))
+BURST_PIPE = 1
 BURST_DEPTH = 1.3
 # The depth the room is drawn from: well in front of the frame's edge (z = 1), so that a
 # camera turned toward a wall still finds the wall there.
@@ -467,7 +467,7 @@ def _swelling(pulses: list[float], beat: float) -> np.ndarray:
     """An artery's radius factor along it (at _US): a throb of the whole vessel with each
     beat, and a bulge around each pulse of blood running along it."""
     bulge = sum(np.exp(-(((_US - p) / 0.045) ** 2)) for p in pulses)
-    return 1.0 + 0.18 * beat + 0.75 * bulge
+    return 1.0 + 0.15 * beat + 0.45 * bulge
 
 
 def _vessel(cr, room: Room, x: float, zs: np.ndarray, centre, radius, lo: float, hi: float):
@@ -534,13 +534,13 @@ def _arteries(
         centre = y + 0.5 * r * np.sin(np.pi * ((_US * 5.0 + pipe["phase"]) % 1.0))
         cr.set_operator(cairo.OPERATOR_OVER)
         _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, shadowed below
-        cr.set_source_rgb(*mix(bg, colour, 0.22))
+        cr.set_source_rgb(*mix(bg, colour, 0.3))
         cr.fill_preserve()
-        cr.set_source_rgba(0.0, 0.0, 0.0, 0.6)  # a dark edge: a round tube, not a ribbon
-        cr.set_line_width(1.5 * scene.unit)
+        cr.set_source_rgba(0.0, 0.0, 0.0, 0.75)  # a dark edge: a round tube, not a ribbon
+        cr.set_line_width(2.0 * scene.unit)
         cr.stroke()
-        _vessel(cr, room, x, zs, centre, radius, -0.7, 0.15)  # lit from above
-        cr.set_source_rgb(*mix(bg, colour, 0.55 + 0.25 * beat))
+        _vessel(cr, room, x, zs, centre, radius, -0.75, 0.2)  # lit from above
+        cr.set_source_rgb(*mix(bg, colour, 0.7 + 0.3 * beat))
         cr.fill()
         for z in FLANGES:  # the steel clamps it hangs from
             top, bottom = y - 1.35 * r, y + 1.35 * r
@@ -550,7 +550,7 @@ def _arteries(
         cr.fill()
         alpha = (0.45 + 0.55 * beat) * intensity
         _vessel(cr, room, x, zs, centre, 1.7 * radius, -1.0, 1.0)
-        soft.set_source_rgba(*colour, 0.2 * alpha)
+        soft.set_source_rgba(*colour, 0.08 * alpha)
         path = cr.copy_path()
         cr.new_path()
         soft.append_path(path)
