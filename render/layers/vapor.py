@@ -262,7 +262,7 @@ def _figure(
     # The mist glowing behind and around it, so the dark shape stands out from it.
     soft = frame.soft(cr)
     glow = cairo.RadialGradient(x, top + 0.35 * H, 0, x, top + 0.35 * H, 0.75 * H)
-    glow.add_color_stop_rgba(0, *lit, 0.3 * alpha)
+    glow.add_color_stop_rgba(0, *lit, 0.5 * alpha)
     glow.add_color_stop_rgba(1, *lit, 0.0)
     additive(soft)
     soft.set_source(glow)
