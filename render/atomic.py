@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from render.errors import RenderError
-from render.signals import held
 
 # Every temporary we create is named with our process id and held under an exclusive
 # flock (on our own file descriptor) until it is removed or renamed into place. The kernel
@@ -127,7 +126,7 @@ def create_held(folder: Path, prefix: str, suffix: str, *, make_dir: bool = Fals
     O_EXCL (or mkdir) and held (see _HELD) until it is removed or renamed into place."""
     for _ in range(100):
         candidate = folder / f"{prefix}{token()}{suffix}"
-        with held():  # created and held, or neither: a Ctrl-C lands after
+        with signals_deferred():  # created and held, or neither: a Ctrl-C lands after
             made = _create_and_hold(candidate, make_dir)
         if made:
             return candidate

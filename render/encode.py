@@ -52,7 +52,6 @@ from render.ffmpeg import (
     fps_fraction as _fps_fraction,
     raw_input_args as _raw_input_args,
 )
-from render.signals import held
 from render.tomlfile import MAX_INPUT_BYTES, read_input
 
 FORMATS = tuple(formats.FORMATS)  # ("mp4", "gif", "webm", "mov", ...): see render/formats
@@ -243,7 +242,7 @@ class _PipedWriter(FrameWriter):
         self._ffmpeg: _Ffmpeg | None = None
 
     def _temp(self, suffix: str) -> Path:
-        with held():  # a Ctrl-C lands once it is listed, so _abort removes it
+        with _signals_deferred():  # a Ctrl-C lands once it is listed, so _abort removes it
             tmp = _temp_sibling(self.path, "part", suffix)
             self._temps.append(tmp)
         return tmp
@@ -341,7 +340,7 @@ class _SinkWriter(FrameWriter):
         self._tmp: Path | None = None
         self._sink: formats.Sink | None = None
         try:
-            with held():  # a Ctrl-C lands once it is noted, so _abort removes it
+            with _signals_deferred():  # a Ctrl-C lands once it is noted, so _abort removes it
                 self._tmp = _temp_sibling(path, "part", path.suffix)
             self._sink = spec.sink(self._tmp, width, height, fps, metadata, options)
         except BaseException:
@@ -446,7 +445,7 @@ class _PngSequenceWriter(FrameWriter):
         self._pnginfo = _pnginfo(metadata)
         self._tmpdir: Path | None = None
         try:
-            with held():  # a Ctrl-C lands once it is noted, so _abort removes it
+            with _signals_deferred():  # a Ctrl-C lands once it is noted, so _abort removes it
                 self._tmpdir = _temp_sibling(path, "part", make_dir=True)
             if manifest is not None:
                 _write_manifest(self._tmpdir, manifest)
@@ -534,7 +533,7 @@ def _write_manifest(folder: Path, manifest: Mapping) -> None:
     like any other, so a --resume run starting beside this one leaves it alone."""
     tmp: Path | None = None
     try:
-        with held():  # a Ctrl-C lands once `tmp` names it, so the finally removes it
+        with _signals_deferred():  # a Ctrl-C lands once `tmp` names it, so the finally removes it
             tmp = _create_held(folder, ".render.", ".part")
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
@@ -610,7 +609,7 @@ class _ResumablePngWriter(FrameWriter):
         if self.frames_written >= len(self.todo):
             raise ValueError(f"{self.path}: more frames than the {len(self.todo)} still to do")
         name = _FRAME_NAME.format(self.first_number + self.todo[self.frames_written])
-        with held():  # a Ctrl-C lands once it is known, so _abort removes it
+        with _signals_deferred():  # a Ctrl-C lands once it is known, so _abort removes it
             self._part = _create_held(self.path, f".{name[:-4]}.", ".part.png")
         _save_sequence_png(frame, self._part, self._pnginfo)
         os.replace(self._part, self.path / name)

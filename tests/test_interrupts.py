@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -660,10 +661,15 @@ def test_a_signal_swallowed_by_a_callback_is_kept_quiet_and_raised_again(monkeyp
 @pytest.mark.parametrize(("name", "resumable"), [("frames", True), ("frames", False),
                                                   ("clip.mp4", False)])  # fmt: skip
 def test_a_ctrl_c_as_a_temporary_is_created_cannot_strand_it(
-    tmp_path, monkeypatch, name, resumable
+    tmp_path, monkeypatch, request, name, resumable
 ):
     """Ctrl-C the instant a temporary has been made, before the writer has noted it: it
-    lands once the writer knows the file, so the cleanup removes it."""
+    lands once the writer knows the file, so the cleanup removes it. Another thread is
+    running, as in a render, and the kernel may hand the signal to it."""
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)
+    other.start()
+    request.addfinalizer(idle.set)
     for maker in ("_create_held", "_temp_sibling"):
         real = getattr(encode, maker)
 
