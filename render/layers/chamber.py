@@ -535,10 +535,13 @@ def _arteries(
         cr.set_operator(cairo.OPERATOR_OVER)
         _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, shadowed below
         cr.set_source_rgb(*mix(bg, colour, 0.3))
-        cr.fill_preserve()
-        cr.set_source_rgba(0.0, 0.0, 0.0, 0.75)  # a dark edge: a round tube, not a ribbon
-        cr.set_line_width(2.0 * scene.unit)
-        cr.stroke()
+        if frame.raster:  # a dark edge: a round tube, not a ribbon (print: in the raster)
+            cr.fill_preserve()
+            cr.set_source_rgba(0.0, 0.0, 0.0, 0.75)
+            cr.set_line_width(2.0 * scene.unit)
+            cr.stroke()
+        else:
+            cr.fill()
         _vessel(cr, room, x, zs, centre, radius, -0.75, 0.2)  # lit from above
         cr.set_source_rgb(*mix(bg, colour, 0.7 + 0.3 * beat))
         cr.fill()
