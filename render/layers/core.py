@@ -229,7 +229,7 @@ def build(scene: Scene) -> dict:
     # Drips of liquid light run down from points on the main cracks.
     drips = []
     mains = [c for c in cracks if c["depth"] == 0 and len(c["pts"]) > 4]
-    for k in rng.permutation(len(mains))[:8]:
+    for k in rng.permutation(len(mains))[:12]:
         s = mains[int(k)]
         i = int(rng.integers(1, len(s["pts"]) - 1))
         drips.append(
@@ -239,7 +239,7 @@ def build(scene: Scene) -> dict:
                 float(s["births"][i]) + 0.05,
                 float(rng.random()),
                 float(rng.uniform(0.35, 0.7)),  # Hz
-                float(rng.uniform(0.25, 0.6)),  # how far it falls, in radii
+                float(rng.uniform(0.6, 1.4)),  # how far it runs and falls, in radii
             )
         )
     return {
@@ -551,17 +551,22 @@ def _ice(
         drop = cy + (y + fall * fall_t * fall_t) * r
         a = smoothstep(birth, birth + 0.05, cracks) * (1 - fall_t) ** 0.6
         px = cx + x * r
-        bead = (1.5 + 2.0 * min(1.0, age / 0.3)) * u
-        if fall_t > 0:
-            cr.move_to(px, cy + y * r + 0.6 * (drop - cy - y * r))
+        bead = (3.0 + 5.0 * min(1.0, age / 0.3)) * u
+        if fall_t > 0:  # the run it leaves, thick at the crack and thinning as it goes
+            cr.move_to(px, cy + y * r)
             cr.line_to(px, drop)
-            cr.set_source_rgba(*leak, 0.6 * a)
-            cr.set_line_width(1.6 * u)
+            cr.set_source_rgba(*leak, 0.35 * a)
+            cr.set_line_width(3.5 * u)
+            cr.stroke()
+            cr.move_to(px, cy + y * r + 0.5 * (drop - cy - y * r))
+            cr.line_to(px, drop)
+            cr.set_source_rgba(*white, 0.5 * a)
+            cr.set_line_width(1.8 * u)
             cr.stroke()
         cr.arc(px, drop, bead, 0, 2 * math.pi)
         cr.set_source_rgba(*white, 0.9 * a)
         cr.fill()
-        radial_glow(cr, px, drop, 4 * bead, leak, 0.4 * a)
+        radial_glow(cr, px, drop, 5 * bead, leak, 0.6 * a)
 
 
 def _half(side: int, cx: float, cy: float, r: float, gap: float, split: float) -> cairo.Matrix:
