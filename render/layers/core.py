@@ -560,11 +560,11 @@ def _ice(
             cr.stroke()
             cr.move_to(px, cy + y * r + 0.5 * (drop - cy - y * r))
             cr.line_to(px, drop)
-            cr.set_source_rgba(*white, 0.5 * a)
+            cr.set_source_rgba(*leak, 0.6 * a)  # coloured: white runs grey the highlights
             cr.set_line_width(1.8 * u)
             cr.stroke()
         cr.arc(px, drop, bead, 0, 2 * math.pi)
-        cr.set_source_rgba(*white, 0.9 * a)
+        cr.set_source_rgba(*leak, 0.9 * a)
         cr.fill()
         radial_glow(cr, px, drop, 5 * bead, leak, 0.6 * a)
 
