@@ -17,6 +17,7 @@ from render.camera import to_plane
 from render.color import mix
 from render.draw import additive, radial_glow
 from render.layers.chamber import LAYER as CHAMBER, burst_point, steam
+from render.layers.hands import paint_resampled
 from render.noise import warped_noise
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
@@ -305,7 +306,13 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     if mist is not None:
         additive(soft)
         soft.set_source(mist)
-        soft.paint_with_alpha(0.8)
+        soft.paint_with_alpha(0.5)
+        if frame.raster:
+            # Its strands drawn sharp as well: at the light buffer's eighth of the frame
+            # they smeared into a haze, and the vapor's fingers are its whole point.
+            cell = min(frame.scene.width, frame.scene.height) / GRID
+            additive(cr)
+            paint_resampled(cr, (_pixels * 0.45).astype(np.uint8), cairo.Matrix(cell, 0, 0, cell))
         # The burst pipe's steam billows into the room in front of everything, from where
         # the gash is on screen (the pipe is on the back wall's plane, this on the mist's).
         bx, by = to_plane(frame, *burst_point(frame.scene), CHAMBER_PLANE, PLANE)
