@@ -552,7 +552,7 @@ def test_reproduce_refuses_what_is_not_a_file_or_folder(tmp_path):
         ('[tracks.s]\nkeys = [[0, 0.1, "cubic-bezier(0, 99, 1, 1)"], [1, 1]]\n[[layers]]\n'
          'type = "core"\nsize = "s"\n', "outside 0.05..3 for layers[0].size (core)"),
         ("[tracks.erratic]\nkeys = [[0, 0], [1, 1e6]]\n",
-         "reaches 1e+06 after the keyframe at 1 s, outside 0..1 for layers[2].erratic"),
+         "reaches 1e+06 after the keyframe at 1 s, outside 0..1 for layers[0].erratic (chamber)"),
     ],
     ids=["size-0", "size-negative", "size-1e6", "erratic-1e6", "whisper-1e6", "track-below",
          "out-back-overshoot", "bezier-overshoot", "story-track-1e6"],

@@ -29,6 +29,30 @@ def heartbeat(phase: float) -> float:
     return math.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * math.exp(-(((p - 0.6) / 0.06) ** 2))
 
 
+def failing_heartbeat(frame: Frame, rate: float, erratic: float) -> tuple[float, float]:
+    """The machine's heartbeat as `erratic` rises: beats early and late (the phase pushed
+    about by slow noise), some skipped; and a fast jitter in -1..1. The same for every layer
+    at the same rate, so the core, the room's light and the pipes throb together."""
+    phase = frame.cycles(rate)
+    jitter = 0.0
+    if erratic > 0:
+        noise = frame.scene.noise("core-pulse")
+        jitter = noise.noise2(*frame.time_point(3.0))
+        phase += 0.9 * erratic * noise.noise2(*frame.time_point(0.35))
+    beat = heartbeat(phase)
+    if erratic > 0 and _skipped(math.floor(phase - 0.1), erratic):
+        beat *= 0.15
+    return beat, jitter
+
+
+def _skipped(beat: int, erratic: float) -> bool:
+    """Whether heartbeat number `beat` is skipped: more of them as the pulse grows erratic
+    (a fixed hash of the beat's number, so any frame renders alone)."""
+    x = (beat * 2654435761) & 0xFFFFFFFF
+    x = ((x ^ (x >> 15)) * 2246822519) & 0xFFFFFFFF
+    return (x >> 8) % 1000 < 350 * erratic
+
+
 @dataclass(frozen=True)
 class Room:
     """The chamber in one-point perspective: a box whose far wall stands behind the core,
@@ -485,8 +509,9 @@ def _vessel(cr, room: Room, x: float, zs: np.ndarray, centre, radius, lo: float,
 
 
 def _arteries(
-    cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float, vent: float
-) -> None:
+    cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float, vent: float,
+    breath: float,
+) -> None:  # fmt: skip
     scene = frame.scene
     room = room_of(scene)
     bg = frame.colour("background")
@@ -513,7 +538,7 @@ def _arteries(
             additive(cr)
             f = (beat_phase + 0.37 * j + (0.5 if side > 0 else 0.0)) % 1.0
             px, py = top[0], top[1] + f * (bottom[1] - top[1])
-            glow = 0.45 * intensity * (0.5 + heartbeat(beat_phase))
+            glow = 0.45 * intensity * (0.5 + breath)
             radial_glow(cr, px, py, 2.5 * width, colour, glow, frame.light)
             cr.save()
             cr.translate(px, py)
@@ -524,7 +549,7 @@ def _arteries(
             cr.fill()
     for pipe in pipes:
         x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
-        beat = heartbeat(beat_phase + pipe["phase"] * 0.15)
+        beat = breath  # every vessel throbs with the core's heartbeat
         # Blood runs toward us, one pulse per heartbeat, each a swelling of the vessel that
         # glows from inside as it passes; the vessel sags a little between its supports,
         # like a hose, not a rod.
@@ -600,11 +625,12 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     ambient = mix(frame.colour("secondary"), frame.colour("alert"), 0.5 * float(params["flash"]))
     # The core's heat reddens it further (not whitens: white light would grey the room).
     ambient = mix(ambient, frame.colour("alert"), 0.45 * heat)
-    breath = heartbeat(frame.cycles(params["rate"]))
+    erratic = float(params["erratic"])
+    breath, _ = failing_heartbeat(frame, params["rate"], erratic)
     # It lights the room around the core and fades out before the walls: the corners keep
     # the palette's black, so the frame has a real black to set the light against.
     g = cairo.RadialGradient(cx, cy, r * 0.5, cx, cy, max(w, h) * 0.5)
-    a = 0.16 + 0.05 * breath + 0.05 * heat
+    a = 0.16 + (0.06 + 0.1 * erratic) * breath + 0.05 * heat  # the room lit by each beat
     g.add_color_stop_rgba(0, *ambient, a)
     g.add_color_stop_rgba(0.5, *ambient, 0.35 * a)
     g.add_color_stop_rgba(1, *ambient, 0.0)
@@ -616,7 +642,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     level = params["intensity"] * (0.6 + 0.4 * breath + 0.6 * heat)
     body = mix(bg, frame.colour("secondary"), 0.07)
     _shell(cr, frame, room_of(scene), body, ambient, level)
-    _arteries(cr, frame, params, pipes, float(params["fog"]), float(params["vent"]))
+    _arteries(cr, frame, params, pipes, float(params["fog"]), float(params["vent"]), breath)
     _room(cr, frame, built, ambient, level, float(params["flash"]))
 
 
@@ -627,7 +653,8 @@ LAYER = Layer(
     params={
         "colour": colour("colour", "secondary", "the pipes and their pulses"),
         "intensity": number("intensity", 1.0, "brightness of the grid, pipes and pulses", 0, 4),
-        "rate": number("rate", 0.9, "heartbeat of the pipes", 0, 10, "Hz"),
+        "rate": number("rate", 0.8, "heartbeat of the pipes and the room", 0, 10, "Hz"),
+        "erratic": track("erratic", "the heartbeat losing its rhythm, as the core's does"),
         "heat": track("heat", "the core's heat warming the ambient light"),
         "flash": track("flash", "the klaxon reddening the ambient light"),
         "fog": track("fog", "the burst pipe venting"),

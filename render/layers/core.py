@@ -20,7 +20,7 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, low_res, neon_stroke, radial_glow
-from render.layers.chamber import heartbeat
+from render.layers.chamber import failing_heartbeat
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -769,14 +769,6 @@ def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float) -
         soft.stroke()
 
 
-def _skipped(beat: int, erratic: float) -> bool:
-    """Whether heartbeat number `beat` is skipped: more of them as the pulse grows erratic
-    (a fixed hash of the beat's number, so any frame renders alone)."""
-    x = (beat * 2654435761) & 0xFFFFFFFF
-    x = ((x ^ (x >> 15)) * 2246822519) & 0xFFFFFFFF
-    return (x >> 8) % 1000 < 350 * erratic
-
-
 def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cx, cy, r = frame.scene.layout.core
     r *= params["size"]
@@ -785,15 +777,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     # Breathing: a steady heartbeat that loses its rhythm as the machine fails: beats come
     # early and late (the beat's phase pushed about by slow noise), some are skipped, the
     # rest come harder; and the sphere visibly swells with each.
-    beat_phase = frame.cycles(params["rate"])
-    jitter = 0.0
-    if erratic > 0:
-        noise = frame.scene.noise("core-pulse")
-        jitter = noise.noise2(*frame.time_point(3.0))
-        beat_phase += 0.9 * erratic * noise.noise2(*frame.time_point(0.35))
-    beat = heartbeat(beat_phase)
-    if erratic > 0 and _skipped(math.floor(beat_phase - 0.1), erratic):
-        beat *= 0.15
+    beat, jitter = failing_heartbeat(frame, params["rate"], erratic)
     pulse = min(1.0, max(0.0, beat * (1 + 0.4 * erratic) + 0.25 * erratic * jitter))
     r *= 1 + 0.045 * pulse + 0.02 * erratic * jitter
     split = float(params["split"])
