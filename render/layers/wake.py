@@ -9,6 +9,7 @@ import cairo
 
 from render.draw import additive, neon_stroke, radial_glow
 from render.glyphs import text_path, text_width
+from render.layers.hands import hand_outline
 from render.params import text, track
 from render.scene import Frame, Layer
 from render.story import smoothstep
@@ -69,6 +70,33 @@ def _window(cr: cairo.Context, frame: Frame, w: float, h: float, focus: float) -
     cr.stroke()
     cr.rectangle(x0 - 0.015 * h, y0 - 0.015 * h, ww + 0.03 * h, wh + 0.03 * h)
     cr.set_line_width(0.014 * h + edge)
+    cr.stroke()
+
+
+def _hand(cr: cairo.Context, w: float, h: float, ease: float) -> None:
+    """The dreamer's own hand, at last: flesh in daylight, clenched on the duvet's edge,
+    its grip easing as the room comes into focus."""
+    fist = 0.9 - 0.35 * ease
+    outline, _ = hand_outline((0.5, fist, fist, fist, fist), 0.0)
+    m = cairo.Matrix()
+    m.translate(0.1 * w, 0.93 * h)  # the arm from the corner, the hand on the duvet
+    m.rotate(1.15)
+    m.scale(0.2 * h, 0.18 * h)
+    cr.save()
+    cr.transform(m)
+    cr.move_to(*outline[0])
+    for pt in outline[1:]:
+        cr.line_to(*pt)
+    cr.close_path()
+    cr.restore()
+    skin = cairo.LinearGradient(0.3 * w, 0.78 * h, 0.05 * w, 1.0 * h)
+    skin.add_color_stop_rgb(0, 0.72, 0.55, 0.45)  # lit by the window
+    skin.add_color_stop_rgb(1, 0.45, 0.32, 0.27)
+    cr.set_operator(cairo.OPERATOR_OVER)
+    cr.set_source(skin)
+    cr.fill_preserve()
+    cr.set_source_rgba(0.25, 0.16, 0.13, 0.8)
+    cr.set_line_width(0.003 * h)
     cr.stroke()
 
 
@@ -203,6 +231,14 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         return
     # The cut to daylight: a bedroom wall, warm, a little dimmer away from the window.
     day = (1.0, 0.9, 0.76)
+    # The jolt of waking: the room swings into view, tilted and too close, and settles
+    # (a sitting-up, damped), while a hand still grips the duvet.
+    settle = smoothstep(0.4, 0.56, p)
+    cr.save()
+    cr.translate(w / 2, h / 2 + 0.05 * h * (1 - settle))
+    cr.rotate(math.radians(6.0) * (1 - settle) * math.cos(3 * math.pi * settle))
+    cr.scale(1 + 0.05 * (1 - settle), 1 + 0.05 * (1 - settle))
+    cr.translate(-w / 2, -h / 2)
     light = cairo.RadialGradient(0.7 * w, 0.1 * h, 0.05 * max(w, h), 0.6 * w, 0.3 * h, max(w, h))
     light.add_color_stop_rgb(0, *(0.62 * c for c in day))
     light.add_color_stop_rgb(1, *(0.44 * c for c in day))
@@ -214,12 +250,14 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     _window(cr, frame, w, h, focus_room)
     _blinds(cr, w, h, focus_room, smoothstep(0.4, 1.0, p))
     _bed(cr, w, h)
+    _hand(cr, w, h, smoothstep(0.5, 0.85, p))
     _clock(cr, frame, w, h, smoothstep(0.45, 0.6, p))
     _dust(cr, frame, w, h, smoothstep(0.5, 0.7, p))
     # The after-image of the eye: fading over the first seconds of the day.
     after = 1.0 - smoothstep(0.4, 0.8, p)
     if after > 0.01:
         _after_image(cr, w, h, after, smoothstep(0.4, 0.8, p))
+    cr.restore()
     # 'I wake up.' comes into focus: first soft (on the light buffer), then sharp.
     text = params["after"]
     ink = (0.1, 0.08, 0.08)
