@@ -206,7 +206,7 @@ def _glyph_mask(
     scale: float, face: str,
 ) -> np.ndarray:  # fmt: skip
     """One character stroked alone into an A8 array `height` high, its cell's left edge at
-    `pad + phase` pixels: strings are put together from these (see `_stroke_mask`)."""
+    `pad + phase` pixels: strings are put together from these (see `_composed_mask`)."""
     w = math.ceil(CELL * size * scale) + 2 * pad + 2
     surf = _stroke_mask(ch, size, width, (pad + phase, oy), (w, height), scale, face)
     arr = np.ndarray((height, surf.get_stride()), np.uint8, surf.get_data())[:, :w]

@@ -469,12 +469,6 @@ def _pipes(scene: Scene) -> list[dict]:
     return pipes
 
 
-def _tube(cr: cairo.Context, room: Room, x: float, y: float, r: float, z0: float, z1: float):
-    """The outline of a pipe of radius `r` running along a wall from depth z0 to z1."""
-    _quad(cr, [room.at(x, y - r, z0), room.at(x, y - r, z1),
-               room.at(x, y + r, z1), room.at(x, y + r, z0)])  # fmt: skip
-
-
 # Depths the arteries' outlines are sampled at, even on screen (1/z steps evenly) from the
 # near end to the far wall: enough that a travelling swelling is round, not faceted.
 _STEPS = 28

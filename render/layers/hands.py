@@ -499,6 +499,15 @@ def _path(cr: cairo.Context, pts: list[Point]) -> None:
     cr.close_path()
 
 
+def hand_path(cr: cairo.Context, outline: list[Point], to_user: cairo.Matrix) -> None:
+    """Append a hand's outline (hand units, see `hand_outline`) placed by `to_user`; the
+    path stays in user space, so its stroke is not stretched by the hand's scale."""
+    cr.save()
+    cr.transform(to_user)
+    _path(cr, outline)
+    cr.restore()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     level, melt = float(params["level"]), float(params["melt"])
     if level <= 0.005 and melt <= 0.01:  # the flesh stays when the hands have gone
@@ -555,10 +564,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
                 g.rotate(angle)
                 g.scale(side * size, 0.85 * size)
                 ghost, _ = hand_outline(tuple(curl), 0.3 * melt)
-                cr.save()
-                cr.transform(g)
-                _path(cr, ghost)
-                cr.restore()
+                hand_path(cr, ghost, g)
                 neon_stroke(cr, rim_colour, 2.0 * frame.unit, alpha=a * (1 - hold) * level)
         # The hands stay hands: it is the controls that melt (a little sag, no claws).
         outline, tips = hand_outline(tuple(curl), 0.3 * melt)
@@ -566,10 +572,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         m.translate(wx, wy)
         m.rotate(angle)
         m.scale(side * size, 0.85 * size)  # the left hand is the right one mirrored
-        cr.save()
-        cr.transform(m)
-        _path(cr, outline)
-        cr.restore()
+        hand_path(cr, outline, m)
         path = cr.copy_path()
         # Opaque: it hides the light behind it, then its rim catches the panels' glow.
         frame.cover(cr)

@@ -19,7 +19,7 @@ import numpy as np
 
 from render.color import mix
 from render.draw import additive, neon_stroke, radial_glow
-from render.layers.hands import hand_outline, paint_resampled
+from render.layers.hands import hand_outline, hand_path, paint_resampled
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep
@@ -304,13 +304,7 @@ def _hands(cr: cairo.Context, frame: Frame, plate, wrong: float, level: float) -
         m.translate(x + (0.5 - side * 0.3) * w, y + h - 0.15 * size + 0.08 * size * press)
         m.rotate(-side * 0.25)
         m.scale(-side * size, 0.85 * size)  # mirrored: the dreamer's right hand on its left
-        cr.save()
-        cr.transform(m)
-        cr.move_to(*outline[0])
-        for p in outline[1:]:
-            cr.line_to(*p)
-        cr.close_path()
-        cr.restore()
+        hand_path(cr, outline, m)
         cr.set_operator(cairo.OPERATOR_OVER)
         cr.set_source_rgba(0.02, 0.03, 0.05, 0.8 * level)
         cr.fill_preserve()

@@ -9,7 +9,7 @@ import cairo
 
 from render.draw import additive, neon_stroke, radial_glow
 from render.glyphs import text_path, text_width
-from render.layers.hands import hand_outline
+from render.layers.hands import hand_outline, hand_path
 from render.params import text, track
 from render.scene import Frame, Layer
 from render.story import smoothstep
@@ -82,13 +82,7 @@ def _hand(cr: cairo.Context, w: float, h: float, ease: float) -> None:
     m.translate(0.1 * w, 0.93 * h)  # the arm from the corner, the hand on the duvet
     m.rotate(1.15)
     m.scale(0.2 * h, 0.18 * h)
-    cr.save()
-    cr.transform(m)
-    cr.move_to(*outline[0])
-    for pt in outline[1:]:
-        cr.line_to(*pt)
-    cr.close_path()
-    cr.restore()
+    hand_path(cr, outline, m)
     skin = cairo.LinearGradient(0.3 * w, 0.78 * h, 0.05 * w, 1.0 * h)
     skin.add_color_stop_rgb(0, 0.72, 0.55, 0.45)  # lit by the window
     skin.add_color_stop_rgb(1, 0.45, 0.32, 0.27)
