@@ -23,8 +23,9 @@ from render.params import colour, track
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep
 
-# Cells along the shorter side. The mist goes through the 1/8-resolution soft light, and
-# 72 cells looked the same as 54 there (mean difference 1/255) for twice the noise.
+# Cells along the shorter side. 72 cells looked the same as 54 in the 1/8-resolution soft
+# light (mean difference 1/255) for twice the noise; the strands, also painted sharp, are
+# a few cells wide, so 54 still draws them smooth.
 GRID = 54
 PLANE = 0.85  # the mist's depth: in front of the panels, behind the hands
 CHAMBER_PLANE = CHAMBER.plane
@@ -224,20 +225,18 @@ def _turner_head(
     radial_glow(cr, hx, hy, 3.2 * hr, lit, (0.12 + 0.3 * turn) * alpha, frame.light)
 
 
-def _rim(
-    x: float, H: float, facing: float, lit, alpha: float, dark: float = 1 / 3
-) -> cairo.LinearGradient:
-    """Light on a phantom's outlines, from the side away from the core (a third as bright)
-    to the side toward it: soft light in the mist, kept in the raster where the camera's
-    focus blurs it (never crisp vector strokes in print)."""
+def _rim(x: float, H: float, facing: float, lit, alpha: float) -> cairo.LinearGradient:
+    """Light on a phantom's outline, none on the side away from the core, full on the side
+    toward it: soft light in the mist, kept in the raster where the camera's focus blurs
+    it (never crisp vector strokes in print)."""
     g = cairo.LinearGradient(x - facing * 0.25 * H, 0, x + facing * 0.25 * H, 0)
-    g.add_color_stop_rgba(0, *lit, alpha * dark)
+    g.add_color_stop_rgba(0, *lit, 0.0)
     g.add_color_stop_rgba(1, *lit, alpha)
     return g
 
 
 def _figure(
-    cr: cairo.Context, frame: Frame, fig: dict, alpha: float, rim, lit, turning: float
+    cr: cairo.Context, frame: Frame, fig: dict, alpha: float, lit, turning: float
 ) -> None:
     """A phantom: a dark figure standing in the lit mist, seen as a shape against it, its
     edge lit on the side facing the core and a glow of mist around it; it drifts and
@@ -286,7 +285,7 @@ def _figure(
     cr.append_path(path)
     additive(cr)
     bright = 1.6 if fig["turner"] else 1.0
-    cr.set_source(_rim(x, H, facing, lit, 0.55 * alpha * bright, dark=0.0))
+    cr.set_source(_rim(x, H, facing, lit, 0.55 * alpha * bright))
     cr.set_line_width(1.6 * u * bright)
     cr.stroke()
     if fig["turner"]:
@@ -325,7 +324,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             shown = min(1.0, max(0.0, (phantoms - fig["delay"] * 0.6) / 0.4))
             a = shown * (0.8 + 0.2 * flick.random())
             if a > 0.005:
-                _figure(cr, frame, fig, a, colour, lit, float(params["turn"]))
+                _figure(cr, frame, fig, a, lit, float(params["turn"]))
     if mist is not None:
         # A veil in front, and the fog rolling along the floor, thickest low down, where
         # the figures stand in it to their knees.
