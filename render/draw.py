@@ -562,3 +562,44 @@ def warm_up() -> None:
     _linear_bgra(
         np.empty((1, 1), np.uint32), 1, 0.0, 0.0, 0.0, np.array([0.0, 1.0]), np.zeros((2, 3))
     )
+
+
+Patch = tuple[np.ndarray, cairo.ImageSurface, int, int]  # pixels, their surface, where
+
+
+def paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -> Patch | None:
+    """Paint `img` (premultiplied BGRA, its pixel (i, j) covering the unit square at (i, j)
+    that `to_user` takes to user space) onto the raster target with cr's operator (OVER, or
+    ADD for light), resampled by OpenCV straight to device pixels: under the camera's roll
+    cairo's bilinear resampling of it cost several times as much. Returns what it painted,
+    to paint again (the hands' flesh closing over the fingertips)."""
+    full = to_user.multiply(cr.get_matrix())  # image pixels to device pixels
+    h, w = img.shape[:2]
+    corners = [full.transform_point(x, y) for x in (0, w) for y in (0, h)]
+    target = cr.get_group_target()
+    tw, th = target.get_width(), target.get_height()
+    dx0 = max(0, math.floor(min(p[0] for p in corners)) - 1)
+    dy0 = max(0, math.floor(min(p[1] for p in corners)) - 1)
+    dx1 = min(tw, math.ceil(max(p[0] for p in corners)) + 1)
+    dy1 = min(th, math.ceil(max(p[1] for p in corners)) + 1)
+    if dx1 <= dx0 or dy1 <= dy0:
+        return None
+    # Pixel centres sit at +0.5 in both cairo's spaces and at the integers in OpenCV's.
+    xx, yx, xy, yy, x0, y0 = full
+    c = (xx * 0.5 + xy * 0.5 + x0 - 0.5 - dx0, yx * 0.5 + yy * 0.5 + y0 - 0.5 - dy0)
+    fwd = np.array([[xx, xy, c[0]], [yx, yy, c[1]]])
+    patch = cv2.warpAffine(
+        img, fwd, (dx1 - dx0, dy1 - dy0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
+    surface = cairo.ImageSurface.create_for_data(
+        patch, cairo.FORMAT_ARGB32, dx1 - dx0, dy1 - dy0, (dx1 - dx0) * 4
+    )
+    cr.save()
+    cr.identity_matrix()
+    cr.set_source_surface(surface, dx0, dy0)
+    cr.rectangle(dx0, dy0, dx1 - dx0, dy1 - dy0)
+    cr.fill()
+    cr.restore()
+    return patch, surface, dx0, dy0
+
+

@@ -12,8 +12,7 @@ import cairo
 import numpy as np
 
 from render.color import RGB, mix
-from render.draw import additive, fill_gradient, radial_glow
-from render.layers.hands import paint_resampled
+from render.draw import additive, fill_gradient, paint_resampled, radial_glow
 from render.noise import warped_noise
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks

@@ -21,14 +21,12 @@ import cv2
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, neon_stroke, radial_glow
+from render.draw import Patch, additive, neon_stroke, paint_resampled, radial_glow
 from render.params import colour, number, track
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep
 
 Point = tuple[float, float]
-Patch = tuple[np.ndarray, cairo.ImageSurface, int, int]  # pixels, their surface, where
-
 # A right hand seen from behind, in units of its length (wrist 0,0 to the middle
 # fingertip at 0,-1): knuckle (x, y), splay (radians, 0 = straight up), length, width.
 _FINGERS = (
@@ -376,41 +374,6 @@ def _flesh(
     cx, cy = (x0 + x1) / 2, mass["bottom"]
     radial_glow(cr, cx, cy, 7 * r, mass["light"], 0.12 * glow * melt * lit, frame.light)
     return patch
-
-
-def paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -> Patch | None:
-    """Paint `img` (premultiplied BGRA, its pixel (i, j) covering the unit square at (i, j)
-    that `to_user` takes to user space) OVER the raster target, resampled by OpenCV
-    straight to device pixels: under the camera's roll cairo's bilinear resampling of it
-    cost several times as much. Returns what it painted, to paint again (`_sink`)."""
-    full = to_user.multiply(cr.get_matrix())  # image pixels to device pixels
-    h, w = img.shape[:2]
-    corners = [full.transform_point(x, y) for x in (0, w) for y in (0, h)]
-    target = cr.get_group_target()
-    tw, th = target.get_width(), target.get_height()
-    dx0 = max(0, math.floor(min(p[0] for p in corners)) - 1)
-    dy0 = max(0, math.floor(min(p[1] for p in corners)) - 1)
-    dx1 = min(tw, math.ceil(max(p[0] for p in corners)) + 1)
-    dy1 = min(th, math.ceil(max(p[1] for p in corners)) + 1)
-    if dx1 <= dx0 or dy1 <= dy0:
-        return None
-    # Pixel centres sit at +0.5 in both cairo's spaces and at the integers in OpenCV's.
-    xx, yx, xy, yy, x0, y0 = full
-    c = (xx * 0.5 + xy * 0.5 + x0 - 0.5 - dx0, yx * 0.5 + yy * 0.5 + y0 - 0.5 - dy0)
-    fwd = np.array([[xx, xy, c[0]], [yx, yy, c[1]]])
-    patch = cv2.warpAffine(
-        img, fwd, (dx1 - dx0, dy1 - dy0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
-    )
-    surface = cairo.ImageSurface.create_for_data(
-        patch, cairo.FORMAT_ARGB32, dx1 - dx0, dy1 - dy0, (dx1 - dx0) * 4
-    )
-    cr.save()
-    cr.identity_matrix()
-    cr.set_source_surface(surface, dx0, dy0)
-    cr.rectangle(dx0, dy0, dx1 - dx0, dy1 - dy0)
-    cr.fill()
-    cr.restore()
-    return patch, surface, dx0, dy0
 
 
 def _sink(cr: cairo.Context, patch: Patch, tips: list[Point], radius: float, depth: float):

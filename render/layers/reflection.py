@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, neon_stroke, radial_glow
-from render.layers.hands import hand_outline, hand_path, paint_resampled
+from render.draw import additive, neon_stroke, paint_resampled, radial_glow
+from render.layers.hands import hand_outline, hand_path
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
 from render.story import smoothstep

@@ -15,9 +15,8 @@ import numpy as np
 
 from render.camera import to_plane
 from render.color import mix
-from render.draw import additive, radial_glow
+from render.draw import additive, paint_resampled, radial_glow
 from render.layers.chamber import LAYER as CHAMBER, burst_point, steam
-from render.layers.hands import paint_resampled
 from render.noise import warped_noise
 from render.params import colour, track
 from render.scene import Frame, Layer, Scene
