@@ -286,8 +286,9 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
 
 def _hands(cr: cairo.Context, frame: Frame, plate, wrong: float, level: float) -> None:
     """The reflection's hands, raised at the bottom of the plate: the dreamer's own neon
-    outlines, pointing and jabbing at the controls in time with the dreamer's, until, as
-    it goes wrong, they fall behind, then stop and hang open."""
+    outlines in the same pointing pose, jabbing at their own 1.5 Hz (not locked to the
+    hands layer's darts), falling behind as it goes wrong, then held still and open. In
+    the dream `wrong` is already high when the plate is seen, so they mostly hang open."""
     x, y, w, h = plate
     size = 0.3 * w
     lag = 0.35 * smoothstep(0.3, 0.8, wrong)  # of a jab: it moves after the dreamer does
