@@ -85,7 +85,8 @@ BURST_DEPTH = 1.3
 # The depth the room is drawn from: well in front of the frame's edge (z = 1), so that a
 # camera turned toward a wall still finds the wall there.
 NEAR = 0.6
-FLANGES = (0.8, 1.05, 1.35, 1.7, 2.15, 2.6)  # depths where the pipes' sections join
+FLANGES = (0.8, 1.05, 1.7, 2.6)  # depths where the pipes' sections join
+RISERS = (1.3, 1.95, 2.3)  # depths where pipes drop from the runs to the floor
 
 
 def burst_point(scene: Scene) -> tuple[float, float]:
@@ -480,11 +481,10 @@ def _depths(near: float, far: float) -> np.ndarray:
     return 1.0 / (1.0 / far + _US * (1.0 / near - 1.0 / far))
 
 
-def _swelling(pulses: list[float], beat: float) -> np.ndarray:
-    """An artery's radius factor along it (at _US): a throb of the whole vessel with each
-    beat, and a bulge around each pulse of blood running along it."""
-    bulge = sum(np.exp(-(((_US - p) / 0.045) ** 2)) for p in pulses)
-    return 1.0 + 0.15 * beat + 0.45 * bulge
+def _blood(pulses: list[float]) -> np.ndarray:
+    """How much blood is in an artery along it (at _US), around each pulse running along
+    it: it swells there and glows from inside."""
+    return sum(np.exp(-(((_US - p) / 0.045) ** 2)) for p in pulses)
 
 
 def _vessel(cr, room: Room, x: float, zs: np.ndarray, centre, radius, lo: float, hi: float):
@@ -501,107 +501,115 @@ def _vessel(cr, room: Room, x: float, zs: np.ndarray, centre, radius, lo: float,
     cr.close_path()
 
 
+def _upright(cr, x: float, top: float, bottom: float, width: float, inward: int, tones) -> None:
+    """A pipe standing up the wall on screen at `x`, from `top` to `bottom`: the bands of
+    `tones` ((from, to, colour) across its width, -0.5..0.5 toward the room's centre,
+    which `inward` says the direction of), the first the body with a dark edge."""
+    for k, (lo, hi, tone) in enumerate(tones):
+        a, b = sorted((x + inward * lo * width, x + inward * hi * width))
+        cr.rectangle(a, top, b - a, bottom - top)
+        cr.set_source_rgb(*tone)
+        if k == 0:
+            cr.fill_preserve()
+            cr.set_source_rgba(0.0, 0.0, 0.0, 0.7)
+            cr.stroke()
+        else:
+            cr.fill()
+
+
 def _arteries(
     cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float, vent: float,
     breath: float,
 ) -> None:  # fmt: skip
+    """The pipes: round tubes of dark metal lit from above, a specular line along each,
+    steel collars where their sections join; risers drop from the runs to the floor, a tee
+    where each crosses a run. Blood runs along them, a swelling glowing from inside."""
     scene = frame.scene
+    u = scene.unit
     room = room_of(scene)
     bg = frame.colour("background")
     colour = params["colour"]
     intensity = params["intensity"]
-    soft = frame.soft(cr)
     near, far = NEAR, room.back
     zs = _depths(near, far)
     beat_phase = frame.cycles(params["rate"])
-    # Risers: vessels that join the runs and drop down the wall behind the machines, the
-    # blood running down them too.
+    beat = breath  # every vessel throbs with the core's heartbeat
+    lit = min(1.0, intensity * (0.75 + 0.25 * beat))
+    shine = mix(colour, (1.0, 1.0, 1.0), 0.55)
+    steel = (0.55, 0.6, 0.7)
+    cr.set_line_width(1.5 * u)
+    # Risers: uprights from above the top run down to the floor, behind the runs, lit on
+    # the side toward the core; the blood runs down them too.
+    riser = ((-0.5, 0.5, mix(bg, colour, 0.18)), (-0.1, 0.42, mix(bg, colour, 0.4 * lit)),
+             (0.1, 0.28, mix(bg, colour, 0.68 * lit)))  # fmt: skip
     for side in (-1, 1):
-        for j, z in enumerate((1.3, 1.95, 2.5)):
-            x = side * room.half
-            top = room.at(x, PIPES[0][0] * scene.height, z)
-            bottom = room.at(x, room.floor, z)
-            width = 0.03 * scene.height / z
+        for j, z in enumerate(RISERS):
+            x, top = room.at(side * room.half, room.ceiling, z)
+            _, bottom = room.at(side * room.half, room.floor, z)
+            width = 0.055 * scene.height / z
             cr.set_operator(cairo.OPERATOR_OVER)
-            cr.move_to(*top)
-            cr.line_to(*bottom)
-            cr.set_line_width(width)
-            cr.set_source_rgb(*mix(bg, colour, 0.24))
-            cr.stroke()
+            _upright(cr, x, top, bottom, width, -side, riser)
             additive(cr)
             f = (beat_phase + 0.37 * j + (0.5 if side > 0 else 0.0)) % 1.0
-            px, py = top[0], top[1] + f * (bottom[1] - top[1])
-            glow = 0.45 * intensity * (0.5 + breath)
-            radial_glow(cr, px, py, 2.5 * width, colour, glow, frame.light)
+            py = top + f * (bottom - top)
+            glow = 0.45 * intensity * (0.5 + beat)
+            radial_glow(cr, x, py, 2.0 * width, colour, glow, frame.light)
             cr.save()
-            cr.translate(px, py)
-            cr.scale(1.0, 2.2)
-            cr.arc(0, 0, 0.75 * width, 0, 2 * math.pi)
+            cr.translate(x, py)
+            cr.scale(1.0, 2.4)
+            cr.arc(0, 0, 0.38 * width, 0, 2 * math.pi)
             cr.restore()
-            cr.set_source_rgba(*colour, min(1.0, 0.7 * glow))
+            cr.set_source_rgba(*shine, min(1.0, 0.8 * glow))
             cr.fill()
     for pipe in pipes:
         x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
-        beat = breath  # every vessel throbs with the core's heartbeat
         # Blood runs toward us, one pulse per heartbeat, each a swelling of the vessel that
-        # glows from inside as it passes; the vessel sags a little between its supports,
-        # like a hose, not a rod.
+        # glows from inside as it passes.
         phase = beat_phase + pipe["phase"]
         pulses = [(phase + k / 3) % 1.0 for k in range(3)]
-        radius = r * _swelling(pulses, beat)
-        centre = y + 0.5 * r * np.sin(np.pi * ((_US * 5.0 + pipe["phase"]) % 1.0))
+        blood = _blood(pulses)
+        radius = r * (1.0 + 0.15 * beat + 0.45 * blood)
+        centre = np.full(_STEPS + 1, y)
         cr.set_operator(cairo.OPERATOR_OVER)
-        _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, shadowed below
-        cr.set_source_rgb(*mix(bg, colour, 0.3))
-        if frame.raster:  # a dark edge: a round tube, not a ribbon (print: in the raster)
-            cr.fill_preserve()
-            cr.set_source_rgba(0.0, 0.0, 0.0, 0.75)
-            cr.set_line_width(2.0 * scene.unit)
-            cr.stroke()
-        else:
+        _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, darkest below
+        cr.set_source_rgb(*mix(bg, colour, 0.16))
+        cr.fill()
+        for lo, hi, tone in ((-0.9, 0.2, 0.34), (-0.75, -0.25, 0.55)):  # lit from above
+            _vessel(cr, room, x, zs, centre, radius, lo, hi)
+            cr.set_source_rgb(*mix(bg, colour, tone * lit))
             cr.fill()
-        _vessel(cr, room, x, zs, centre, radius, -0.75, 0.2)  # lit from above
-        cr.set_source_rgb(*mix(bg, colour, 0.7 + 0.3 * beat))
+        for z in FLANGES + RISERS:  # steel collars: its sections' joints and the tees
+            top, bottom = y - 1.25 * r, y + 1.25 * r
+            _quad(cr, [room.at(x, top, z), room.at(x, top, z + 0.04),
+                       room.at(x, bottom, z + 0.04), room.at(x, bottom, z)])  # fmt: skip
+        cr.set_source_rgb(*mix(bg, steel, 0.32))
         cr.fill()
-        for z in FLANGES:  # the steel clamps it hangs from
-            top, bottom = y - 1.35 * r, y + 1.35 * r
-            _quad(cr, [room.at(x, top, z), room.at(x, top, z + 0.05),
-                       room.at(x, bottom, z + 0.05), room.at(x, bottom, z)])  # fmt: skip
-        cr.set_source_rgb(*mix(bg, (0.55, 0.6, 0.7), 0.35))
-        cr.fill()
-        alpha = (0.45 + 0.55 * beat) * intensity
-        _vessel(cr, room, x, zs, centre, 1.7 * radius, -1.0, 1.0)
-        soft.set_source_rgba(*colour, 0.08 * alpha)
-        path = cr.copy_path()
-        cr.new_path()
-        soft.append_path(path)
-        soft.fill()
         additive(cr)
-        _vessel(cr, room, x, zs, centre, radius, -0.5, -0.38)
-        cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.45), min(1.0, 0.8 * alpha))
+        # The blood in each swelling, lighting the vessel from inside as it passes.
+        a, b = room.at(x, y, near), room.at(x, y, far)
+        light = cairo.LinearGradient(*a, *b)
+        for u, v in zip(_US.tolist(), blood.tolist(), strict=True):
+            light.add_color_stop_rgba(1.0 - u, *colour, min(1.0, 0.85 * v * (0.6 + beat)))
+        _vessel(cr, room, x, zs, centre, radius, -0.95, 0.7)
+        cr.set_source(light)
         cr.fill()
-        for z in FLANGES:  # each clamp's rim catches the light
-            cr.move_to(*room.at(x, y - 1.35 * r, z))
-            cr.line_to(*room.at(x, y + 1.35 * r, z))
-        cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.5), 0.5 * intensity)
-        cr.set_line_width(1.2 * scene.unit)
-        cr.stroke()
-        for f in pulses:  # the blood inside each swelling, glowing through the wall
-            z = 1.0 / (1.0 / far + f * (1.0 / near - 1.0 / far))
-            i = min(_STEPS, round((1 - f) * _STEPS))
-            px, py = room.at(x, centre[i], z)
-            glow = 0.6 * intensity * (0.5 + beat)
-            radial_glow(cr, px, py, 4.5 * r / z, colour, glow, frame.light)
-            ax, ay = room.at(x, centre[max(0, i - 1)], zs[max(0, i - 1)])
-            bx, by = room.at(x, centre[min(_STEPS, i + 1)], zs[min(_STEPS, i + 1)])
-            cr.save()
-            cr.translate(px, py)
-            cr.rotate(math.atan2(by - ay, bx - ax))
-            cr.scale(2.2, 1.0)  # stretched along the vessel
-            cr.arc(0, 0, 0.5 * radius[i] / z, 0, 2 * math.pi)
-            cr.restore()
-            cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.3), min(1.0, 0.8 * glow))
+        # Its outline catches the light: a rim along the top, a specular line, and the
+        # light bounced up from below along the bottom: a round tube, not a ribbon.
+        for lo, hi, alpha in ((-1.0, -0.9, 0.55), (-0.52, -0.42, 0.75), (0.86, 0.96, 0.3)):
+            _vessel(cr, room, x, zs, centre, radius, lo, hi)
+            cr.set_source_rgba(*shine, min(1.0, alpha * lit))
             cr.fill()
+        for z in FLANGES + RISERS:  # each collar's rims
+            for d in (0.0, 0.04):
+                cr.move_to(*room.at(x, y - 1.25 * r, z + d))
+                cr.line_to(*room.at(x, y + 1.25 * r, z + d))
+        cr.set_source_rgba(*mix(steel, (1.0, 1.0, 1.0), 0.3), 0.5 * intensity)
+        cr.stroke()
+        for f in pulses:  # the blood's light spilling into the room
+            z = 1.0 / (1.0 / far + f * (1.0 / near - 1.0 / far))
+            px, py = room.at(x, y, z)
+            radial_glow(cr, px, py, 2.2 * r / z, colour, 0.35 * intensity * (0.5 + beat),
+                        frame.light)  # fmt: skip
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
             _jet(cr, frame, bx, by, r / BURST_DEPTH, fog, vent)
