@@ -17,13 +17,64 @@ from render.color import mix
 from render.draw import additive, fill_gradient, neon_stroke, paint_picture, radial_glow
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
-from render.scene import Frame, Layer, Scene
+from render.scene import Frame, Layer, Scene, derive_seed
 from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
-# The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks).
-SNAP = Burst(count=48, speed=1.0, spread=0.8, gravity=1.6, drag=2.0, life=1.0)
+# The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks):
+# a shower falling from the break, as from a shorting cable, not a firework's sphere.
+SNAP = Burst(count=28, speed=0.8, spread=0.45, direction=math.pi / 2, gravity=2.6, drag=2.0,
+             life=1.0)  # fmt: skip
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
+
+
+ARC_AGE = 0.6  # the arcs across a snap's gap last this much of the sparks' life
+ARC_RATE = 15.0  # Hz: how often an arc jumps to a new path
+
+
+def _bolt(cr: cairo.Context, a, b, rng: np.random.Generator, jag: float) -> None:
+    """A jagged path from a to b, as lightning takes: midpoint displacement, each halving
+    pushing the new joints aside by half as much as the last (`jag` of the length first)."""
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length, dx / length
+    offsets = np.zeros(2)
+    scale = jag * length
+    for _ in range(4):  # 16 segments
+        mid = 0.5 * (offsets[:-1] + offsets[1:]) + rng.normal(0.0, scale, len(offsets) - 1)
+        both = np.empty(2 * len(offsets) - 1)
+        both[0::2], both[1::2] = offsets, mid
+        offsets, scale = both, 0.5 * scale
+    ts = np.linspace(0.0, 1.0, len(offsets))
+    xs = (ax + dx * ts + nx * offsets).tolist()
+    ys = (ay + dy * ts + ny * offsets).tolist()
+    cr.move_to(xs[0], ys[0])
+    for x, y in zip(xs[1:], ys[1:], strict=True):
+        cr.line_to(x, y)
+
+
+def _arcs(cr: cairo.Context, frame: Frame, thread: int, ends, at, colour, alpha: float) -> None:
+    """Electric arcs at a snap: one across the gap between the loose ends and short forks
+    crackling off each end; a new path ARC_RATE times a second, and now and then none (a
+    fixed hash of the thread and the moment, so any frame renders alone)."""
+    step = math.floor(frame.cycles(ARC_RATE))
+    rng = np.random.default_rng(derive_seed(frame.scene.seed, "web-arc", thread, step))
+    if rng.random() < 0.25:  # the current drops out for a moment: it flickers
+        return
+    u = frame.unit
+    a, b = ends
+    if math.dist(a, b) < 2 * u:  # just snapped: the arc leaps from the break itself
+        b = (at[0] + 40 * u * (rng.random() - 0.5), at[1] + 40 * u * (rng.random() - 0.5))
+    _bolt(cr, a, b, rng, 0.22)
+    for end in ends:  # forks: short bolts off each end into the air
+        for _ in range(3):
+            ang = rng.uniform(0, 2 * math.pi)
+            reach = rng.uniform(20, 70) * u
+            _bolt(cr, end, (end[0] + reach * math.cos(ang), end[1] + reach * math.sin(ang)),
+                  rng, 0.3)  # fmt: skip
+    hot = mix(colour, (1.0, 1.0, 1.0), 0.75)
+    neon_stroke(cr, hot, 2.6 * u, alpha=min(1.0, alpha), heat=0.9, light=frame.light)
 
 
 def build(scene: Scene) -> dict:
@@ -288,6 +339,12 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             again = ((frame.cycles(0.7 + 0.5 * th["phase"]) + th["cut"]) % 1.0) * SNAP.life
             age = min(since * SNAP.life, again)
             fade = max(0.0, 1.0 - (again - since * SNAP.life) / 0.15) if again > age else 1.0
+            # Current still jumps the gap: a jagged arc between the loose ends, crackling
+            # afresh many times a second, while the snap is young and as each end sputters.
+            if age < ARC_AGE * SNAP.life and fade > 0.05:
+                ends = (_bezier(p0, c, p1, cut * (1 - 0.8 * k)),
+                        _bezier(p0, c, p1, 1 - (1 - cut) * (1 - 0.8 * k)))  # fmt: skip
+                _arcs(cr, frame, i, ends, (bx, by), colour, fade * intensity * (1 - age / ARC_AGE))
             draw_sparks(
                 cr,
                 frame,
@@ -298,8 +355,8 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 age,
                 colour,
                 spark,
-                streak=0.15,
-                width=4.0,
+                streak=0.07,
+                width=2.4,
                 flash=intensity * fade,
                 alpha=fade,
                 flash_size=0.07,
