@@ -779,7 +779,10 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     # rest come harder; and the sphere visibly swells with each.
     beat, jitter = failing_heartbeat(frame, params["rate"], erratic)
     pulse = min(1.0, max(0.0, beat * (1 + 0.4 * erratic) + 0.25 * erratic * jitter))
-    r *= 1 + 0.045 * pulse + 0.02 * erratic * jitter
+    # Failing, each beat that comes is a flare: the heart blazes and the sphere lurches
+    # outward, so that frames a beat apart differ at a glance.
+    flare = erratic * beat
+    r *= 1 + 0.045 * pulse + 0.05 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
     if split <= 0.001:
@@ -800,13 +803,13 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr,
         cx,
         cy,
-        r * (1.6 + 0.15 * pulse + 0.4 * heat),
+        r * (1.6 + 0.15 * pulse + 0.8 * flare + 0.4 * heat),
         halo,
-        (0.15 + 0.1 * pulse + 0.12 * heat) * params["intensity"],
+        (0.15 + 0.1 * pulse + 0.3 * flare + 0.12 * heat) * params["intensity"],
         frame.light,
     )
     if split <= 0.001:
-        _body(cr, frame, params, core, cx, cy, r, heat, pulse, frame.light)
+        _body(cr, frame, params, core, cx, cy, r, heat, pulse + 1.2 * flare, frame.light)
         return
     # Split: two halves pull apart along a jagged seam; light floods out between them.
     # The body is drawn once, into a group no bigger than the sphere and its drips, and
