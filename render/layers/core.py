@@ -340,7 +340,7 @@ def _body(
         cr,
         primary,
         3.5 * u,
-        alpha=(0.6 + 0.4 * pulse) * params["intensity"],
+        alpha=(0.6 + 0.4 * min(pulse, 1.0)) * params["intensity"],
         heat=0.4,
         light=light,
     )
@@ -780,8 +780,9 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     beat, jitter = failing_heartbeat(frame, params["rate"], erratic)
     pulse = min(1.0, max(0.0, beat * (1 + 0.4 * erratic) + 0.25 * erratic * jitter))
     # Failing, each beat that comes is a flare: the heart blazes and the sphere lurches
-    # outward, so that frames a beat apart differ at a glance.
-    flare = erratic * beat
+    # outward, so that frames a beat apart differ at a glance. Hot, the core is bright
+    # already, and a flare would only whiten it.
+    flare = erratic * beat * (1.0 - heat)
     r *= 1 + 0.045 * pulse + 0.05 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
