@@ -287,9 +287,36 @@ def _figure(
     cr.set_source(_rim(x, H, facing, lit, 0.55 * alpha * bright))
     cr.set_line_width(1.6 * u * bright)
     cr.stroke()
+    if frame.raster:  # (a print has them from the raster: the vapor adds no vectors)
+        _uniform(cr, frame, x, top, H, fig["broad"], facing, alpha * bright, lit)
     if fig["turner"]:
         _turner_head(cr, frame, hx, hy, head_r * 1.15, facing, alpha, lit, turning)
     cr.restore()
+
+
+def _uniform(cr, frame: Frame, x: float, top: float, H: float, broad: float, facing: float,
+             alpha: float, lit) -> None:  # fmt: skip
+    """What makes the dark shape a uniform: a standing collar, shoulder boards catching the
+    light, the coat's closure down its front, and on each a small lit badge in the alert
+    colour at the chest, the same on every one of them."""
+    u = frame.unit
+    b = broad * H
+    for s in (-1, 1):  # shoulder boards, from the collar out along each shoulder
+        cr.move_to(x + s * 0.05 * H, top + 0.185 * H)
+        cr.line_to(x + s * 0.115 * b, top + 0.2 * H)
+    cr.move_to(x - 0.045 * H, top + 0.19 * H)  # the collar's lower edge
+    cr.line_to(x, top + 0.235 * H)
+    cr.line_to(x + 0.045 * H, top + 0.19 * H)
+    cr.move_to(x, top + 0.235 * H)  # the closure
+    cr.line_to(x + 0.01 * H, top + 0.95 * H)
+    cr.set_source_rgba(*lit, 0.35 * alpha)
+    cr.set_line_width(1.4 * u)
+    cr.stroke()
+    bx, by = x + facing * 0.075 * b, top + 0.3 * H  # the badge, on the side toward the core
+    cr.rectangle(bx - 0.022 * H, by - 0.008 * H, 0.044 * H, 0.016 * H)
+    cr.set_source_rgba(*frame.colour("alert"), min(1.0, 0.9 * alpha))
+    cr.fill()
+    radial_glow(cr, bx, by, 0.05 * H, frame.colour("alert"), 0.4 * alpha, frame.light)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
