@@ -29,7 +29,7 @@ def which(frame: Frame, line: float, count: int = len(WHISPERS)) -> tuple[int, f
 STYLES = (
     (0.3, 0.78, 0.04, "letters"),  # low by the phantoms, spelled out letter by letter
     (0.68, 0.3, 0.06, "defocused"),  # high on the right, soft, as if heard through a wall
-    (0.5, 0.52, 0.1, "doubled"),  # over the core, large, doubled and shaking
+    (0.24, 0.44, 0.1, "doubled"),  # beside the phantom that stares, large, doubled, shaking
 )
 
 
