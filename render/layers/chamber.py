@@ -28,20 +28,29 @@ def heartbeat(phase: float) -> float:
     return math.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * math.exp(-(((p - 0.6) / 0.06) ** 2))
 
 
+def heartbeat_phase(frame: Frame, rate: float, erratic: float) -> float:
+    """The heartbeat's phase in cycles (a beat peaks at 0.42 of each): steady, then pushed
+    early and late by slow noise as `erratic` rises."""
+    phase = frame.cycles(rate)
+    if erratic > 0:
+        phase += 0.9 * erratic * frame.scene.noise("core-pulse").noise2(*frame.time_point(0.35))
+    return phase
+
+
+def beats(phase: float, erratic: float) -> float:
+    """How strongly the beat of the cycle `phase` falls in comes (1, or 0.15 if skipped)."""
+    return 0.15 if erratic > 0 and _skipped(math.floor(phase - 0.1), erratic) else 1.0
+
+
 def failing_heartbeat(frame: Frame, rate: float, erratic: float) -> tuple[float, float]:
     """The machine's heartbeat as `erratic` rises: beats early and late (the phase pushed
     about by slow noise), some skipped; and a fast jitter in -1..1. The same for every layer
     at the same rate, so the core, the room's light and the pipes throb together."""
-    phase = frame.cycles(rate)
+    phase = heartbeat_phase(frame, rate, erratic)
     jitter = 0.0
     if erratic > 0:
-        noise = frame.scene.noise("core-pulse")
-        jitter = noise.noise2(*frame.time_point(3.0))
-        phase += 0.9 * erratic * noise.noise2(*frame.time_point(0.35))
-    beat = heartbeat(phase)
-    if erratic > 0 and _skipped(math.floor(phase - 0.1), erratic):
-        beat *= 0.15
-    return beat, jitter
+        jitter = frame.scene.noise("core-pulse").noise2(*frame.time_point(3.0))
+    return heartbeat(phase) * beats(phase, erratic), jitter
 
 
 def _skipped(beat: int, erratic: float) -> bool:
