@@ -20,7 +20,7 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, low_res, neon_stroke, radial_glow
-from render.layers.chamber import failing_heartbeat
+from render.layers.chamber import beats, failing_heartbeat, heartbeat_phase
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -685,6 +685,104 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
     radial_glow(cr, ix, iy, iris_r * 2.2, alert, 0.18 * opening * blink, frame.light)
 
 
+# The arteries feeding the core: (angle where each meets the sphere, degrees clockwise
+# from its right; the far end and the two control points, in radii from its centre;
+# thickness in radii). Two each side, rising out of the floor below it and arching in
+# (clear of the panels either side, whose glass they would show through).
+FEEDS = (
+    (145.0, (-2.9, 3.6), (-2.4, 1.5), (-1.6, 0.9), 0.15),
+    (118.0, (-1.0, 3.6), (-1.1, 2.2), (-0.75, 1.5), 0.11),
+)
+_FEED_STEPS = 32
+
+
+def _tube_band(pts: np.ndarray, normals: np.ndarray, radius: np.ndarray, lo: float, hi: float,
+               cr: cairo.Context, span: slice = slice(None)) -> None:  # fmt: skip
+    """The band between `lo` and `hi` (fractions of the radius; -1 the upper side) of a
+    tube along `pts`, as a closed path on `cr`."""
+    p, n, rad = pts[span], normals[span], radius[span, None]
+    a = (p + n * lo * rad).tolist()
+    b = (p + n * hi * rad).tolist()
+    cr.move_to(*a[0])
+    for q in a[1:]:
+        cr.line_to(*q)
+    for q in reversed(b):
+        cr.line_to(*q)
+    cr.close_path()
+
+
+def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float) -> None:
+    """Arteries that feed the core: dark vessels sweeping in from the floor and the walls
+    to the sphere, each beat of its heart a swelling of blood running along them into it,
+    arriving as it beats; when the rhythm fails, so does the blood."""
+    colour = params["vessels"]
+    if params["intensity"] <= 0.01:
+        return
+    bg = frame.colour("background")
+    erratic = float(params["erratic"])
+    phase = heartbeat_phase(frame, params["rate"], erratic)
+    # The swelling leaves the wall 0.7 of a cycle before the beat and reaches the core on it.
+    to_beat = (0.42 - phase) % 1.0
+    s = 1.0 - to_beat / 0.7
+    strength = beats(phase + to_beat, erratic) * params["intensity"]
+    t = np.linspace(0.0, 1.0, _FEED_STEPS + 1)[:, None]
+    shine = mix(colour, (1.0, 1.0, 1.0), 0.55)
+    steel = mix(bg, (0.55, 0.6, 0.7), 0.3)
+    tubes = []
+    for angle, far, c1, c2, thick in FEEDS:
+        for side in (-1, 1):
+            th = math.radians(angle if side < 0 else 180.0 - angle)
+            p3 = np.array([cx + 0.98 * r * math.cos(th), cy + 0.98 * r * math.sin(th)])
+            p0, p1, p2 = (np.array([cx - side * q[0] * r, cy + q[1] * r]) for q in (far, c2, c1))
+            pts = ((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2
+                   + t**3 * p3)  # fmt: skip
+            d = np.gradient(pts, axis=0)
+            d /= np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
+            normals = np.stack([d[:, 1], -d[:, 0]], axis=1)
+            if normals[_FEED_STEPS // 2, 1] > 0:  # -1 on the upper side
+                normals = -normals
+            blood = np.exp(-(((t[:, 0] - s) / 0.07) ** 2)) * strength if s > 0 else 0 * t[:, 0]
+            tubes.append((pts, normals, thick * r * (1.0 + 0.4 * blood), blood, thick * r))
+
+    def bands(lo: float, hi: float, grow: float = 1.0, span: slice = slice(None)) -> None:
+        for pts, normals, radius, _, _ in tubes:  # every tube's band: one fill for all
+            _tube_band(pts, normals, grow * radius, lo, hi, cr, span)
+
+    # Dark vessels, lit from above, with steel collars at their joints and the socket.
+    cr.set_operator(cairo.OPERATOR_OVER)
+    bands(-1.0, 1.0)
+    frame.cover(cr)
+    cr.set_source_rgb(*mix(bg, colour, 0.18))
+    cr.fill()
+    for lo, hi, tone in ((-0.9, 0.2, 0.36), (-0.75, -0.25, 0.58)):
+        bands(lo, hi)
+        cr.set_source_rgb(*mix(bg, colour, tone * (1.0 - 0.4 * heat)))
+        cr.fill()
+    for k in (8, 20, _FEED_STEPS - 1):
+        bands(-1.0, 1.0, 1.25, slice(k, k + 2))
+    cr.set_source_rgb(*steel)
+    cr.fill()
+    additive(cr)
+    if s > 0:  # the blood, lighting each vessel from inside where it runs
+        i = round(s * _FEED_STEPS)
+        a, b = max(0, i - 5), min(_FEED_STEPS, i + 5)
+        for pts, normals, radius, blood, thick in tubes:
+            _tube_band(pts, normals, radius, -0.9, 0.8, cr, slice(a, b + 1))
+            light = cairo.LinearGradient(*pts[a], *pts[b])
+            for k in range(a, b + 1):
+                light.add_color_stop_rgba((k - a) / max(1, b - a), *colour,
+                                          min(1.0, 0.9 * float(blood[k])))  # fmt: skip
+            cr.set_source(light)
+            cr.fill()
+            x, y = pts[min(i, _FEED_STEPS)]
+            radial_glow(cr, x, y, 5.0 * thick, colour, 0.5 * strength, frame.light)
+    # Their outlines catch the light: a rim on top, a specular line, light bounced below.
+    for lo, hi, alpha in ((-1.0, -0.88, 0.5), (-0.55, -0.43, 0.7), (0.86, 0.97, 0.25)):
+        bands(lo, hi)
+        cr.set_source_rgba(*shine, alpha * params["intensity"])
+        cr.fill()
+
+
 def _mounts(cr: cairo.Context, frame: Frame, cx: float, cy: float, r: float, heat: float) -> None:
     """What the sphere hangs in: a heavy arm down from the ceiling to a collar at its top,
     and a pedestal widening from its foot to the floor; dark metal, its sides lit by the
@@ -786,6 +884,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     r *= 1 + 0.045 * pulse + 0.05 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
+    _feeds(cr, frame, params, cx, cy, r, heat)
     if split <= 0.001:
         _pings(cr, frame, params, cx, cy, r, erratic, float(params["cracks"]))
     # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
@@ -956,6 +1055,7 @@ LAYER = Layer(
         "eye": track("eye", "the eye opening inside it"),
         "gaze": track("gaze", "the eye's stare: it searches, blinks, turns to us, dilates"),
         "colour": colour("colour", "primary", "the sphere's light"),
+        "vessels": colour("vessels", "alert", "the arteries feeding it, and their blood"),
         "intensity": number("intensity", 1.0, "brightness of the sphere and its halo", 0, 4),
         "rate": number("rate", 0.8, "heartbeat", 0, 10, "Hz"),
         "size": number("size", 1.0, "radius relative to the layout's", 0.05, 3),
