@@ -23,8 +23,8 @@ from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks):
 # a shower falling from the break, as from a shorting cable, not a firework's sphere.
-SNAP = Burst(count=28, speed=0.8, spread=0.45, direction=math.pi / 2, gravity=2.6, drag=2.0,
-             life=1.0)  # fmt: skip
+SNAP = Burst(count=18, speed=0.6, spread=0.6, direction=math.pi / 2, gravity=1.2, drag=2.5,
+             life=0.8)  # fmt: skip
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
@@ -353,9 +353,9 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 SNAP,
                 f"web-snap-{i}",
                 age,
-                colour,
+                frame.colour("glow"),  # cooling to the light of a pulse, not the thread's
                 spark,
-                streak=0.07,
+                streak=0.04,  # short: long falling streaks read as rain
                 width=2.4,
                 flash=intensity * fade,
                 alpha=fade,
