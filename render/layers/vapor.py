@@ -319,6 +319,66 @@ def _uniform(cr, frame: Frame, x: float, top: float, H: float, broad: float, fac
     radial_glow(cr, bx, by, 0.05 * H, frame.colour("alert"), 0.4 * alpha, frame.light)
 
 
+# Mist reaching for the dreamer: a hand of fingers rising out of the fog on each side,
+# (base x, base y as fractions of the frame; the fan's middle angle, radians; the side its
+# fingers curl toward, 1 clockwise; length as a fraction of the height).
+GRASPS = ((-0.02, 0.8, -0.3, 1.0, 0.5), (1.02, 0.74, -2.85, -1.0, 0.44))
+_FINGER_STEPS = 24
+_FINGER_WIDTHS, _FINGER_ALPHAS = (1.7, 1.0, 0.45), (0.12, 0.16, 0.16)
+
+
+def _grasp(cr: cairo.Context, frame: Frame, fog: float, colour) -> None:
+    """Fingers of mist: each a tapering curl of vapor rising from the fog, swaying, its tip
+    curling in as the fingers close and opening again, slowly, like a hand grasping."""
+    reach = smoothstep(0.15, 0.7, fog)
+    if reach <= 0.01:
+        return
+    w, h, u = frame.scene.width, frame.scene.height, frame.unit
+    noise = frame.scene.noise("vapor-fingers")
+    additive(cr)
+    s = np.linspace(0.0, 1.0, _FINGER_STEPS + 1)
+    lit = mix(colour, (1.0, 1.0, 1.0), 0.25)
+    bodies: list[list] = [[], [], []]  # each finger's outline at each nested width
+    wisps = []
+    for g, (bx, by, mid, turn, length) in enumerate(GRASPS):
+        close = 0.5 - 0.5 * math.cos(2 * math.pi * (frame.cycles(0.22) + 0.5 * g))
+        for k in range(4):
+            sway = noise.noise3(3.0 * g + k, *frame.time_point(0.3))
+            start = mid + turn * (k - 1.5) * 0.38 + 0.2 * sway
+            bend = turn * (0.5 + 2.6 * close * (0.7 + 0.1 * k)) * s**2
+            angle = start + bend + 0.15 * sway * np.sin(3 * s)
+            step = (0.8 + 0.12 * (k % 2)) * length * h * reach / _FINGER_STEPS
+            run = step * np.cumsum(np.stack([np.cos(angle[:-1]), np.sin(angle[:-1])], axis=1), 0)
+            centre = np.vstack([np.zeros((1, 2)), run])
+            centre += (bx * w, by * h + turn * 0.05 * (k - 1.5) * h)
+            half = (0.026 * h * (1.0 - s) ** 0.8 + 1.5 * u)[:, None]
+            normal = np.hstack([-np.sin(angle)[:, None], np.cos(angle)[:, None]]) * half
+            for level, width in enumerate(_FINGER_WIDTHS):
+                a = (centre + width * normal).tolist()
+                b = (centre - width * normal).tolist()
+                bodies[level].append(a + b[::-1])
+            wisps += [(centre + off * normal)[:-3].tolist() for off in (-0.45, 0.2)]
+    # Their bodies: nested fills, densest along the middle, so each edge is soft (in the
+    # low-resolution light a finger this thin would alias at small sizes); one fill each
+    # for all the fingers, where two cross no brighter than one.
+    for level, alpha in enumerate(_FINGER_ALPHAS):
+        for outline in bodies[level]:
+            cr.move_to(*outline[0])
+            for q in outline[1:]:
+                cr.line_to(*q)
+            cr.close_path()
+        cr.set_source_rgba(*colour, alpha * reach)
+        cr.fill()
+    # Wisps along them: strands of the vapor, sharp.
+    for pts in wisps:
+        cr.move_to(*pts[0])
+        for q in pts[1:]:
+            cr.line_to(*q)
+    cr.set_source_rgba(*lit, 0.5 * reach)
+    cr.set_line_width(1.3 * u)
+    cr.stroke()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     fog = float(params["fog"])
     phantoms = float(params["phantoms"])
@@ -362,6 +422,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         low.add_color_stop_rgba(0, 0, 0, 0, 0.3)
         low.add_color_stop_rgba(1, 0, 0, 0, 0.3 + 0.9 * min(1.0, 1.5 * fog))
         soft.mask(low)
+        if frame.raster:  # (a print's vector pass adds no vapor strokes)
+            _grasp(cr, frame, fog, colour)
         # Light scattering in the vapor around the core.
         cx, cy, r = frame.scene.layout.core
         radial_glow(cr, cx, cy, 2.2 * r, colour, 0.1 * fog, frame.light)
