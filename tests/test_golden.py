@@ -36,7 +36,7 @@ WHEN = (0.1, 0.5, 0.9)
 LAYER_MOMENTS = {
     "chamber": 0.3, "web": 0.4, "core": 0.8, "console": 0.3, "vapor": 0.55,
     "whispers": 0.5, "klaxon": 0.3, "wake": 0.96, "ripple": 0.3, "hands": 0.8,
-    "reflection": 0.45,
+    "reflection": 0.45, "deck": 0.3,
 }  # fmt: skip
 EFFECT_NAMES = ("bloom", "chromatic_aberration", "scanlines", "vignette", "grain", "flicker")
 # Near-exact: only antialiasing may move, by a few levels on a tiny share of pixels.
