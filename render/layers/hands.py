@@ -76,7 +76,7 @@ def hand_outline(curl: tuple[float, ...], melt: float) -> tuple[list[Point], lis
     def finger(spec, c: float, k: int) -> list[Point]:
         x, y, splay, length, width = spec
         sag = melt * (0.9 + 0.25 * k % 3) * (1 if splay >= -0.5 else -1)
-        length *= (1 - 0.35 * c) * (1 + 0.45 * melt)
+        length *= (1 - 0.85 * c) * (1 + 0.45 * melt)  # curled: folded back, knuckles only
         pts = _finger((x, y), splay, length, width * (1 + 0.2 * melt), sag)
         tips.append(pts[5])
         return pts
@@ -553,6 +553,15 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         neon_stroke(
             cr, rim_colour, 3.0 * frame.unit, alpha=0.9 * level, heat=0.3, light=frame.light
         )
+        if press > 0.15 and hold > 0.3 and melt < 0.25:
+            # The press lands: the control under the fingertip flashes and rings, so a
+            # still shows a finger pushing a button, not a hand hovering.
+            px, py = m.transform_point(*tips[1])
+            f = min(1.0, (press - 0.15) / 0.6) * hold * level
+            radial_glow(cr, px, py, 0.12 * size, frame.colour("glow"), 0.7 * f, frame.light)
+            cr.new_path()
+            cr.arc(px, py, 0.05 * size * (1.6 - 0.6 * press), 0, 2 * math.pi)
+            neon_stroke(cr, frame.colour("glow"), 2.0 * frame.unit, alpha=f, heat=0.6)
         patch = patches[side]
         if patch is not None and melt > 0.25:  # the fingers sink into it
             # The tips of the fingers that are down, where they press (not the thumb).
