@@ -38,7 +38,7 @@ def build(scene: Scene) -> dict:
     # Five figures at different depths: the far ones smaller and standing higher on the
     # floor, none in the middle where the core is, no two alike.
     slots = (
-        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.62, 1.6), (0.89, 0.85)]
+        [(0.12, 1.0), (0.27, 0.72), (0.36, 0.55), (0.74, 1.6), (0.9, 0.8)]
         if not scene.layout.portrait
         else [(0.15, 1.0), (0.35, 0.7), (0.62, 0.8), (0.85, 0.95)]
     )

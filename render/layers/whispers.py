@@ -76,6 +76,9 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         cr.stroke()
     text = lines[k]
     fx, fy, fsize, manner = STYLES[k % len(STYLES)]
+    # The phantoms' own words, doubled and shaking, in a face of their own: in the
+    # script, 'Join' read as 'foin'.
+    face = "timesr" if manner == "doubled" else FACE
     if frame.scene.layout.portrait:
         fx, fy = 0.5, 0.35 + 0.15 * k
     size = fsize * min(w, h)
@@ -107,7 +110,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         ty = y + math.sin(2 * math.pi * frame.cycles(6.0)) * u * shake
         c = colour if ghost == 1.0 else frame.colour("alert")
         a = burst * ghost * (0.8 + 0.2 * rng.random())
-        neon_text(cr, text, x + jx, ty, size, c, 0.08 * size, alpha=a, heat=0.45, face=FACE)
+        neon_text(cr, text, x + jx, ty, size, c, 0.08 * size, alpha=a, heat=0.45, face=face)
 
 
 LAYER = Layer(
