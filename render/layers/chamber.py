@@ -549,7 +549,7 @@ def _arteries(
     beat_phase = frame.cycles(params["rate"])
     beat = breath  # every vessel throbs with the core's heartbeat
     lit = min(1.0, intensity * (0.75 + 0.25 * beat))
-    shine = mix(colour, (1.0, 1.0, 1.0), 0.55)
+    shine = mix(colour, (1.0, 1.0, 1.0), 0.35)  # whiter greys the climax's highlights
     steel = (0.55, 0.6, 0.7)
     cr.set_line_width(1.5 * u)
     # Risers: uprights from above the top run down to the floor, behind the runs, lit on
@@ -582,7 +582,7 @@ def _arteries(
         phase = beat_phase + pipe["phase"]
         pulses = [(phase + k / 3) % 1.0 for k in range(3)]
         blood = _blood(pulses)
-        radius = r * (1.0 + 0.15 * beat + 0.45 * blood)
+        radius = r * (1.0 + 0.2 * beat + 0.8 * blood)
         centre = np.full(_STEPS + 1, y)
         cr.set_operator(cairo.OPERATOR_OVER)
         _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, darkest below

@@ -690,8 +690,8 @@ def _eye(cr: cairo.Context, frame: Frame, cx, cy, r, opening: float, gaze: float
 # thickness in radii). Two each side, rising out of the floor below it and arching in
 # (clear of the panels either side, whose glass they would show through).
 FEEDS = (
-    (145.0, (-2.9, 3.6), (-2.4, 1.5), (-1.6, 0.9), 0.15),
-    (118.0, (-1.0, 3.6), (-1.1, 2.2), (-0.75, 1.5), 0.11),
+    (145.0, (-2.9, 3.6), (-2.4, 1.5), (-1.6, 0.9), 0.19),
+    (118.0, (-1.0, 3.6), (-1.1, 2.2), (-0.75, 1.5), 0.14),
 )
 _FEED_STEPS = 32
 
@@ -726,7 +726,7 @@ def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float) -> N
     s = 1.0 - to_beat / 0.7
     strength = beats(phase + to_beat, erratic) * params["intensity"]
     t = np.linspace(0.0, 1.0, _FEED_STEPS + 1)[:, None]
-    shine = mix(colour, (1.0, 1.0, 1.0), 0.55)
+    shine = mix(colour, (1.0, 1.0, 1.0), 0.35 * (1.0 - heat))  # white rims grey a hot climax
     steel = mix(bg, (0.55, 0.6, 0.7), 0.3)
     tubes = []
     for angle, far, c1, c2, thick in FEEDS:
@@ -742,23 +742,23 @@ def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float) -> N
             if normals[_FEED_STEPS // 2, 1] > 0:  # -1 on the upper side
                 normals = -normals
             blood = np.exp(-(((t[:, 0] - s) / 0.07) ** 2)) * strength if s > 0 else 0 * t[:, 0]
-            tubes.append((pts, normals, thick * r * (1.0 + 0.4 * blood), blood, thick * r))
+            tubes.append((pts, normals, thick * r * (1.0 + 0.75 * blood), blood, thick * r))
 
     def bands(lo: float, hi: float, grow: float = 1.0, span: slice = slice(None)) -> None:
         for pts, normals, radius, _, _ in tubes:  # every tube's band: one fill for all
             _tube_band(pts, normals, grow * radius, lo, hi, cr, span)
 
-    # Dark vessels, lit from above, with steel collars at their joints and the socket.
+    # Dark vessels, lit from above, with steel collars at their joints.
     cr.set_operator(cairo.OPERATOR_OVER)
     bands(-1.0, 1.0)
     frame.cover(cr)
-    cr.set_source_rgb(*mix(bg, colour, 0.18))
+    cr.set_source_rgb(*mix(bg, colour, 0.26))
     cr.fill()
-    for lo, hi, tone in ((-0.9, 0.2, 0.36), (-0.75, -0.25, 0.58)):
+    for lo, hi, tone in ((-0.9, 0.2, 0.46), (-0.75, -0.25, 0.7)):
         bands(lo, hi)
-        cr.set_source_rgb(*mix(bg, colour, tone * (1.0 - 0.4 * heat)))
+        cr.set_source_rgb(*mix(bg, colour, tone * (1.0 - 0.7 * heat)))
         cr.fill()
-    for k in (8, 20, _FEED_STEPS - 1):
+    for k in (8, 20):  # none where it meets the sphere: grey against the rim greyed it
         bands(-1.0, 1.0, 1.25, slice(k, k + 2))
     cr.set_source_rgb(*steel)
     cr.fill()
@@ -779,7 +779,7 @@ def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float) -> N
     # Their outlines catch the light: a rim on top, a specular line, light bounced below.
     for lo, hi, alpha in ((-1.0, -0.88, 0.5), (-0.55, -0.43, 0.7), (0.86, 0.97, 0.25)):
         bands(lo, hi)
-        cr.set_source_rgba(*shine, alpha * params["intensity"])
+        cr.set_source_rgba(*shine, alpha * (1.0 - 0.6 * heat) * params["intensity"])
         cr.fill()
 
 
@@ -862,8 +862,9 @@ def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float) -
         # Soft light only, on the low-resolution buffer: a ring this size stroked at full
         # resolution cost 1.2 ms a 1080p frame.
         soft.arc(cx, cy, r * (1.02 + 1.3 * f**0.7) * wob, 0, 2 * math.pi)
-        soft.set_source_rgba(*colour, min(1.0, 0.8 * (1 - f) ** 2 * fade))
-        soft.set_line_width((9.0 - 5.0 * f) * frame.unit)
+        # Failing, each beat is a shock: a brighter, wider ring.
+        soft.set_source_rgba(*colour, min(1.0, 0.8 * (1 - f) ** 2 * fade * (1 + 0.5 * erratic)))
+        soft.set_line_width((9.0 - 5.0 * f) * (1 + erratic) * frame.unit)
         soft.stroke()
 
 
@@ -878,10 +879,16 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     beat, jitter = failing_heartbeat(frame, params["rate"], erratic)
     pulse = min(1.0, max(0.0, beat * (1 + 0.4 * erratic) + 0.25 * erratic * jitter))
     # Failing, each beat that comes is a flare: the heart blazes and the sphere lurches
-    # outward, so that frames a beat apart differ at a glance. Hot, the core is bright
-    # already, and a flare would only whiten it.
-    flare = erratic * beat * (1.0 - heat)
-    r *= 1 + 0.045 * pulse + 0.05 * flare + 0.02 * erratic * jitter
+    # outward, then dies down over half a second (a beat itself is a twentieth of
+    # a cycle: most stills would miss it), so that frames a beat apart differ at a
+    # glance. Hot, the core is bright already, and a flare would only whiten it.
+    flare = 0.0
+    if erratic > 0:
+        phase = heartbeat_phase(frame, params["rate"], erratic)
+        since = ((phase - 0.42) % 1.0) / max(params["rate"], 1e-6)  # seconds since a beat
+        flare = erratic * math.exp(-since / 0.45) * beats(math.floor(phase - 0.42) + 0.5, erratic)
+        flare *= 1.0 - heat
+    r *= 1 + 0.045 * pulse + 0.08 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
     _feeds(cr, frame, params, cx, cy, r, heat)

@@ -150,6 +150,6 @@ LAYER = Layer(
         "colour": colour("colour", "primary", "the desk's trim and most of its keys"),
     },
     doc="The control desk below the panels: rows of keys, sliders and toggles, some lit.",
-    order=35,
+    order=25,  # before the core: the arteries feeding it cross the desk
     plane=0.75,
 )
