@@ -266,7 +266,8 @@ def _render(seq: Sequence, key: FrameKey) -> tuple[str, bytes | str, float]:
         if key.format == "png":
             Image.fromarray(rgb).save(out, "PNG", compress_level=1)
         else:
-            Image.fromarray(rgb).save(out, "JPEG", quality=85)
+            # 4:4:4: chroma subsampling smears small neon lights into grey at proxy sizes
+            Image.fromarray(rgb).save(out, "JPEG", quality=85, subsampling=0)
     except Exception as exc:  # noqa: BLE001 -- reported on the page
         message = (
             str(exc)
