@@ -916,7 +916,9 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         frame.light,
     )
     if split <= 0.001:
-        _body(cr, frame, params, core, cx, cy, r, heat, pulse + 1.2 * flare, frame.light)
+        # Failing, it smoulders between its flares and blazes on them.
+        glow = pulse * (1.0 - 0.6 * erratic * (1.0 - heat)) + 2.5 * flare
+        _body(cr, frame, params, core, cx, cy, r, heat, glow, frame.light)
         return
     # Split: two halves pull apart along a jagged seam; light floods out between them.
     # The body is drawn once, into a group no bigger than the sphere and its drips, and
