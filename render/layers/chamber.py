@@ -6,7 +6,7 @@ One pipe bursts when the fog rolls in; the vapor layer vents from its break.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cairo
 import numpy as np
@@ -40,6 +40,21 @@ def heartbeat_phase(frame: Frame, rate: float, erratic: float) -> float:
 def beats(phase: float, erratic: float) -> float:
     """How strongly the beat of the cycle `phase` falls in comes (1, or 0.15 if skipped)."""
     return 0.15 if erratic > 0 and _skipped(math.floor(phase - 0.1), erratic) else 1.0
+
+
+def heartbeat_trace(frame: Frame, rate: float, erratic: float, span: float, n: int) -> np.ndarray:
+    """The heartbeat's strength at `n` moments over the last `span` seconds up to this
+    frame, as a monitor would trace it: the phase (whose noise is slow) is taken at a few
+    moments and interpolated, each beat then evaluated exactly and skipped beats dropped."""
+    ts = frame.t - span + span * np.arange(n) / (n - 1)
+    coarse = np.linspace(ts[0], ts[-1], 13)
+    phases = [heartbeat_phase(replace(frame, t=float(t)), rate, erratic) for t in coarse]
+    phase = np.interp(ts, coarse, phases)
+    p = phase % 1.0
+    beat = np.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * np.exp(-(((p - 0.6) / 0.06) ** 2))
+    numbers = np.floor(phase - 0.1).astype(int)
+    kept = {k: beats(k + 0.5, erratic) for k in np.unique(numbers).tolist()}
+    return beat * np.array([kept[k] for k in numbers.tolist()])
 
 
 def failing_heartbeat(frame: Frame, rate: float, erratic: float) -> tuple[float, float]:

@@ -19,8 +19,9 @@ import numpy as np
 from render.color import mix
 from render.draw import additive, neon_stroke, neon_text, text_stroke
 from render.glyphs import CELL, text_width
+from render.layers.chamber import heartbeat_trace
 from render.noise import noise_row
-from render.params import colour, text, track
+from render.params import colour, number, text, track
 from render.scene import Frame, Layer, Scene
 from render.softlight import FACTOR, SoftLight
 from render.story import smoothstep
@@ -394,6 +395,30 @@ def _popups(cr, frame: Frame, writer: Writer, console, errors: float, glitch: fl
         writer.text("OK", x + 0.77 * bw, y + 0.74 * bh, 0.1 * bh, text_col, 0.8 * a)
 
 
+MONITOR_SPAN = 3.0  # seconds of the core's heartbeat the monitor shows
+_MONITOR_SAMPLES = 96
+
+
+def _monitor(cr, frame: Frame, writer: Writer, box, size: float, colours, params, alpha):
+    """The core's heart monitor: its beat traced over the last few seconds, a steady
+    lub-dub that comes early and late and drops beats as the rhythm fails (the same
+    failing heartbeat the core, the room and the arteries beat to), reddening."""
+    x, y, w, h = box
+    erratic = float(params["erratic"])
+    colour = mix(colours[0], colours[1], min(1.0, 1.5 * erratic))
+    writer.text("CORE PULSE", x, y, 0.75 * size, colour, alpha=0.8)
+    trace = heartbeat_trace(frame, params["rate"], erratic, MONITOR_SPAN, _MONITOR_SAMPLES)
+    xs = (x + w * np.arange(_MONITOR_SAMPLES) / (_MONITOR_SAMPLES - 1)).tolist()
+    ys = (y + h * (0.95 - 0.6 * np.clip(trace, 0.0, 1.2))).tolist()
+    cr.move_to(xs[0], ys[0])
+    for px, py in zip(xs[1:], ys[1:], strict=True):
+        cr.line_to(px, py)
+    neon_stroke(cr, colour, 1.5 * frame.unit, alpha=0.95 * alpha, heat=0.5, light=frame.light)
+    cr.arc(xs[-1], ys[-1], 2.5 * frame.unit, 0, 2 * math.pi)  # the trace's writing head
+    cr.set_source_rgba(*mix(colour, (1.0, 1.0, 1.0), 0.5), alpha)
+    cr.fill()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
     scene = frame.scene
     u = frame.unit
@@ -438,13 +463,18 @@ def draw(cr: cairo.Context, frame: Frame, params, console) -> None:
             txt = f"{label:<10}{val:9.1f}" if val < 1e6 else f"{label:<10} OVERFLOW"
             over = min(1.0, max(0.0, (val - 120) / 300))
             writer.text(txt, x + pad, ry + k * line_h, size, mix(text_col, alert, over), alpha=0.95)
-        # Switch rows: little lit tabs, some blinking.
+        # Switch rows: little lit tabs, some blinking; on the first panel, the core's
+        # heart monitor in their place.
         sy = ry + 3 * line_h + 0.01 * h
         sw = (w - 2 * pad) / 12
+        if p == 0:
+            box = (x + pad, sy, w - 2 * pad, 1.6 * sw)
+            _monitor(cr, frame, writer, box, size, (colour, alert), params, alpha)
+            sy += 0.6 * sw  # the log starts below it
         # Tabs that look alike are stroked together (they never overlap): at most 4
         # strokes a panel instead of 24.
         tabs: dict[tuple[bool, bool], list[tuple[float, float]]] = {}
-        for row in range(2):
+        for row in range(2 if p != 0 else 0):
             for k, on in enumerate(console["switches"][row + 2 * p]):
                 blink = errors > 0 and (int(frame.cycles(2.0) + k + row) % 3 == 0)
                 look = (on != blink, blink and errors > 0.3)  # (lit, alarmed)
@@ -529,8 +559,11 @@ LAYER = Layer(
         "banner": text("banner", HEADLINE, "the banner's words"),
         "colour": colour("colour", "primary", "panels and readouts"),
         "intensity": track("intensity", "brightness (dims while the eye stares)", "hud", 0, 4),
+        "erratic": track("erratic", "the core's heartbeat on the monitor losing its rhythm"),
+        "rate": number("rate", 0.8, "the core's heartbeat on the monitor", 0, 10, "Hz"),
     },
-    doc="Console panels with gauges, readouts, switches, status lines, headline, glitch and melt.",
+    doc="Console panels with gauges, readouts, switches, heart monitor, status lines, "
+    "headline, glitch and melt.",
     order=40,
     plane=0.7,
 )
