@@ -849,13 +849,16 @@ def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float) -
     soft = frame.soft(cr)
     additive(soft)
     rate = params["rate"]
-    c = frame.cycles(rate) - 0.42  # the beat's peak in `heartbeat`
+    # On the failing heartbeat's own phase (the beat's peak at 0.42 of a cycle): as it
+    # fails, skipped beats send no ring and the rings live longer, so a still shows
+    # several at once, unevenly spaced.
+    c = heartbeat_phase(frame, rate, erratic) - 0.42
     colour = mix(params["colour"], frame.colour("glow"), 0.4)
-    for k in range(2):
+    life = 1.1 + 1.2 * erratic
+    for k in range(3):
         n = math.floor(c) - k
         age = (c - n) / rate  # seconds since that beat
-        life = 1.1
-        if age > life:
+        if age > life or beats(n + 0.5, erratic) < 1.0:
             continue
         f = age / life
         wob = 1.0 + erratic * 0.15 * math.sin(7.0 * n)
@@ -879,14 +882,14 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     beat, jitter = failing_heartbeat(frame, params["rate"], erratic)
     pulse = min(1.0, max(0.0, beat * (1 + 0.4 * erratic) + 0.25 * erratic * jitter))
     # Failing, each beat that comes is a flare: the heart blazes and the sphere lurches
-    # outward, then dies down over half a second (a beat itself is a twentieth of
+    # outward, then dies down over 0.7 s (a beat itself is a twentieth of
     # a cycle: most stills would miss it), so that frames a beat apart differ at a
     # glance. Hot, the core is bright already, and a flare would only whiten it.
     flare = 0.0
     if erratic > 0:
         phase = heartbeat_phase(frame, params["rate"], erratic)
         since = ((phase - 0.42) % 1.0) / max(params["rate"], 1e-6)  # seconds since a beat
-        flare = erratic * math.exp(-since / 0.45) * beats(math.floor(phase - 0.42) + 0.5, erratic)
+        flare = erratic * math.exp(-since / 0.7) * beats(math.floor(phase - 0.42) + 0.5, erratic)
         flare *= 1.0 - heat
     r *= 1 + 0.045 * pulse + 0.08 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
