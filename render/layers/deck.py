@@ -85,8 +85,8 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     frame.cover(cr)
     cr.append_path(path)
     top = cairo.LinearGradient(0, BACK * h, 0, h)
-    top.add_color_stop_rgb(0, *mix(bg, trim, 0.16))
-    top.add_color_stop_rgb(1, *mix(bg, (0.0, 0.0, 0.0), 0.4))
+    top.add_color_stop_rgb(0, *mix(bg, trim, 0.1))
+    top.add_color_stop_rgb(1, *mix(bg, (0.0, 0.0, 0.0), 0.7))  # the darkest of the frame
     fill_gradient(cr, top)
     additive(cr)
     # The back edge's lit trim: the desk's outline against the room.
@@ -132,9 +132,6 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
         cr.fill()
     for lx, ly, s, _, c in lights:
         radial_glow(cr, lx, ly, 1.6 * s, tints[c["tint"]], 0.35 * level, frame.light)
-    # Light pooling on the desk from the room ahead.
-    cx = scene.layout.core[0]
-    radial_glow(cr, cx, BACK * h, 0.25 * w, mix(trim, bg, 0.4), 0.12 * level, frame.light)
 
 
 LAYER = Layer(
