@@ -74,7 +74,7 @@ def _arcs(cr: cairo.Context, frame: Frame, thread: int, ends, at, colour, alpha:
             _bolt(cr, end, (end[0] + reach * math.cos(ang), end[1] + reach * math.sin(ang)),
                   rng, 0.3)  # fmt: skip
     hot = mix(colour, (1.0, 1.0, 1.0), 0.75)
-    neon_stroke(cr, hot, 2.6 * u, alpha=min(1.0, alpha), heat=0.9, light=frame.light)
+    neon_stroke(cr, hot, 3.4 * u, alpha=min(1.0, alpha), heat=0.9, light=frame.light)
 
 
 def build(scene: Scene) -> dict:
