@@ -693,6 +693,11 @@ FEEDS = (
     (145.0, (-2.9, 3.6), (-2.4, 1.5), (-1.6, 0.9), 0.19),
     (118.0, (-1.0, 3.6), (-1.1, 2.2), (-0.75, 1.5), 0.14),
 )
+# Standing upright, the panels are below the core: its arteries sweep out to the walls.
+FEEDS_PORTRAIT = (
+    (150.0, (-1.95, 0.95), (-1.5, 1.0), (-1.1, 0.8), 0.16),
+    (122.0, (-1.95, 1.35), (-1.3, 1.4), (-0.8, 1.15), 0.12),
+)
 _FEED_STEPS = 32
 
 
@@ -729,7 +734,8 @@ def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float) -> N
     shine = mix(colour, (1.0, 1.0, 1.0), 0.35 * (1.0 - heat))  # white rims grey a hot climax
     steel = mix(bg, (0.55, 0.6, 0.7), 0.3)
     tubes = []
-    for angle, far, c1, c2, thick in FEEDS:
+    feeds = FEEDS_PORTRAIT if frame.scene.layout.portrait else FEEDS
+    for angle, far, c1, c2, thick in feeds:
         for side in (-1, 1):
             th = math.radians(angle if side < 0 else 180.0 - angle)
             p3 = np.array([cx + 0.98 * r * math.cos(th), cy + 0.98 * r * math.sin(th)])

@@ -18,6 +18,7 @@ from render.scene import Frame, Layer, Scene
 
 ROWS = (0.1, 0.3, 0.52, 0.78)  # the rows of keys, from the desk's back edge (0) to its front (1)
 BACK, FRONT = 0.83, 1.04  # the desk's back edge and front edge, as fractions of the height
+BACK_PORTRAIT = 0.95
 SAG = 0.035  # how much lower its ends are than its middle: it curves toward the dreamer
 
 
@@ -25,7 +26,8 @@ def _edge(scene: Scene, x: float, depth: float) -> float:
     """Y of the desk's surface at `x` and `depth` (0 its back edge, 1 its front)."""
     w, h = scene.width, scene.height
     d = (x - 0.5 * w) / (0.5 * w)
-    back = (BACK + SAG * d * d) * h
+    # Upright, the panels stand low in the frame: the desk runs below them.
+    back = ((BACK_PORTRAIT if scene.layout.portrait else BACK) + SAG * d * d) * h
     return back + depth * (FRONT * h - back)
 
 
@@ -84,7 +86,7 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
     path = cr.copy_path()
     frame.cover(cr)
     cr.append_path(path)
-    top = cairo.LinearGradient(0, BACK * h, 0, h)
+    top = cairo.LinearGradient(0, _edge(scene, 0.5 * w, 0.0), 0, h)
     top.add_color_stop_rgb(0, *mix(bg, trim, 0.1))
     top.add_color_stop_rgb(1, *mix(bg, (0.0, 0.0, 0.0), 0.7))  # the darkest of the frame
     fill_gradient(cr, top)
