@@ -19,13 +19,14 @@ from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
 
 
-def heartbeat(phase: float) -> float:
-    """Lub-dub: a strong beat and a softer echo, in 0..1, periodic in `phase`.
+def heartbeat(phase):
+    """Lub-dub: a strong beat and a softer echo, in 0..1, periodic in `phase` (a number,
+    or an array of them).
 
     The beat sits mid-cycle so that a loop, which wraps at phase 0, wraps in the quiet
     between beats and not on the jolt of one."""
     p = phase % 1.0
-    return math.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * math.exp(-(((p - 0.6) / 0.06) ** 2))
+    return np.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * np.exp(-(((p - 0.6) / 0.06) ** 2))
 
 
 def heartbeat_phase(frame: Frame, rate: float, erratic: float) -> float:
@@ -50,8 +51,7 @@ def heartbeat_trace(frame: Frame, rate: float, erratic: float, span: float, n: i
     coarse = np.linspace(ts[0], ts[-1], 13)
     phases = [heartbeat_phase(replace(frame, t=float(t)), rate, erratic) for t in coarse]
     phase = np.interp(ts, coarse, phases)
-    p = phase % 1.0
-    beat = np.exp(-(((p - 0.42) / 0.05) ** 2)) + 0.6 * np.exp(-(((p - 0.6) / 0.06) ** 2))
+    beat = heartbeat(phase)
     numbers = np.floor(phase - 0.1).astype(int)
     kept = {k: beats(k + 0.5, erratic) for k in np.unique(numbers).tolist()}
     return beat * np.array([kept[k] for k in numbers.tolist()])
@@ -65,7 +65,7 @@ def failing_heartbeat(frame: Frame, rate: float, erratic: float) -> tuple[float,
     jitter = 0.0
     if erratic > 0:
         jitter = frame.scene.noise("core-pulse").noise2(*frame.time_point(3.0))
-    return heartbeat(phase) * beats(phase, erratic), jitter
+    return float(heartbeat(phase)) * beats(phase, erratic), jitter
 
 
 def _skipped(beat: int, erratic: float) -> bool:
@@ -617,8 +617,8 @@ def _arteries(
         # The blood in each swelling, lighting the vessel from inside as it passes.
         a, b = room.at(x, y, near), room.at(x, y, far)
         light = cairo.LinearGradient(*a, *b)
-        for u, v in zip(_US.tolist(), blood.tolist(), strict=True):
-            light.add_color_stop_rgba(1.0 - u, *colour, min(1.0, 0.85 * v * (0.6 + beat)))
+        for along, v in zip(_US.tolist(), blood.tolist(), strict=True):
+            light.add_color_stop_rgba(1.0 - along, *colour, min(1.0, 0.85 * v * (0.6 + beat)))
         for f in pulses:  # only where the blood is (a fill the pipe's length cost 2 ms)
             i = round((1.0 - f) * _STEPS)
             _vessel(cr, room, x, zs, centre, radius, -0.95, 0.7, slice(max(0, i - 3), i + 4))

@@ -716,16 +716,16 @@ def _tube_band(pts: np.ndarray, normals: np.ndarray, radius: np.ndarray, lo: flo
     cr.close_path()
 
 
-def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float) -> None:
+def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float, phase: float):
     """Arteries that feed the core: dark vessels sweeping in from the floor and the walls
-    to the sphere, each beat of its heart a swelling of blood running along them into it,
-    arriving as it beats; when the rhythm fails, so does the blood."""
+    to the sphere, each beat of its heart (at the failing heartbeat's `phase`) a swelling
+    of blood running along them into it, arriving as it beats; when the rhythm fails, so
+    does the blood."""
     colour = params["vessels"]
     if params["intensity"] <= 0.01:
         return
     bg = frame.colour("background")
     erratic = float(params["erratic"])
-    phase = heartbeat_phase(frame, params["rate"], erratic)
     # The swelling leaves the wall 0.7 of a cycle before the beat and reaches the core on it.
     to_beat = (0.42 - phase) % 1.0
     s = 1.0 - to_beat / 0.7
@@ -846,7 +846,7 @@ def _mounts(cr: cairo.Context, frame: Frame, cx: float, cy: float, r: float, hea
     cr.stroke()
 
 
-def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float) -> None:
+def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float, phase: float):
     """Each heartbeat of the core sends a ring of light out across the room, so its pulse
     shows in a still; as the rhythm fails the rings come unevenly and wobble."""
     fade = (1.0 - cracks) * params["intensity"]
@@ -858,7 +858,7 @@ def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float) -
     # On the failing heartbeat's own phase (the beat's peak at 0.42 of a cycle): as it
     # fails, skipped beats send no ring and the rings live longer, so a still shows
     # several at once, unevenly spaced.
-    c = heartbeat_phase(frame, rate, erratic) - 0.42
+    c = phase - 0.42
     colour = mix(params["colour"], frame.colour("glow"), 0.4)
     life = 1.1 + 1.2 * erratic
     for k in range(3):
@@ -891,18 +891,18 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     # outward, then dies down over 0.7 s (a beat itself is a twentieth of
     # a cycle: most stills would miss it), so that frames a beat apart differ at a
     # glance. Hot, the core is bright already, and a flare would only whiten it.
+    phase = heartbeat_phase(frame, params["rate"], erratic)
     flare = 0.0
     if erratic > 0:
-        phase = heartbeat_phase(frame, params["rate"], erratic)
         since = ((phase - 0.42) % 1.0) / max(params["rate"], 1e-6)  # seconds since a beat
         flare = erratic * math.exp(-since / 0.7) * beats(math.floor(phase - 0.42) + 0.5, erratic)
         flare *= 1.0 - heat
     r *= 1 + 0.045 * pulse + 0.08 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
-    _feeds(cr, frame, params, cx, cy, r, heat)
+    _feeds(cr, frame, params, cx, cy, r, heat, phase)
     if split <= 0.001:
-        _pings(cr, frame, params, cx, cy, r, erratic, float(params["cracks"]))
+        _pings(cr, frame, params, cx, cy, r, erratic, float(params["cracks"]), phase)
     # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
     # cut that out of the buffer (at its resolution) instead of flushing the buffer
     # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
