@@ -344,7 +344,8 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
             if age < ARC_AGE * SNAP.life and fade > 0.05:
                 ends = (_bezier(p0, c, p1, cut * (1 - 0.8 * k)),
                         _bezier(p0, c, p1, 1 - (1 - cut) * (1 - 0.8 * k)))  # fmt: skip
-                _arcs(cr, frame, i, ends, (bx, by), colour, fade * intensity * (1 - age / ARC_AGE))
+                left = 1.0 - age / (ARC_AGE * SNAP.life)  # fading out to none as they stop
+                _arcs(cr, frame, i, ends, (bx, by), colour, fade * intensity * left)
             draw_sparks(
                 cr,
                 frame,
