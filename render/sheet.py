@@ -9,7 +9,7 @@ import cairo
 import numpy as np
 
 from render.frame import argb_to_rgb
-from render.glyphs import text_path
+from render.glyphs import text_path, text_width
 from render.pipeline import render_frames
 from render.sequence import Sequence
 from render.story import on_screen
@@ -80,7 +80,9 @@ def contact_sheet(
         t = sequence.time_of(index)
         label = f"{t:6.2f}s  #{index}"
         label += "  " + ", ".join(on_screen(sequence.sample(t), drawn=drawn))
-        text_path(cr, label, x + 2, y + th + label_h * 0.25, label_h * 0.5)
+        # Smaller when the label is wider than its thumbnail: it would run into the next.
+        size = min(label_h * 0.5, (tw - 4) / max(1.0, text_width(label, 1.0)))
+        text_path(cr, label, x + 2, y + th + label_h * 0.25, size)
         cr.set_source_rgb(0.85, 0.85, 0.85)
         cr.set_line_width(max(1.0, label_h * 0.06))
         cr.set_line_cap(cairo.LINE_CAP_ROUND)

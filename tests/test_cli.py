@@ -186,6 +186,21 @@ def test_sheet_writes_a_grid(tmp_path):
     assert w > 3 * 64 and h > 2 * 36
 
 
+def test_sheet_labels_stay_within_their_thumbnails(tmp_path):
+    # The dream's labels name what is on screen ("the reflection, web breaking"): at a
+    # small thumbnail they are wider than it, and must not run into the next one.
+    out = tmp_path / "sheet.png"
+    args = ["-o", str(out), "--count", "12", "--columns", "4", "--thumb", "160"]
+    result = run("sheet", DREAM, *args, "--workers", "1", "-q")
+    assert result.exit_code == 0, result.output
+    page = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    gap = max(4, 160 // 60)
+    for column in range(1, 4):  # the gaps between the columns, top to bottom
+        x = gap + column * (160 + gap) - gap // 2
+        strip = page[:, x]
+        assert np.abs(strip - strip[0]).max() <= 2, f"a label crosses gap {column}"
+
+
 def test_palettes_lists_the_default():
     result = run("palettes")
     assert result.exit_code == 0
