@@ -1073,7 +1073,7 @@ LAYER = Layer(
         "eye": track("eye", "the eye opening inside it"),
         "gaze": track("gaze", "the eye's stare: it searches, blinks, turns to us, dilates"),
         "colour": colour("colour", "primary", "the sphere's light"),
-        "vessels": colour("vessels", "alert", "the arteries feeding it, and their blood"),
+        "vessels": colour("vessels", "secondary", "the arteries feeding it, and their blood"),
         "intensity": number("intensity", 1.0, "brightness of the sphere and its halo", 0, 4),
         "rate": number("rate", 0.8, "heartbeat", 0, 10, "Hz"),
         "size": number("size", 1.0, "radius relative to the layout's", 0.05, 3),
