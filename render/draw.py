@@ -564,6 +564,25 @@ def warm_up() -> None:
     )
 
 
+def band_path(
+    cr: cairo.Context, pts: np.ndarray, normals: np.ndarray, radius, lo: float, hi: float,
+    span: slice = slice(None),
+) -> None:  # fmt: skip
+    """Append the band between `lo` and `hi` (fractions of `radius` along `normals`) of a
+    tube whose centre line is `pts` (N x 2) as a closed path: one side out, the other
+    back. `radius` is a number or one per point; `span` takes a stretch of the tube."""
+    p, n = pts[span], normals[span]
+    rad = np.broadcast_to(np.asarray(radius, dtype=float), (len(pts),))[span, None]
+    a = (p + n * lo * rad).tolist()
+    b = (p + n * hi * rad).tolist()
+    cr.move_to(*a[0])
+    for q in a[1:]:
+        cr.line_to(*q)
+    for q in reversed(b):
+        cr.line_to(*q)
+    cr.close_path()
+
+
 Patch = tuple[np.ndarray, cairo.ImageSurface, int, int]  # pixels, their surface, where
 
 

@@ -19,7 +19,7 @@ import cairo
 import numpy as np
 
 from render.color import RGB, mix
-from render.draw import additive, low_res, neon_stroke, radial_glow
+from render.draw import additive, band_path, low_res, neon_stroke, radial_glow
 from render.layers.chamber import beats, failing_heartbeat, heartbeat_phase
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
@@ -701,21 +701,6 @@ FEEDS_PORTRAIT = (
 _FEED_STEPS = 32
 
 
-def _tube_band(pts: np.ndarray, normals: np.ndarray, radius: np.ndarray, lo: float, hi: float,
-               cr: cairo.Context, span: slice = slice(None)) -> None:  # fmt: skip
-    """The band between `lo` and `hi` (fractions of the radius; -1 the upper side) of a
-    tube along `pts`, as a closed path on `cr`."""
-    p, n, rad = pts[span], normals[span], radius[span, None]
-    a = (p + n * lo * rad).tolist()
-    b = (p + n * hi * rad).tolist()
-    cr.move_to(*a[0])
-    for q in a[1:]:
-        cr.line_to(*q)
-    for q in reversed(b):
-        cr.line_to(*q)
-    cr.close_path()
-
-
 def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float, phase: float):
     """Arteries that feed the core: dark vessels sweeping in from the floor and the walls
     to the sphere, each beat of its heart (at the failing heartbeat's `phase`) a swelling
@@ -752,7 +737,7 @@ def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float, phas
 
     def bands(lo: float, hi: float, grow: float = 1.0, span: slice = slice(None)) -> None:
         for pts, normals, radius, _, _ in tubes:  # every tube's band: one fill for all
-            _tube_band(pts, normals, grow * radius, lo, hi, cr, span)
+            band_path(cr, pts, normals, grow * radius, lo, hi, span)
 
     # Dark vessels, lit from above, with steel collars at their joints.
     cr.set_operator(cairo.OPERATOR_OVER)
@@ -773,7 +758,7 @@ def _feeds(cr: cairo.Context, frame: Frame, params, cx, cy, r, heat: float, phas
         i = round(s * _FEED_STEPS)
         a, b = max(0, i - 5), min(_FEED_STEPS, i + 5)
         for pts, normals, radius, blood, thick in tubes:
-            _tube_band(pts, normals, radius, -0.9, 0.8, cr, slice(a, b + 1))
+            band_path(cr, pts, normals, radius, -0.9, 0.8, slice(a, b + 1))
             light = cairo.LinearGradient(*pts[a], *pts[b])
             for k in range(a, b + 1):
                 light.add_color_stop_rgba((k - a) / max(1, b - a), *colour,

@@ -15,7 +15,7 @@ import numpy as np
 
 from render.camera import to_plane
 from render.color import mix
-from render.draw import additive, paint_resampled, radial_glow
+from render.draw import additive, band_path, paint_resampled, radial_glow
 from render.layers.chamber import LAYER as CHAMBER, burst_point, steam
 from render.noise import warped_noise
 from render.params import colour, track
@@ -338,7 +338,7 @@ def _grasp(cr: cairo.Context, frame: Frame, fog: float, colour) -> None:
     additive(cr)
     s = np.linspace(0.0, 1.0, _FINGER_STEPS + 1)
     lit = mix(colour, (1.0, 1.0, 1.0), 0.25)
-    bodies: list[list] = [[], [], []]  # each finger's outline at each nested width
+    fingers = []  # each finger's centre line, its unit normals and its half-width
     wisps = []
     for g, (bx, by, mid, turn, length) in enumerate(GRASPS):
         close = 0.5 - 0.5 * math.cos(2 * math.pi * (frame.cycles(0.22) + 0.5 * g))
@@ -351,22 +351,16 @@ def _grasp(cr: cairo.Context, frame: Frame, fog: float, colour) -> None:
             run = step * np.cumsum(np.stack([np.cos(angle[:-1]), np.sin(angle[:-1])], axis=1), 0)
             centre = np.vstack([np.zeros((1, 2)), run])
             centre += (bx * w, by * h + turn * 0.05 * (k - 1.5) * h)
-            half = (0.026 * h * (1.0 - s) ** 0.8 + 1.5 * u)[:, None]
-            normal = np.hstack([-np.sin(angle)[:, None], np.cos(angle)[:, None]]) * half
-            for level, width in enumerate(_FINGER_WIDTHS):
-                a = (centre + width * normal).tolist()
-                b = (centre - width * normal).tolist()
-                bodies[level].append(a + b[::-1])
-            wisps += [(centre + off * normal)[:-3].tolist() for off in (-0.45, 0.2)]
+            half = 0.026 * h * (1.0 - s) ** 0.8 + 1.5 * u
+            normal = np.hstack([-np.sin(angle)[:, None], np.cos(angle)[:, None]])
+            fingers.append((centre, normal, half))
+            wisps += [(centre + off * half[:, None] * normal)[:-3].tolist() for off in (-0.45, 0.2)]
     # Their bodies: nested fills, densest along the middle, so each edge is soft (in the
     # low-resolution light a finger this thin would alias at small sizes); one fill each
     # for all the fingers, where two cross no brighter than one.
-    for level, alpha in enumerate(_FINGER_ALPHAS):
-        for outline in bodies[level]:
-            cr.move_to(*outline[0])
-            for q in outline[1:]:
-                cr.line_to(*q)
-            cr.close_path()
+    for width, alpha in zip(_FINGER_WIDTHS, _FINGER_ALPHAS, strict=True):
+        for centre, normal, half in fingers:
+            band_path(cr, centre, normal, half, width, -width)
         cr.set_source_rgba(*colour, alpha * reach)
         cr.fill()
     # Wisps along them: strands of the vapor, sharp.
