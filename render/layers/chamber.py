@@ -43,15 +43,30 @@ def beats(phase: float, erratic: float) -> float:
     return 0.15 if erratic > 0 and _skipped(math.floor(phase - 0.1), erratic) else 1.0
 
 
-def heartbeat_trace(frame: Frame, rate: float, erratic: float, span: float, n: int) -> np.ndarray:
+def electrocardiogram(phase):
+    """A heart monitor's trace of one beat per cycle, periodic in `phase` (arrays too): a
+    small dip, a sharp spike up as the beat peaks (at 0.42, as `heartbeat`'s does), a dip
+    below the line, then the slow bump of the beat's echo."""
+    p = phase % 1.0
+
+    def g(at, width):
+        return np.exp(-(((p - at) / width) ** 2))
+
+    return -0.12 * g(0.39, 0.016) + g(0.42, 0.016) - 0.3 * g(0.45, 0.016) + 0.22 * g(0.6, 0.05)
+
+
+def heartbeat_trace(
+    frame: Frame, rate: float, erratic: float, span: float, n: int, shape=heartbeat
+) -> np.ndarray:
     """The heartbeat's strength at `n` moments over the last `span` seconds up to this
     frame, as a monitor would trace it: the phase (whose noise is slow) is taken at a few
-    moments and interpolated, each beat then evaluated exactly and skipped beats dropped."""
+    moments and interpolated, each beat then evaluated exactly (as `shape` of the phase)
+    and skipped beats dropped."""
     ts = frame.t - span + span * np.arange(n) / (n - 1)
     coarse = np.linspace(ts[0], ts[-1], 13)
     phases = [heartbeat_phase(replace(frame, t=float(t)), rate, erratic) for t in coarse]
     phase = np.interp(ts, coarse, phases)
-    beat = heartbeat(phase)
+    beat = shape(phase)
     numbers = np.floor(phase - 0.1).astype(int)
     kept = {k: beats(k + 0.5, erratic) for k in np.unique(numbers).tolist()}
     return beat * np.array([kept[k] for k in numbers.tolist()])

@@ -20,7 +20,13 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, band_path, low_res, neon_stroke, radial_glow
-from render.layers.chamber import beats, failing_heartbeat, heartbeat_phase
+from render.layers.chamber import (
+    beats,
+    electrocardiogram,
+    failing_heartbeat,
+    heartbeat_phase,
+    heartbeat_trace,
+)
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene
@@ -862,6 +868,50 @@ def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float, p
         soft.stroke()
 
 
+RHYTHM_SPAN = 3.0  # seconds of heartbeat the ring around the failing core traces
+_RHYTHM_SAMPLES = 240
+_RHYTHM_SEGMENTS = 6
+
+
+def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) -> None:
+    """A failing core's heartbeat traced around it, as a heart monitor traces one: a ring
+    of light whose writing head sweeps once round every few seconds, each beat a spike
+    outward. Its rhythm stays on screen, so a still shows the beats coming unevenly and
+    the gaps where one was skipped, as the flares alone could not (a still between two of
+    them shows none). The trail fades behind the head."""
+    show = smoothstep(0.2, 0.6, erratic) * fade * params["intensity"]
+    if show <= 0.01:
+        return
+    n = _RHYTHM_SAMPLES
+    trace = heartbeat_trace(frame, params["rate"], erratic, RHYTHM_SPAN, n, electrocardiogram)
+    head = -0.5 * math.pi + 2 * math.pi * frame.cycles(1.0 / RHYTHM_SPAN)  # seamless in loops
+    # The last twentieth of a turn stays dark: the gap between where the trace is being
+    # written and where it was written a turn ago.
+    angle = head - 0.95 * 2 * math.pi * (1.0 - np.arange(n) / (n - 1))
+    radius = r * (1.12 + 0.3 * trace)
+    xs = (cx + radius * np.cos(angle)).tolist()
+    ys = (cy + radius * np.sin(angle)).tolist()
+    colour = mix(params["colour"], frame.colour("alert"), min(1.0, 1.3 * erratic))
+    step = (n - 1) / _RHYTHM_SEGMENTS
+    for k in range(_RHYTHM_SEGMENTS):
+        lo, hi = round(k * step), round((k + 1) * step)
+        cr.move_to(xs[lo], ys[lo])
+        for i in range(lo + 1, hi + 1):
+            cr.line_to(xs[i], ys[i])
+        age = 1.0 - (k + 1) / _RHYTHM_SEGMENTS
+        neon_stroke(
+            cr,
+            colour,
+            4.0 * frame.unit,
+            alpha=show * (1.0 - 0.75 * age),
+            heat=0.5,
+            light=frame.light,
+        )
+    cr.arc(xs[-1], ys[-1], 3.0 * frame.unit, 0, 2 * math.pi)  # the writing head
+    cr.set_source_rgba(*mix(colour, WHITE, 0.6), show)
+    cr.fill()
+
+
 def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     cx, cy, r = frame.scene.layout.core
     r *= params["size"]
@@ -888,6 +938,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     _feeds(cr, frame, params, cx, cy, r, heat, phase)
     if split <= 0.001:
         _pings(cr, frame, params, cx, cy, r, erratic, float(params["cracks"]), phase)
+    _rhythm(cr, frame, params, cx, cy, r, erratic, 1.0 - smoothstep(0.0, 0.3, split))
     # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
     # cut that out of the buffer (at its resolution) instead of flushing the buffer
     # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
