@@ -23,8 +23,12 @@ from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks):
 # a shower falling from the break, as from a shorting cable, not a firework's sphere.
-SNAP = Burst(count=18, speed=0.6, spread=0.6, direction=math.pi / 2, gravity=1.2, drag=2.5,
+SNAP = Burst(count=28, speed=0.6, spread=0.6, direction=math.pi / 2, gravity=1.2, drag=2.5,
              life=0.8)  # fmt: skip
+# Molten droplets thrown by the short, as from a welder's arc: incandescent whatever the
+# palette (the arcs above them keep the web's blue-white).
+MOLTEN_HOT = (1.0, 0.93, 0.72)
+MOLTEN = (1.0, 0.5, 0.14)
 RECOIL = 0.07  # how far (in `breaks` units) a snapped thread takes to recoil and fade
 
 
@@ -264,9 +268,6 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     breaks = float(params["breaks"])
     intensity = float(params["intensity"])
     colour, pulse_colour = params["colour"], params["pulse"]
-    # Electric sparks, blue-white: the web's own light shorting out (a white-hot spark
-    # reads as a grey dot once toned and bloomed; orange read as fireworks).
-    spark = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.35)
     _screen(cr, frame, (x0, y0, ww, wh), colour, intensity)
     additive(cr)
     # The screen itself: a frame with corner brackets, like a holographic display.
@@ -354,10 +355,10 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 SNAP,
                 f"web-snap-{i}",
                 age,
-                frame.colour("glow"),  # cooling to the light of a pulse, not the thread's
-                spark,
-                streak=0.04,  # short: long falling streaks read as rain
-                width=2.4,
+                MOLTEN,  # cooling from white-yellow to amber as they fall
+                MOLTEN_HOT,
+                streak=0.05,
+                width=2.8,
                 flash=intensity * fade,
                 alpha=fade,
                 flash_size=0.07,
