@@ -592,10 +592,20 @@ def paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -
     ADD for light), resampled by OpenCV straight to device pixels: under the camera's roll
     cairo's bilinear resampling of it cost several times as much. Returns what it painted,
     to paint again (the hands' flesh closing over the fingertips)."""
-    full = to_user.multiply(cr.get_matrix())  # image pixels to device pixels
     h, w = img.shape[:2]
-    corners = [full.transform_point(x, y) for x in (0, w) for y in (0, h)]
     target = cr.get_group_target()
+    if target.get_device_scale() != (1.0, 1.0):  # a plane drawn small: cairo resamples it
+        cr.save()
+        cr.transform(to_user)
+        surface = cairo.ImageSurface.create_for_data(img, cairo.FORMAT_ARGB32, w, h, w * 4)
+        cr.set_source_surface(surface, 0, 0)
+        cr.get_source().set_filter(cairo.FILTER_BILINEAR)
+        cr.rectangle(0, 0, w, h)
+        cr.fill()
+        cr.restore()
+        return None
+    full = to_user.multiply(cr.get_matrix())  # image pixels to device pixels
+    corners = [full.transform_point(x, y) for x in (0, w) for y in (0, h)]
     tw, th = target.get_width(), target.get_height()
     dx0 = max(0, math.floor(min(p[0] for p in corners)) - 1)
     dy0 = max(0, math.floor(min(p[1] for p in corners)) - 1)

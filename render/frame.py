@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from render.alpha import finish as finish_rgba, premultiplied
-from render.camera import CAMERA, blur_drawn, defocus, place
+from render.camera import CAMERA, blur_drawn, blurred_surface, defocus, lay_blurred, place
 from render.color import RGB
 from render.display import finish, fuse as display_fuse
 from render.params import Param, TrackRef
@@ -100,27 +100,46 @@ class Renderer:
         light = SoftLight(cr.get_target(), w, h)
         camera = self.camera(values)
         frame = self.frame(index, light, raster, camera)
-        cr.save()
-        if background:
-            cr.set_source_rgb(*self.scene.palette["background"])
-            cr.paint()
         specs = [s for s in self.sequence.layers if s.enabled]
         drawn = [self.sequence.layer(s.type) for s in specs]
-        for k, (spec, layer) in enumerate(zip(specs, drawn, strict=True)):
-            cr.save()
-            place(cr, frame, camera, layer.plane)
-            layer.draw(
-                cr, frame, self.params(spec.params, layer.params, values), self.built(spec.type)
-            )
-            cr.restore()
-            nearer = drawn[k + 1].plane if k + 1 < len(drawn) else None
-            if raster and layer.plane is not None and nearer is not None and nearer > layer.plane:
-                # Moving to a nearer plane: what is behind it gets the defocus it lacks.
-                here, ahead = defocus(camera, layer.plane), defocus(camera, nearer)
-                if here > ahead:
-                    blur_drawn(cr.get_target(), math.sqrt(here * here - ahead * ahead))
+        # The back plane, when it will be defocused before the next plane is drawn, is
+        # drawn at the resolution of its blur (the room is the costliest layer to draw).
+        start, small = 0, None
+        if raster:
+            start = _back(drawn)
+            sigma = _blur_between(camera, drawn, start)
+            small = blurred_surface(w, h, sigma) if sigma > 0 else None
+        if small is not None:
+            light.target = small  # a layer that flushes its light flushes it there
+            back = cairo.Context(small)
+            if background:
+                back.set_source_rgb(*self.scene.palette["background"])
+                back.paint()
+            for spec, layer in zip(specs[:start], drawn[:start], strict=True):
+                self._layer(back, frame, camera, spec, layer, values)
+            del back
+            light.target = cr.get_target()
+            lay_blurred(small, cr.get_target(), sigma)
+        else:
+            start = 0
+        cr.save()
+        if background and small is None:
+            cr.set_source_rgb(*self.scene.palette["background"])
+            cr.paint()
+        for k in range(start, len(drawn)):
+            self._layer(cr, frame, camera, specs[k], drawn[k], values)
+            if raster:
+                sigma = _blur_between(camera, drawn, k + 1)
+                if sigma > 0:
+                    blur_drawn(cr.get_target(), sigma)
         cr.restore()
         return values, light
+
+    def _layer(self, cr, frame: Frame, camera, spec, layer, values) -> None:
+        cr.save()
+        place(cr, frame, camera, layer.plane)
+        layer.draw(cr, frame, self.params(spec.params, layer.params, values), self.built(spec.type))
+        cr.restore()
 
     def camera(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return self.params(self.sequence.camera, CAMERA, values)
@@ -163,6 +182,29 @@ class Renderer:
         for spec, effect, params in display[fused.count :]:
             rgb = effect.apply(rgb, params, frame.rng(f"effect:{spec.type}"))
         return np.ascontiguousarray(rgb)
+
+
+def _back(drawn) -> int:
+    """How many layers at the bottom of the stack lie on its first plane."""
+    if not drawn or drawn[0].plane is None:
+        return 0
+    k = 1
+    while k < len(drawn) and drawn[k].plane == drawn[0].plane:
+        k += 1
+    return k
+
+
+def _blur_between(camera, drawn, k: int) -> float:
+    """The defocus to give what is drawn before layer `k` when that layer is on a nearer
+    plane than the one before it: the blur the farther plane has that the nearer lacks
+    (blurs add in quadrature). 0 when there is none."""
+    if k <= 0 or k >= len(drawn):
+        return 0.0
+    plane, nearer = drawn[k - 1].plane, drawn[k].plane
+    if plane is None or nearer is None or nearer <= plane:
+        return 0.0
+    here, ahead = defocus(camera, plane), defocus(camera, nearer)
+    return math.sqrt(here * here - ahead * ahead) if here > ahead else 0.0
 
 
 def warm_up() -> None:

@@ -127,6 +127,18 @@ class SoftLight:
         self.cr.restore()
 
     def _add(self, small: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> None:
+        t = self.target
+        if t.get_device_scale() != (1.0, 1.0):  # a plane drawn small (render.camera)
+            tw, th = t.get_width(), t.get_height()
+            size = (
+                round(self.sw * FACTOR * tw / self.width),
+                round(self.sh * FACTOR * th / self.height),
+            )
+            whole = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)[:th, :tw]
+            big = pixels(t)
+            cv2.add(big, whole, dst=big)
+            t.mark_dirty()
+            return
         # At the buffer's own edges cv2's replicated border matches the full resize's.
         shape = ((y1 - y0) * FACTOR, (x1 - x0) * FACTOR, 4)
         full = (self.sh * FACTOR, self.sw * FACTOR, 4)
