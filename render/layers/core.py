@@ -262,9 +262,10 @@ def build(scene: Scene) -> dict:
 
 def _body(
     cr: cairo.Context, frame: Frame, params, core: dict, cx, cy, r, heat, pulse, light,
-    seep: float = 1.0,
+    seep: float = 1.0, stall: float = 0.0,
 ) -> None:  # fmt: skip
-    """The sphere with its surface lines and cracks, drawn around (cx, cy).
+    """The sphere with its surface lines and cracks, drawn around (cx, cy). `stall` (0..1)
+    all but puts out the light at its heart: a beat that did not come.
 
     `light` is the soft-light buffer, or None when the halves of a split sphere are
     drawn: soft light is not clipped, and the opening between them must stay dark."""
@@ -288,10 +289,11 @@ def _body(
     cr.fill()
     additive(cr)
     # The heart of it glows through the glass, swelling with each beat.
-    glow_a = 0.1 + 0.3 * pulse + 0.08 * heat
+    out = 1.0 - 0.85 * stall
+    glow_a = 0.1 * out + 0.3 * pulse + 0.08 * heat
     heart, _ = _leak_colours(frame, glow, heat)  # ice-blue, then molten: never grey
     radial_glow(cr, cx, cy, r * 0.85, mix(heart, shell, 0.5), glow_a, light)
-    radial_glow(cr, cx, cy + 0.05 * r, r * 0.4, heart, 0.12 + 0.3 * pulse, light)
+    radial_glow(cr, cx, cy + 0.05 * r, r * 0.4, heart, 0.12 * out + 0.3 * pulse, light)
     # A glassy shell: the room's light caught high on its left, a sheen round the rim.
     hx, hy = cx - 0.38 * r, cy - 0.42 * r
     spec = cairo.RadialGradient(hx, hy, 0, hx, hy, 0.32 * r)
@@ -863,11 +865,12 @@ def _pings(cr, frame: Frame, params, cx, cy, r, erratic: float, cracks: float, p
         # resolution cost 1.2 ms a 1080p frame.
         soft.arc(cx, cy, r * (1.02 + 1.3 * f**0.7) * wob, 0, 2 * math.pi)
         # Failing, each beat is a shock: a brighter, wider ring.
-        soft.set_source_rgba(*colour, min(1.0, 0.8 * (1 - f) ** 2 * fade * (1 + 0.5 * erratic)))
+        soft.set_source_rgba(*colour, min(1.0, 0.7 * (1 - f) ** 2 * fade * (1 + 0.5 * erratic)))
         soft.set_line_width((9.0 - 5.0 * f) * (1 + erratic) * frame.unit)
         soft.stroke()
 
 
+FLARE_DECAY = 1.0  # seconds: a flare lingers into most stills taken between two beats
 RHYTHM_SPAN = 3.0  # seconds of heartbeat the ring around the failing core traces
 _RHYTHM_SAMPLES = 240
 _RHYTHM_SEGMENTS = 6
@@ -880,6 +883,7 @@ def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) ->
     the gaps where one was skipped, as the flares alone could not (a still between two of
     them shows none). The trail fades behind the head."""
     show = smoothstep(0.2, 0.6, erratic) * fade * params["intensity"]
+    show *= 1.0 - smoothstep(0.6, 0.95, float(params["heat"]))  # the glare takes over
     if show <= 0.01:
         return
     n = _RHYTHM_SAMPLES
@@ -904,7 +908,7 @@ def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) ->
             colour,
             4.0 * frame.unit,
             alpha=show * (1.0 - 0.75 * age),
-            heat=0.5,
+            heat=0.25,  # a coloured line: a white-hot one greys the climax's highlights
             light=frame.light,
         )
     cr.arc(xs[-1], ys[-1], 3.0 * frame.unit, 0, 2 * math.pi)  # the writing head
@@ -923,15 +927,17 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     beat, jitter = failing_heartbeat(frame, params["rate"], erratic)
     pulse = min(1.0, max(0.0, beat * (1 + 0.4 * erratic) + 0.25 * erratic * jitter))
     # Failing, each beat that comes is a flare: the heart blazes and the sphere lurches
-    # outward, then dies down over 0.7 s (a beat itself is a twentieth of
+    # outward, then dies down over FLARE_DECAY (a beat itself is a twentieth of
     # a cycle: most stills would miss it), so that frames a beat apart differ at a
     # glance. Hot, the core is bright already, and a flare would only whiten it.
     phase = heartbeat_phase(frame, params["rate"], erratic)
-    flare = 0.0
+    # A skipped beat stalls it: the light at its heart all but goes out until the next.
+    flare = stall = 0.0
     if erratic > 0:
         since = ((phase - 0.42) % 1.0) / max(params["rate"], 1e-6)  # seconds since a beat
-        flare = erratic * math.exp(-since / 0.7) * beats(math.floor(phase - 0.42) + 0.5, erratic)
-        flare *= 1.0 - heat
+        came = beats(math.floor(phase - 0.42) + 0.5, erratic)
+        flare = erratic * math.exp(-since / FLARE_DECAY) * came * (1.0 - heat)
+        stall = erratic * (1.0 - came) / 0.85 * (1.0 - heat)
     r *= 1 + 0.045 * pulse + 0.08 * flare + 0.02 * erratic * jitter
     split = float(params["split"])
     _mounts(cr, frame, cx, cy, r, heat)
@@ -957,13 +963,13 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cy,
         r * (1.6 + 0.15 * pulse + 0.8 * flare + 0.4 * heat),
         halo,
-        (0.15 + 0.1 * pulse + 0.3 * flare + 0.12 * heat) * params["intensity"],
+        (0.15 + 0.1 * pulse + 0.18 * flare + 0.12 * heat) * params["intensity"],
         frame.light,
     )
     if split <= 0.001:
         # Failing, it smoulders between its flares and blazes on them.
         glow = pulse * (1.0 - 0.6 * erratic * (1.0 - heat)) + 2.5 * flare
-        _body(cr, frame, params, core, cx, cy, r, heat, glow, frame.light)
+        _body(cr, frame, params, core, cx, cy, r, heat, glow, frame.light, stall=stall)
         return
     # Split: two halves pull apart along a jagged seam; light floods out between them.
     # The body is drawn once, into a group no bigger than the sphere and its drips, and
