@@ -62,3 +62,16 @@ def test_the_trace_fades_as_the_core_splits():
 
     # Split open, the red light pouring out fills the ring: look just as it parts.
     assert red(0.0) > 150 and red(0.1) > 0.5 * red(0.0) and red(0.3) < 20
+
+
+def test_a_failing_core_reads_out_its_rate_beside_the_trace():
+    def red_readout(erratic: float) -> int:
+        rgb = Renderer(parse_sequence(_core(erratic))).render(20)
+        box = rgb[
+            int(198 - 0.95 * 97) : int(198 - 0.35 * 97), int(320 - 2.0 * 97) : int(320 - 1.05 * 97)
+        ]
+        r, g = box[..., 0].astype(int), box[..., 1].astype(int)
+        return int(((r > 110) & (r > g + 50)).sum())
+
+    assert red_readout(0.0) == 0
+    assert red_readout(0.9) > 100

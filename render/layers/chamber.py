@@ -52,7 +52,7 @@ def electrocardiogram(phase):
     def g(at, width):
         return np.exp(-(((p - at) / width) ** 2))
 
-    return -0.12 * g(0.39, 0.016) + g(0.42, 0.016) - 0.3 * g(0.45, 0.016) + 0.22 * g(0.6, 0.05)
+    return -0.12 * g(0.39, 0.016) + g(0.42, 0.016) - 0.3 * g(0.45, 0.016) + 0.12 * g(0.6, 0.05)
 
 
 def heartbeat_trace(

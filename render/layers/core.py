@@ -20,6 +20,7 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, band_path, low_res, neon_stroke, radial_glow
+from render.glyphs import text_path, text_width
 from render.layers.chamber import (
     beats,
     electrocardiogram,
@@ -29,7 +30,7 @@ from render.layers.chamber import (
 )
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
-from render.scene import Frame, Layer, Scene
+from render.scene import Frame, Layer, Scene, derive_seed
 from render.story import smoothstep, window
 
 WHITE: RGB = (1.0, 1.0, 1.0)
@@ -892,7 +893,7 @@ def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) ->
     # The last twentieth of a turn stays dark: the gap between where the trace is being
     # written and where it was written a turn ago.
     angle = head - 0.95 * 2 * math.pi * (1.0 - np.arange(n) / (n - 1))
-    radius = r * (1.12 + 0.3 * trace)
+    radius = r * (1.12 + 0.42 * trace)
     xs = (cx + radius * np.cos(angle)).tolist()
     ys = (cy + radius * np.sin(angle)).tolist()
     colour = mix(params["colour"], frame.colour("alert"), min(1.0, 1.3 * erratic))
@@ -906,14 +907,40 @@ def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) ->
         neon_stroke(
             cr,
             colour,
-            4.0 * frame.unit,
+            6.5 * frame.unit,
             alpha=show * (1.0 - 0.75 * age),
             heat=0.25,  # a coloured line: a white-hot one greys the climax's highlights
             light=frame.light,
         )
-    cr.arc(xs[-1], ys[-1], 3.0 * frame.unit, 0, 2 * math.pi)  # the writing head
+    cr.arc(xs[-1], ys[-1], 5.0 * frame.unit, 0, 2 * math.pi)  # the writing head
     cr.set_source_rgba(*mix(colour, WHITE, 0.6), show)
     cr.fill()
+    _readout(cr, frame, params, cx, cy, r, erratic, colour, show)
+
+
+def _readout(cr, frame: Frame, params, cx, cy, r, erratic: float, colour, show: float) -> None:
+    """The monitor's readout beside the trace, as on a ward's heart monitor: the rate of the
+    beat just gone, jumping about as the rhythm fails ('---' for one that did not come),
+    and ARRHYTHMIA blinking under it."""
+    phase = heartbeat_phase(frame, params["rate"], erratic)
+    n = math.floor(phase - 0.42)
+    steady = 60.0 * params["rate"]
+    if beats(n + 0.5, erratic) < 1.0:
+        bpm = "---"
+    else:
+        jump = np.random.default_rng(derive_seed(frame.scene.seed, "core-bpm", n)).uniform(-1, 1)
+        bpm = str(round(steady * 2.0 ** (1.2 * erratic * jump)))
+    right = cx - 1.02 * r  # clear of the trace, and in frame as the camera goes in
+    lines = (
+        ("CORE PULSE", 0.075 * r, 0.8),
+        (f"BPM {bpm}", 0.13 * r, 1.0),
+        ("ARRHYTHMIA", 0.085 * r, 1.0 if frame.wave(1.5) > 0.4 else 0.25),
+    )
+    y = cy - 0.95 * r
+    for text, size, a in lines:
+        text_path(cr, text, right - text_width(text, size), y, size)
+        neon_stroke(cr, colour, 0.12 * size, alpha=show * a, heat=0.3, light=frame.light)
+        y += 1.6 * size
 
 
 def draw(cr: cairo.Context, frame: Frame, params, core) -> None:

@@ -23,7 +23,7 @@ from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks):
 # a shower falling from the break, as from a shorting cable, not a firework's sphere.
-SNAP = Burst(count=28, speed=0.6, spread=0.6, direction=math.pi / 2, gravity=1.2, drag=2.5,
+SNAP = Burst(count=44, speed=0.75, spread=0.6, direction=math.pi / 2, gravity=1.2, drag=2.5,
              life=0.8)  # fmt: skip
 # Molten droplets thrown by the short, as from a welder's arc: incandescent whatever the
 # palette (the arcs above them keep the web's blue-white).
@@ -357,11 +357,11 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
                 age,
                 MOLTEN,  # cooling from white-yellow to amber as they fall
                 MOLTEN_HOT,
-                streak=0.05,
-                width=2.8,
+                streak=0.08,
+                width=3.2,
                 flash=intensity * fade,
                 alpha=fade,
-                flash_size=0.07,
+                flash_size=0.1,
             )
     # One stroke for every pulse instead of one each: the pulses are short and rarely
     # meet, and cairo's per-stroke cost dominated (9 ms a 1080p frame for ~100 pulses).
