@@ -96,6 +96,10 @@ def instrument(sections: Sections) -> None:
 
     Sequence.layer, Sequence.effect = layer, effect  # type: ignore[method-assign]
     frame_mod.blur_drawn = sections.wrap("defocus (camera.blur_drawn)", frame_mod.blur_drawn)
+    # The back plane drawn at its blur's size is blurred and laid on the frame here.
+    frame_mod.lay_blurred = sections.wrap(
+        "back plane's blur (camera.lay_blurred)", frame_mod.lay_blurred
+    )
     frame_mod.argb_to_rgb = sections.wrap("BGRA->RGB", frame_mod.argb_to_rgb)
     frame_mod.finish = sections.wrap("tone map, dither, fused display effects", frame_mod.finish)
     SoftLight.flush = sections.wrap("soft light flush", SoftLight.flush)  # type: ignore[method-assign]
