@@ -13,6 +13,7 @@ from render.scene import Frame, Layer
 from render.story import smoothstep
 
 FACE = "scripts"  # a hand, not a machine: the whispers are not the console's voice
+SOFT_FACE = "timesi"  # the one heard through a wall: a softer hand that stays legible
 WHISPERS = ("You missed a step.", "It's already too late.", "Join us.")
 
 
@@ -28,7 +29,7 @@ def which(frame: Frame, line: float, count: int = len(WHISPERS)) -> tuple[int, f
 # frame, cap height as a fraction of the shorter side, manner).
 STYLES = (
     (0.3, 0.78, 0.04, "letters"),  # low by the phantoms, spelled out letter by letter
-    (0.68, 0.3, 0.06, "defocused"),  # high on the right, soft, as if heard through a wall
+    (0.66, 0.17, 0.06, "defocused"),  # high on the right, soft, as if heard through a wall
     (0.24, 0.44, 0.1, "doubled"),  # beside the phantom that stares, large, doubled, shaking
 )
 
@@ -92,16 +93,19 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     additive(cr)
     colour = params["colour"]
     if manner == "defocused":
-        # Only soft light: drawn on the low-resolution buffer, it arrives blurred.
+        # A soft halo on the low-resolution buffer, as if heard through a wall, round
+        # words still sharp enough to read: in italics (audiences read the script's 'It's'
+        # as 'St's' through the blur).
         soft = frame.soft(cr)
         for spread in (1.0, 2.2):
             neon_text(
-                soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.3 * burst,
-                face=FACE,
+                soft, text, x, y, size, colour, 0.12 * size * spread, alpha=0.22 * burst,
+                face=SOFT_FACE,
             )  # fmt: skip
         neon_text(
-            cr, text, x, y, size, colour, 0.05 * size, alpha=0.65 * burst, heat=0.2, face=FACE
-        )
+            cr, text, x, y, size, colour, 0.07 * size, alpha=0.85 * burst, heat=0.3,
+            face=SOFT_FACE,
+        )  # fmt: skip
         return
     ghosts = ((0.35, -3.0), (0.35, 3.0), (1.0, 0.0)) if manner == "doubled" else ((1.0, 0.0),)
     shake = 2.5 if manner == "doubled" else 1.0
