@@ -20,7 +20,7 @@ import cairo
 import cv2
 import numpy as np
 
-from render.color import mix
+from render.color import RGB, mix
 from render.draw import Patch, additive, neon_stroke, paint_resampled, radial_glow
 from render.params import colour, number, track
 from render.scene import Frame, Layer, Scene
@@ -266,6 +266,7 @@ _SKIN = _skin_ramp()
 _VEIN = np.array((0.18, 0.04, 0.30), np.float32)
 _BRUISE = np.array((0.45, 0.25, 0.7), np.float32)  # what a bruise leaves of each channel
 _INNER = np.array((0.7, 0.08, 0.16), np.float32)  # the warm light inside it
+_WET: RGB = (0.95, 0.55, 0.6)  # a wet rim of flesh catching the light
 
 
 def _flesh_image(
@@ -376,9 +377,13 @@ def _flesh(
     return patch
 
 
-def _sink(cr: cairo.Context, patch: Patch, tips: list[Point], radius: float, depth: float):
+def _sink(
+    cr: cairo.Context, patch: Patch, tips: list[Point], radius: float, depth: float,
+    lip: RGB | None = None,
+) -> None:  # fmt: skip
     """Paint the flesh again over the fingertips at `tips` (user space): they have sunk
-    into it, `depth` deep (0..1), the flesh closing over them where there is flesh."""
+    into it, `depth` deep (0..1), the flesh closing over them where there is flesh; with
+    `lip`, a wet rim of that colour swells round the finger where it goes in."""
     _, surface, dx0, dy0 = patch
     points = [cr.user_to_device(x, y) for x, y in tips]
     rd = radius * math.sqrt(abs(cr.get_matrix().xx * cr.get_matrix().yy))
@@ -396,6 +401,13 @@ def _sink(cr: cairo.Context, patch: Patch, tips: list[Point], radius: float, dep
         cr.set_source_surface(surface, dx0, dy0)
         cr.mask(g)
         cr.restore()
+        if lip is not None:
+            cr.new_path()
+            cr.arc(x, y + 0.1 * rd, 0.6 * rd, 0.2 * math.pi, 0.8 * math.pi)
+            cr.set_source_rgba(*lip, 0.55 * depth)
+            cr.set_line_width(0.12 * rd)
+            cr.set_line_cap(cairo.LINE_CAP_ROUND)
+            cr.stroke()
     cr.restore()
 
 
@@ -564,9 +576,13 @@ def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
             neon_stroke(cr, frame.colour("glow"), 2.0 * frame.unit, alpha=f, heat=0.6)
         patch = patches[side]
         if patch is not None and melt > 0.25:  # the fingers sink into it
-            # The tips of the fingers that are down, where they press (not the thumb).
-            down = [m.transform_point(*tips[k]) for k in range(1, 5) if curl[k] > 0.45]
+            # The tips of the fingers that are down, where they press (not the thumb),
+            # and the pointing finger's, pressed deepest: it sank into the key it was on
+            # (audiences saw a hand held over the flesh, not fingers in it).
+            down = [m.transform_point(*tips[k]) for k in range(2, 5) if curl[k] > 0.45]
             _sink(cr, patch, down, 0.11 * size, smoothstep(0.25, 0.6, melt))
+            deep = smoothstep(0.25, 0.5, melt)
+            _sink(cr, patch, [m.transform_point(*tips[1])], 0.16 * size, deep, lip=_WET)
 
 
 LAYER = Layer(
