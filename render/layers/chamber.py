@@ -326,7 +326,7 @@ def _petals(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, open_
     body = mix(frame.colour("background"), frame.colour("secondary"), 0.25)
     for k in range(6):
         a = -1.9 + 3.8 * k / 5 + float(rng.uniform(-0.25, 0.25))
-        ln = r * float(rng.uniform(1.0, 2.1)) * (0.4 + 0.6 * open_)
+        ln = r * float(rng.uniform(1.3, 2.6)) * (0.4 + 0.6 * open_)
         half = float(rng.uniform(0.22, 0.4))
         tip = (x + math.cos(a) * ln, y + math.sin(a) * ln)
         cr.move_to(x + math.cos(a - half) * r * 0.7, y + math.sin(a - half) * r * 0.7)
@@ -337,16 +337,23 @@ def _petals(cr: cairo.Context, frame: Frame, x: float, y: float, r: float, open_
     cr.set_source_rgb(*body)
     cr.fill_preserve()
     additive(cr)
-    cr.set_line_width(1.2 * u)
-    cr.set_source_rgba(*frame.colour("alert"), 0.45)
+    cr.set_line_width(2.2 * u)
+    cr.set_line_join(cairo.LINE_JOIN_MITER)
+    cr.set_source_rgba(*mix(frame.colour("alert"), (1.0, 0.75, 0.4), 0.5), 0.8)
     cr.stroke()
+
+
+def burst_radius(scene: Scene) -> float:
+    """The burst pipe's radius where it breaks."""
+    return PIPES[BURST_PIPE][1] * scene.height / BURST_DEPTH
 
 
 def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> None:
     """Steam blasting from the burst pipe's gash at (x, y): puffs born at a steady rate that
     shoot out, slow, swell and rise as they cool (a billowing column, each puff's age known
     from the time). The vapor layer draws it, in front of the room, from the gash's place
-    on screen."""
+    on screen; the pipe's torn metal is drawn again over the jet's root, dark against it,
+    so the rupture reads through the steam (under it, the glare washed it out)."""
     if not frame.raster or vent <= 0.005:
         return  # soft light only: a print takes it from the raster render beneath
     h = frame.scene.height
@@ -359,7 +366,7 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
     ex, ey = x + math.cos(a) * reach, y + math.sin(a) * reach
     nx, ny = -math.sin(a), math.cos(a)
     tongue = cairo.LinearGradient(x, y, ex, ey)
-    tongue.add_color_stop_rgba(0, *steam, 0.9 * strength)
+    tongue.add_color_stop_rgba(0, *steam, 0.75 * strength)
     tongue.add_color_stop_rgba(1, *steam, 0.0)
     cr.move_to(x + nx * 0.004 * h, y + ny * 0.004 * h)
     cr.line_to(ex + nx * 0.05 * h, ey + ny * 0.05 * h)
@@ -369,6 +376,8 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
     cr.set_source(tongue)
     cr.fill()
     _plume(cr, frame, x, y, 0.5, strength)
+    _petals(cr, frame, x, y, burst_radius(frame.scene), 1.0)
+    additive(cr)
     latest = math.floor(frame.t / PUFF_EVERY)
     for k in range(int(PUFF_LIFE / PUFF_EVERY)):
         n = latest - k
@@ -482,7 +491,7 @@ def _jet(
     gust = 0.3 + 0.7 * frame.wave(0.23) * (0.6 + 0.4 * frame.wave(0.71, 0.3))
     strength = vent
     hot = mix(frame.colour("glow"), (1.0, 1.0, 1.0), 0.55)
-    radial_glow(cr, x, y, 2.2 * r, hot, 0.9 * strength * gust, frame.light)
+    radial_glow(cr, x, y, 2.2 * r, hot, 0.6 * strength * gust, frame.light)
     _petals(cr, frame, x, y, r, min(1.0, fog * 2.5))
     latest = math.floor(frame.t / JET_EVERY)
     for k in range(int(JET.life / JET_EVERY)):
@@ -658,7 +667,7 @@ def _arteries(
                         frame.light)  # fmt: skip
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
-            _jet(cr, frame, bx, by, r / BURST_DEPTH, fog, vent)
+            _jet(cr, frame, bx, by, burst_radius(scene), fog, vent)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
