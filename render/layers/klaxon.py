@@ -74,8 +74,9 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
         # Nested wedges, widest faintest: a beam with soft edges and a bright heart.
         for k in range(4):
             beam = cairo.RadialGradient(x, y, 0, x, y, reach)
-            beam.add_color_stop_rgba(0, *colour, 0.16 * flash)
-            beam.add_color_stop_rgba(0.6, *colour, 0.05 * flash)
+            heart = 0.26 if k < 2 else 0.16  # a brighter heart; the soft edges as they were
+            beam.add_color_stop_rgba(0, *colour, heart * flash)
+            beam.add_color_stop_rgba(0.6, *colour, 0.3 * heart * flash)
             beam.add_color_stop_rgba(1, *colour, 0.0)
             half = spread * (0.2 + 0.3 * k)
             cr.move_to(x, y)
@@ -86,7 +87,7 @@ def draw(cr: cairo.Context, frame: Frame, params, _built) -> None:
     _dust(sharp, frame, colour, flash, params["rate"])
     # The lamps themselves: a red dome in a cage, and inside it the mirror that turns,
     # throwing the beam: a bright wedge pointing where the beam goes.
-    u = frame.unit
+    u = frame.unit * params["size"]  # the lamps' own unit
     for side, bx, by in BEACONS:
         x, y = bx * w, by * h
         ang = side * 2 * math.pi * frame.cycles(params["rate"] / 2)
@@ -119,6 +120,7 @@ LAYER = Layer(
         "flash": track("flash", "strength of the flashes and beacons"),
         "colour": colour("colour", "alert", "the light's colour"),
         "rate": number("rate", 1.1, "flashes per second", 0, 10, "Hz"),
+        "size": number("size", 1.0, "the beacon lamps' size (large, they read as lamps)", 0.2, 4),
     },
     doc="Red klaxon flashes in rhythm, with two rotating beacons.",
     order=70,
