@@ -313,10 +313,13 @@ def _flesh_image(
     base *= _BRUISE + (1.0 - _BRUISE) * np.clip(lumps * 2.2 - 0.3, 0.0, 1.0)[:, None]
     base += (_VEIN - base) * (0.7 * vein)[:, None]
     base *= (0.08 + 0.95 * lam)[:, None]
-    base += _INNER * (glow * thick * np.sqrt(thick))[:, None]
     base += (0.95 * spec * (1.0 - 0.7 * fold))[:, None]
+    # The room's light dims it; the light inside it does not, so dimmed it stays a living
+    # red (dimmed through, it went a muddy brown).
+    base *= lit
+    base += _INNER * (glow * thick * np.sqrt(thick))[:, None]
     alpha = np.clip((f - 0.5) * 14.0, 0.0, 1.0)
-    base = np.clip(base * lit, 0.0, 1.0) * (255 * alpha)[:, None]
+    base = np.clip(base, 0.0, 1.0) * (255 * alpha)[:, None]
     out[idx, 0] = base[:, 2]
     out[idx, 1] = base[:, 1]
     out[idx, 2] = base[:, 0]
