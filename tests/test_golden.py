@@ -45,8 +45,9 @@ LEVELS, SHARE = 4, 0.002
 VERSIONS = GOLDEN / "VERSIONS.json"
 
 CASES = [(path, when) for path in sorted((ROOT / "sequences").glob("*.toml")) for when in WHEN]
-# The dream's climax falls between the moments above: the split core and the eye in it.
-CASES.append((ROOT / "sequences" / "dream.toml", 0.83))
+# The dream's climax falls between the moments above: the failing core with its heart
+# monitor, the controls melted round the fingers, the split core and the eye in it.
+CASES += [(ROOT / "sequences" / "dream.toml", when) for when in (0.58, 0.7, 0.83)]
 
 
 def versions() -> dict[str, str]:
