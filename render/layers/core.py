@@ -877,7 +877,7 @@ _RHYTHM_SAMPLES = 240
 _RHYTHM_SEGMENTS = 6
 
 
-def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) -> None:
+def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, phase: float, fade: float) -> None:
     """A failing core's heartbeat traced around it, as a heart monitor traces one: a ring
     of light whose writing head sweeps once round every few seconds, each beat a spike
     outward. Its rhythm stays on screen, so a still shows the beats coming unevenly and
@@ -915,14 +915,15 @@ def _rhythm(cr, frame: Frame, params, cx, cy, r, erratic: float, fade: float) ->
     cr.arc(xs[-1], ys[-1], 5.0 * frame.unit, 0, 2 * math.pi)  # the writing head
     cr.set_source_rgba(*mix(colour, WHITE, 0.6), show)
     cr.fill()
-    _readout(cr, frame, params, cx, cy, r, erratic, colour, show)
+    _readout(cr, frame, params, cx, cy, r, erratic, phase, colour, show)
 
 
-def _readout(cr, frame: Frame, params, cx, cy, r, erratic: float, colour, show: float) -> None:
+def _readout(
+    cr, frame: Frame, params, cx, cy, r, erratic: float, phase: float, colour, show: float
+) -> None:
     """The monitor's readout beside the trace, as on a ward's heart monitor: the rate of the
     beat just gone, jumping about as the rhythm fails ('---' for one that did not come),
-    and ARRHYTHMIA blinking under it."""
-    phase = heartbeat_phase(frame, params["rate"], erratic)
+    and ARRHYTHMIA blinking under it. `phase` is the failing heartbeat's (the core's)."""
     n = math.floor(phase - 0.42)
     steady = 60.0 * params["rate"]
     if beats(n + 0.5, erratic) < 1.0:
@@ -938,6 +939,8 @@ def _readout(cr, frame: Frame, params, cx, cy, r, erratic: float, colour, show: 
     )
     y = cy - 0.95 * r
     for text, size, a in lines:
+        # Stroked, not painted from draw.neon_text's cached masks: text this large under
+        # the push-in's changing zoom costs more through the masks (3.2 against 2.0 ms).
         text_path(cr, text, right - text_width(text, size), y, size)
         neon_stroke(cr, colour, 0.12 * size, alpha=show * a, heat=0.3, light=frame.light)
         y += 1.6 * size
@@ -971,7 +974,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     _feeds(cr, frame, params, cx, cy, r, heat, phase)
     if split <= 0.001:
         _pings(cr, frame, params, cx, cy, r, erratic, float(params["cracks"]), phase)
-    _rhythm(cr, frame, params, cx, cy, r, erratic, 1.0 - smoothstep(0.0, 0.3, split))
+    _rhythm(cr, frame, params, cx, cy, r, erratic, phase, 1.0 - smoothstep(0.0, 0.3, split))
     # The sphere covers the soft light of the layers beneath it. Whole, it is a disc:
     # cut that out of the buffer (at its resolution) instead of flushing the buffer
     # into the frame first, which costs a full-frame upsample (2 ms at 1080p, 18 at 4K).
@@ -982,7 +985,8 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     else:
         frame.flush_light()  # split, the halves and the opening cover more than a disc
     additive(cr)
-    # The chamber glows around the core.
+    # The chamber glows around the core. A flare widens the glow more than it brightens
+    # it: at 0.3 a flare lit the close shot's darkest corners past bench_light's target.
     halo = mix(params["colour"], frame.colour("hot"), heat)
     radial_glow(
         cr,
