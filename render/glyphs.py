@@ -175,10 +175,8 @@ def text_path(
 # the same few hundred strings frame after frame, so each is stroked once into masks
 # (tube, white-hot core, and the low-resolution halo) and then painted. Positions are
 # snapped to a quarter pixel, and a mask is kept per quarter-pixel phase, so scrolling
-# stays smooth. Camera shake adds a uniform zoom of up to ~2%: masks are then stroked at
-# that zoom, rounded (see draw._paint_masks), and snapped to whole pixels, as the picture
-# is jumping by several anyway. Any other transform paints phase-0 masks through it,
-# which cairo filters bilinearly.
+# stays smooth. Any other transform (the camera's zoom and shake, roll) resamples the
+# phase-0 masks through it (see draw._paint_masks).
 
 PHASES = 4
 
@@ -297,7 +295,7 @@ def text_masks(
     face: str = "futural",
 ) -> TextMasks:
     """`text` stroked once per line width into A8 masks drawn at `scale` (1/8 for the soft
-    light, about 1.005 under camera shake), with the string's origin at fractional offset
+    light), with the string's origin at fractional offset
     (fx, fy) from a pixel corner of the masks.
 
     Each width's mask is kept on its own, keyed with the widest width (which sets the

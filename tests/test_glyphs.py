@@ -73,8 +73,8 @@ def test_masked_text_under_camera_shake_stays_in_place():
     a, b = draw(stroked, 12.0, 20.0, shake), draw(masked, 12.0, 20.0, shake)
     lit_a, lit_b = a[..., :3].sum(2) > 150, b[..., :3].sum(2) > 150
     assert lit_a.sum() > 500
-    # Stroked at the shake's zoom and snapped to a whole pixel: the same letters, the same
-    # size, within half a pixel of where the stroke puts them.
+    # The masks resampled through the shake's zoom: the same letters, the same size,
+    # within half a pixel of where the stroke puts them.
     near = cv2.dilate(lit_a.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     assert (lit_b & near).sum() / lit_b.sum() > 0.97
     assert abs(int(a.sum()) - int(b.sum())) / a.sum() < 0.03
