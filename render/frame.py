@@ -20,6 +20,7 @@ from render.alpha import finish as finish_rgba, premultiplied
 from render.camera import CAMERA, blur_drawn, blurred_surface, defocus, lay_blurred, place
 from render.color import RGB
 from render.display import finish, fuse as display_fuse
+from render.heap import keep_freed_pages
 from render.params import Param, TrackRef
 from render.scene import Frame, Scene, derive_seed
 from render.sequence import Sequence
@@ -38,6 +39,7 @@ def argb_to_rgb(surface: cairo.ImageSurface) -> np.ndarray:
 
 class Renderer:
     def __init__(self, sequence: Sequence) -> None:
+        keep_freed_pages()  # a frame's large buffers reuse the last frame's pages
         self.sequence = sequence
         s = sequence
         self.scene = Scene(s.width, s.height, s.seed, s.palette, s.duration, s.fps, s.loop)

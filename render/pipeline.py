@@ -35,6 +35,7 @@ import numpy as np
 
 from render.errors import RenderError
 from render.frame import Renderer
+from render.heap import keep_freed_pages
 from render.sequence import Sequence
 from render.signals import held
 
@@ -89,6 +90,7 @@ def render_frames(
     """
     indices = [int(i) for i in indices]
     workers = max(1, min(int(workers), len(indices)))
+    keep_freed_pages()  # here too: with workers, each frame is copied out of the ring
     if workers <= 1:
         single = renderer(sequence)
         for i in indices:
