@@ -327,10 +327,22 @@ def _glow_mask(radius: float, fx: float, fy: float) -> tuple[cairo.ImageSurface,
 SMOOTH = 4  # smooth gradients are drawn at 1/SMOOTH of the resolution, then upsampled
 
 
-def low_res(cr: cairo.Context, pattern: cairo.Pattern, x: float, y: float, w: float, h: float):
+def low_res(
+    cr: cairo.Context,
+    pattern: cairo.Pattern,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    add: tuple[cairo.Pattern, ...] = (),
+):
     """`pattern` over the box (x, y, w, h), rendered at 1/SMOOTH resolution and scaled up
     bilinearly: the same smooth shading for about 2/5 of the cost (3.4 vs 8.5 ms for the
     sphere at 1080p). On vector surfaces the pattern itself is returned.
+
+    `add`: smooth light to add over the shading, put in the same small image (one fill of
+    the box at full size instead of one each: light adds up in any order, so this is the
+    same as adding each later). Vector surfaces get `pattern` alone: the caller adds them.
 
     Under a camera roll the small image of a large box is laid on the device's pixel grid,
     not the user's: it is then only scaled, which pixman does on a fast path (resampling
@@ -363,6 +375,11 @@ def low_res(cr: cairo.Context, pattern: cairo.Pattern, x: float, y: float, w: fl
     sc.set_matrix(to_small)
     sc.set_source(pattern)
     sc.paint()
+    if add:
+        sc.set_operator(cairo.OPERATOR_ADD)
+        for light in add:
+            sc.set_source(light)
+            sc.paint()
     out = cairo.SurfacePattern(small)
     out.set_matrix(to_small)
     out.set_filter(cairo.FILTER_BILINEAR)
