@@ -63,6 +63,9 @@ def _bright(small, knee, decode, out):  # pragma: no cover - compiled
         for x in range(small.shape[1]):
             r, g, b = np.int32(small[y, x, 0]), np.int32(small[y, x, 1]), np.int32(small[y, x, 2])
             w = np.int32(knee[max(r, g, b)])
+            if w == 0:  # below the threshold, as most of a frame is: no light
+                out[y, x, 0] = out[y, x, 1] = out[y, x, 2] = 0.0
+                continue
             out[y, x, 0] = decode[(r * w + 127) // 255]
             out[y, x, 1] = decode[(g * w + 127) // 255]
             out[y, x, 2] = decode[(b * w + 127) // 255]
