@@ -482,10 +482,11 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
     m = cr.get_matrix()
     target = cr.get_group_target()
     stops = gradient.get_color_stops_rgba()
+    scaled = isinstance(target, cairo.ImageSurface) and target.get_device_scale() != (1.0, 1.0)
     if (
         (m.xy == 0.0 and m.yx == 0.0)
         or not isinstance(target, cairo.ImageSurface)
-        or target.get_device_scale() != (1.0, 1.0)
+        or (scaled and target.get_device_offset() != (0.0, 0.0))
         or gradient.get_extend() != cairo.EXTEND_PAD
         or len(stops) < 2
         or any(a < 1.0 for *_, a in stops)
@@ -493,18 +494,29 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
         cr.set_source(gradient)
         cr.fill()
         return
+    # On a plane drawn small (camera.blurred_surface) the device scale takes cairo's
+    # device units to the surface's pixels, which the picture is made in.
+    sx, sy = target.get_device_scale()
+    to_pixels = m.multiply(cairo.Matrix(xx=sx, yy=sy))
     ux0, uy0, ux1, uy1 = cr.fill_extents()
-    x0, y0, x1, y1 = _device_box(cr, target, ux0, uy0, ux1, uy1)
+    if scaled:
+        corners = [to_pixels.transform_point(u, v) for u in (ux0, ux1) for v in (uy0, uy1)]
+        x0 = max(math.floor(min(p[0] for p in corners)) - 1, 0)
+        y0 = max(math.floor(min(p[1] for p in corners)) - 1, 0)
+        x1 = min(math.ceil(max(p[0] for p in corners)) + 1, target.get_width())
+        y1 = min(math.ceil(max(p[1] for p in corners)) + 1, target.get_height())
+    else:
+        x0, y0, x1, y1 = _device_box(cr, target, ux0, uy0, ux1, uy1)
     if x1 <= x0 or y1 <= y0:
         cr.new_path()
         return
-    # t along the gradient as an affine function of the device pixel's centre.
+    # t along the gradient as an affine function of the pixel's centre.
     px0, py0, px1, py1 = gradient.get_linear_points()
     dx, dy = px1 - px0, py1 - py0
     norm = dx * dx + dy * dy
-    to_pattern = cairo.Matrix(*m)
+    to_pattern = cairo.Matrix(*to_pixels)
     to_pattern.invert()
-    to_pattern = to_pattern.multiply(gradient.get_matrix())  # device -> user -> pattern
+    to_pattern = to_pattern.multiply(gradient.get_matrix())  # pixels -> user -> pattern
 
     def t_at(x: float, y: float) -> float:
         u, v = to_pattern.transform_point(x, y)
@@ -525,7 +537,9 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
     picture = cairo.ImageSurface.create_for_data(memoryview(buf), cairo.FORMAT_ARGB32, w, h, stride)
     cr.save()
     cr.identity_matrix()  # the path is already in device space; the picture lies on it
-    cr.set_source_surface(picture, x0, y0)
+    source = cairo.SurfacePattern(picture)
+    source.set_matrix(cairo.Matrix(xx=sx, yy=sy, x0=-x0, y0=-y0))  # its pixels on the target's
+    cr.set_source(source)
     cr.fill()
     cr.restore()
 

@@ -62,11 +62,16 @@ def test_stamped_glow_matches_the_gradient_fill(x, y, radius, matrix):
 
 @pytest.mark.parametrize("roll", [0.0, 2.5, -31.0])
 @pytest.mark.parametrize("stops", [2, 3])
-def test_gradient_fill_matches_cairo_under_a_roll(roll, stops):
+@pytest.mark.parametrize("small", [1, 2], ids=["full", "drawn-small"])
+def test_gradient_fill_matches_cairo_under_a_roll(roll, stops, small):
+    # `small`: on a plane drawn at half size (camera.blurred_surface), whose device scale
+    # takes the frame's coordinates to its pixels.
     from render.draw import fill_gradient
 
     def panel(fill) -> np.ndarray:
-        cr = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 96, 80))
+        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 96 // small, 80 // small)
+        surface.set_device_scale(1 / small, 1 / small)
+        cr = cairo.Context(surface)
         cr.set_source_rgb(0.05, 0.05, 0.1)
         cr.paint()
         cr.translate(48, 40)
