@@ -212,11 +212,12 @@ def _blur_between(camera, drawn, k: int) -> float:
 def warm_up() -> None:
     """Compile the numba kernels a frame runs (or load them from numba's disk cache): for
     a worker, before its first frame."""
-    from render import display, draw, light
+    from render import display, draw, glyphs, light
 
     light.warm_up()
     display.warm_up()
     draw.warm_up()
+    glyphs.warm_up()
 
 
 def render_frame(sequence: Sequence, index: int) -> np.ndarray:
