@@ -205,3 +205,13 @@ def test_printed_web_threads_are_vector_strokes(tmp_path, escalation):
     # so there are far more paths than the frame, brackets and pulses alone make.
     threads = len(Renderer(parse_sequence(src.read_text())).built("web")["threads"])
     assert out.read_text().count("<path") > threads // 2
+
+
+def test_derived_seeds_tell_names_apart_even_when_they_compare_equal():
+    # derive_seed is cached; the cache must not hand 3's seed to 3.0 or True (their
+    # names, as text, differ), and asking again gives the same seed.
+    from render.scene import derive_seed
+
+    seeds = {derive_seed(7, "frame", v) for v in (3, 3.0, True, 1)}
+    assert len(seeds) == 4
+    assert derive_seed(7, "frame", 3.0) == derive_seed(7, "frame", 3.0)
