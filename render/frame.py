@@ -114,6 +114,9 @@ class Renderer:
         if small is not None:
             light.target = small  # a layer that flushes its light flushes it there
             back = cairo.Context(small)
+            # Its edges are blurred by 3 pixels or more: cairo's fast antialiasing (4x4
+            # samples, not 15x17) is enough for them (~0.7 ms of the room's 10-14).
+            back.set_antialias(cairo.ANTIALIAS_FAST)
             if background:
                 back.set_source_rgb(*self.scene.palette["background"])
                 back.paint()
