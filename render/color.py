@@ -152,6 +152,13 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
         return (float(a[0]), float(a[1]), float(a[2]))
     if t >= 1.0:
         return (float(b[0]), float(b[1]), float(b[2]))
+    return _mix(tuple(a), tuple(b), t)
+
+
+# A frame mixes ~370 times but only ~40 distinct (colours, t): a hundred nodes of the web
+# alike, every vessel of the room; 4.3 us each uncached (1.6 ms a frame).
+@lru_cache(maxsize=4096)
+def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> RGB:
     la = srgb_to_oklab(a)
     lb = srgb_to_oklab(b)
     return oklab_to_srgb([x + (y - x) * t for x, y in zip(la, lb, strict=True)])
