@@ -4,8 +4,9 @@
 
 The same inline sequence (the whole story as an escalation ramp, the dream's effects) is
 rendered by this tree and by REF checked out in a temporary git worktree, in alternating
-fresh processes, each frame timed after a warm-up, with OpenCV and numba held to one
-thread as in a render worker. Prints the median milliseconds per frame for each, and the
+fresh processes, each frame timed after a warm-up (its CPU time: on a shared machine
+wall time also counts the moments another tenant had the core), with OpenCV and numba
+held to one thread as in a render worker. Prints the median milliseconds per frame for each, and the
 ratio; then each frame's fastest time over the runs, averaged over the frames, and that
 ratio (steadier on a busy machine). The machine may be shared: compare the ratios, not
 the absolute figures.
@@ -60,9 +61,9 @@ r = Renderer(seq)
 r.render(5)  # warm-up: structure built, kernels compiled
 times = []
 for i in range(2, 98, 8):  # escalation 0.02 .. 0.98
-    t = time.perf_counter()
+    t = time.process_time()
     r.render(i)
-    times.append(time.perf_counter() - t)
+    times.append(time.process_time() - t)
 print(json.dumps(times))
 """
 
