@@ -19,7 +19,7 @@ import cairo
 import numpy as np
 
 from render.color import RGB, mix
-from render.draw import additive, band_path, low_res, neon_stroke, radial_glow
+from render.draw import additive, band_path, low_res, neon_stroke, paint_group, radial_glow
 from render.glyphs import text_path, text_width
 from render.layers.chamber import (
     beats,
@@ -1088,8 +1088,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.line_to(cx + side * edge, seam[0][1])
         cr.close_path()
         cr.clip()
-        cr.set_source(body)
-        cr.paint()
+        paint_group(cr, body)
         cr.restore()
         # Its molten lip: hot but coloured.
         cr.save()
