@@ -427,6 +427,21 @@ def low_res(
         for light in add:
             sc.set_source(light)
             sc.paint()
+    # Scaled up by OpenCV onto the device's pixels (the small image lies on an axis-aligned
+    # grid, so the warp takes its fast path): pixman then only copies, where scaling it
+    # bilinearly cost ~3x as much (the sphere's shell 1.0 -> 0.4 ms at 1080p).
+    cr.save()
+    back = cairo.Matrix(*to_small)
+    back.invert()
+    cr.transform(back)  # user units are now the small image's pixels
+    placed = _resampled(cr, [pixels(small)], 0.0, 0.0)
+    cr.restore()
+    if placed is not None and placed[0]:
+        (picture,), px, py = placed
+        out = cairo.SurfacePattern(picture)
+        out.set_matrix(cr.get_matrix().multiply(cairo.Matrix(x0=-px, y0=-py)))
+        out.set_filter(cairo.FILTER_NEAREST)  # on the pixel grid: nothing to filter
+        return out
     out = cairo.SurfacePattern(small)
     out.set_matrix(to_small)
     out.set_filter(cairo.FILTER_BILINEAR)
