@@ -108,10 +108,21 @@ def defocus(params: Mapping[str, Any], plane: float | None) -> float:
     return _DEFOCUS * abs(plane - float(params["focus"]))
 
 
-def _factor(px: float) -> int:
-    """The reduction a defocus of `px` pixels is blurred at: a quarter of the resolution
-    when the blur is wide enough to hide it, else half."""
-    return 4 if px >= 6 else 2
+# A defocus is done at a quarter of the resolution: a plane to be defocused is drawn there
+# (blurred_surface), or what is drawn is reduced to it (blur_drawn), then blurred and
+# enlarged. From the smallest defocus applied (3 pixels) this hides the reduction: a
+# dream frame at 70% moved by at most 23 levels in 0.6% of its pixels against doing it at
+# half the resolution, in the out-of-focus room, and no difference shows side by side.
+# The room costs 2.5 ms less to draw and its blur ~3 ms less than at half.
+REDUCTION = 4
+
+
+def _small_sigma(px: float, f: int = REDUCTION) -> float:
+    """The blur to give at 1/f of the resolution for a defocus of `px` full-size pixels:
+    less by what the reduction (an area average, sigma f/sqrt(12)) and the bilinear
+    enlargement (a tent, sigma f/sqrt(6)) already spread, so the result is `px` wide."""
+    spread = f * f / 12.0 + f * f / 6.0
+    return math.sqrt(max(px * px - spread, 0.25 * f * f)) / f
 
 
 def _blur_small(small: np.ndarray, px: float) -> np.ndarray:
@@ -133,27 +144,27 @@ def _enlarge_into(small: np.ndarray, surface: cairo.ImageSurface) -> None:
 
 def blur_drawn(surface: cairo.ImageSurface, sigma: float) -> None:
     """Defocus what is drawn on `surface` so far by `sigma` (a fraction of its height),
-    at a quarter of the resolution when the blur is wide enough to hide it."""
+    at a quarter of the resolution (REDUCTION)."""
     h = surface.get_height()
     px = sigma * h
     if px < 3.0:  # below 3 pixels a defocus barely shows and a full-size blur costs most
         return
     surface.flush()
-    w, f = surface.get_width(), _factor(px)
+    w, f = surface.get_width(), REDUCTION
     small = shrink(pixels(surface), max(1, w // f), max(1, h // f))
-    _enlarge_into(_blur_small(small, px / f), surface)
+    _enlarge_into(_blur_small(small, _small_sigma(px, f)), surface)
 
 
 def blurred_surface(width: int, height: int, sigma: float) -> cairo.ImageSurface | None:
     """A surface to draw a plane that will be defocused by `sigma` (a fraction of the
-    height) on, at the resolution its blur is done at: drawn there, the pixels a blur
-    would smooth away are never drawn (the back wall of a 1080p frame in 16 ms instead of
-    28). Its device scale takes the frame's coordinates, so what draws on it draws as on
-    the frame. None when the defocus is too slight to blur."""
+    height) on, at the resolution its blur is done at (a quarter): drawn there, the pixels
+    a blur would smooth away are never drawn. Its device scale takes the frame's
+    coordinates, so what draws on it draws as on the frame. None when the defocus is too
+    slight to blur."""
     px = sigma * height
     if px < 3.0:
         return None
-    f = _factor(px)
+    f = REDUCTION
     sw, sh = max(1, width // f), max(1, height // f)
     small = cairo.ImageSurface(cairo.FORMAT_ARGB32, sw, sh)
     small.set_device_scale(sw / width, sh / height)
@@ -164,7 +175,9 @@ def lay_blurred(small: cairo.ImageSurface, surface: cairo.ImageSurface, sigma: f
     """Blur what was drawn on `small` (from `blurred_surface`) by `sigma` and lay it over
     the whole of `surface`, as `blur_drawn` would have left it."""
     small.flush()
-    _enlarge_into(_blur_small(pixels(small), sigma * small.get_height()), surface)
+    f = round(surface.get_height() / small.get_height())
+    blurred = _blur_small(pixels(small), _small_sigma(sigma * surface.get_height(), f))
+    _enlarge_into(blurred, surface)
 
 
 __all__ = ["CAMERA", "blur_drawn", "blurred_surface", "defocus", "lay_blurred", "parallax", "place"]
