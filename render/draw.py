@@ -78,6 +78,105 @@ def neon_stroke(
     cr.set_antialias(aa)
 
 
+def neon_ellipses(
+    cr: cairo.Context,
+    ellipses: list[tuple[float, float, float, float]],
+    colour: RGB,
+    width: float,
+    alpha: float = 1.0,
+    heat: float = 0.35,
+    light: SoftLight | None = None,
+) -> None:
+    """Thin ellipse outlines, each (cx, cy, rx, ry) in user space, as neon tubes: the same
+    light as adding them to a path and `neon_stroke`. On raster frames (soft light given,
+    no device scale) a tube faint enough to fold its core is drawn by a compiled
+    rasteriser into one mask: cairo's cost goes with rows times the edges crossing them,
+    2.7 ms a 1080p frame for the sphere's fourteen lines, against ~0.5 here."""
+
+    def path(ctx: cairo.Context) -> None:
+        for cx, cy, rx, ry in ellipses:
+            ctx.save()
+            ctx.translate(cx, cy)
+            ctx.scale(max(abs(rx), 1e-6), max(abs(ry), 1e-6))
+            ctx.new_sub_path()
+            ctx.arc(0, 0, 1, 0, 2 * math.pi)
+            ctx.restore()
+
+    target = cr.get_group_target()
+    m = cr.get_matrix()
+    core = min(1.0, heat * 2.0) * alpha
+    folded = core * width * 0.35 < FAINT_CORE
+    if (
+        light is None
+        or not folded
+        or not isinstance(target, cairo.ImageSurface)
+        or target.get_device_scale() != (1.0, 1.0)
+        or alpha <= 0.003
+        or width <= 0
+    ):
+        cr.new_path()
+        path(cr)
+        neon_stroke(cr, colour, width, alpha=alpha, heat=heat, light=light)
+        return
+    # The halo in the soft-light buffer and the tube on the frame, each one mask.
+    soft = light.context(cr)
+    halo = _ellipse_mask(soft.get_matrix(), ellipses, width * 3.2, light.surface)
+    if halo is not None:
+        soft.save()
+        soft.identity_matrix()
+        soft.set_source_rgba(*colour, 0.16 * alpha)
+        soft.mask_surface(*halo)
+        soft.restore()
+    tube = _ellipse_mask(m, ellipses, width, target)
+    if tube is not None:
+        cr.save()
+        cr.identity_matrix()
+        cr.set_source_rgba(*colour, min(1.0, 0.85 * alpha + 0.35 * core))
+        cr.mask_surface(*tube)
+        cr.restore()
+    cr.new_path()
+
+
+def _ellipse_mask(
+    m: cairo.Matrix, ellipses, width: float, target: cairo.ImageSurface
+) -> tuple[cairo.ImageSurface, float, float] | None:
+    """An A8 mask of the ellipses' outlines `width` wide (user units) under the transform
+    `m` on `target`, and where it goes in device space; None if none of it is there."""
+    conics, boxes = [], []
+    ox, oy = target.get_device_offset()
+    for cx, cy, rx, ry in ellipses:
+        ell = cairo.Matrix(xx=max(abs(rx), 1e-6), yy=max(abs(ry), 1e-6), x0=cx, y0=cy)
+        full = ell.multiply(m)  # the unit circle to device pixels
+        # Each ellipse as a conic about its centre: q = B (p - c), |q| = 1.
+        inv = cairo.Matrix(full.xx, full.yx, full.xy, full.yy, 0.0, 0.0)
+        inv.invert()
+        b11, b21, b12, b22 = inv.xx, inv.yx, inv.xy, inv.yy
+        a, b, c = b11 * b11 + b21 * b21, b11 * b12 + b21 * b22, b12 * b12 + b22 * b22
+        dx, dy = full.x0 + ox, full.y0 + oy
+        det = a * c - b * b
+        conics.append((dx, dy, a, b, c))
+        boxes.append((dx, dy, math.sqrt(c / det), math.sqrt(a / det)))
+    lw = width * math.sqrt(abs(m.xx * m.yy - m.xy * m.yx))
+    pad = lw / 2 + 3
+    x0 = max(0, math.floor(min(bx - ex for bx, _, ex, _ in boxes) - pad))
+    y0 = max(0, math.floor(min(by - ey for _, by, _, ey in boxes) - pad))
+    x1 = min(target.get_width(), math.ceil(max(bx + ex for bx, _, ex, _ in boxes) + pad))
+    y1 = min(target.get_height(), math.ceil(max(by + ey for _, by, _, ey in boxes) + pad))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, x1 - x0)
+    buf = np.zeros((y1 - y0, stride), np.uint8)
+    params = np.array(conics, np.float64)
+    params[:, 0] -= x0
+    params[:, 1] -= y0
+    _compile()
+    _ellipse_lines(buf[:, : x1 - x0], params, lw / 2)
+    mask = cairo.ImageSurface.create_for_data(
+        memoryview(buf), cairo.FORMAT_A8, x1 - x0, y1 - y0, stride
+    )
+    return mask, x0 - ox, y0 - oy
+
+
 @lru_cache(maxsize=1024)
 def _hot(colour: RGB) -> RGB:
     """A tube's white-hot core colour (the same few colours, thousands of times a frame)."""
@@ -613,12 +712,13 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _linear_bgra, _compiled
+    global _linear_bgra, _ellipse_lines, _compiled
     if _compiled:
         return
     import numba
 
     _linear_bgra = numba.njit(cache=True, fastmath={"nnan", "ninf", "nsz"})(_linear_bgra)
+    _ellipse_lines = numba.njit(cache=True)(_ellipse_lines)
     _compiled = True
 
 
@@ -649,12 +749,89 @@ def _linear_bgra(out, width, a, b, c, offsets, levels):  # pragma: no cover - co
                     )
 
 
+def _ellipse_lines(out, conics, half):  # pragma: no cover - compiled
+    """Antialiased outlines of ellipses, `half` pixels either side of each, as the maximum
+    of each pixel's coverage into `out` (H, W) uint8. conics: rows (cx, cy, a, b, c) in
+    `out`'s pixels: the curve a x^2 + 2 b x y + c y^2 = 1 about (cx, cy).
+
+    A pixel's coverage comes from its distance d to the curve, to first order Q / |grad Q|:
+    the share of the pixel's width that the band [d - half, d + half] covers (a thinner
+    line than a pixel covers less of it). The pixels near the curve are found row by row
+    where it is steep (the curve's x where it crosses the row's centre) and column by
+    column where it is flat, a few pixels either side: between them they reach every
+    pixel within `half` + 1 of the curve."""
+    h, w = out.shape
+    for k in range(conics.shape[0]):
+        cx, cy, a, b, c = conics[k, 0], conics[k, 1], conics[k, 2], conics[k, 3], conics[k, 4]
+        # The curve's extent: |x'| <= sqrt(c / det), |y'| <= sqrt(a / det).
+        det = a * c - b * b
+        if det <= 0.0:
+            continue
+        ex, ey = math.sqrt(c / det), math.sqrt(a / det)
+        for axis in range(2):
+            # axis 0: rows, solving for x; axis 1: columns, solving for y.
+            if axis == 0:
+                lo, hi = int(math.floor(cy - ey - 1.0)), int(math.ceil(cy + ey + 1.0))
+                lo, hi = max(lo, 0), min(hi, h - 1)
+            else:
+                lo, hi = int(math.floor(cx - ex - 1.0)), int(math.ceil(cx + ex + 1.0))
+                lo, hi = max(lo, 0), min(hi, w - 1)
+            for i in range(lo, hi + 1):
+                if axis == 0:
+                    v = i + 0.5 - cy  # y' of the row's centre: a x'^2 + 2 b v x' + (c v^2 - 1)
+                    qa, qb, qc = a, b * v, c * v * v - 1.0
+                else:
+                    v = i + 0.5 - cx
+                    qa, qb, qc = c, b * v, a * v * v - 1.0
+                disc = qb * qb - qa * qc
+                if disc < 0.0:
+                    disc = 0.0  # past the extent: the nearest point, the tangent's
+                root = math.sqrt(disc)
+                for sign in range(2):
+                    t = (-qb + root) / qa if sign == 0 else (-qb - root) / qa
+                    # Where the curve runs along this pass's direction (beyond 55 degrees
+                    # from across it) the other pass finds its pixels; between 35 and 55
+                    # degrees both do, so that none falls between them.
+                    if axis == 0:
+                        ga, gb = abs(a * t + b * v), abs(b * t + c * v)
+                    else:
+                        ga, gb = abs(c * t + b * v), abs(b * t + a * v)
+                    if ga < 0.7 * gb:
+                        continue
+                    # Pixels within half + 1 of the curve lie this far along the row (or
+                    # column): the distance over the cosine of the curve's slant.
+                    span = (half + 1.0) * math.sqrt(ga * ga + gb * gb) / ga
+                    centre = (cx if axis == 0 else cy) + t
+                    j0 = int(math.floor(centre - 0.5 - span))
+                    j1 = int(math.ceil(centre - 0.5 + span))
+                    for j in range(j0, j1 + 1):
+                        if axis == 0:
+                            x, y = j, i
+                        else:
+                            x, y = i, j
+                        if x < 0 or x >= w or y < 0 or y >= h:
+                            continue
+                        px, py = x + 0.5 - cx, y + 0.5 - cy
+                        q = a * px * px + 2.0 * b * px * py + c * py * py - 1.0
+                        gx, gy = 2.0 * (a * px + b * py), 2.0 * (b * px + c * py)
+                        g = math.sqrt(gx * gx + gy * gy)
+                        if g <= 0.0:
+                            continue
+                        dist = abs(q) / g  # the band [dist - half, dist + half] across a pixel
+                        cov = min(dist + half, 0.5) - max(dist - half, -0.5)
+                        if cov > 0.0:
+                            level = 255 if cov >= 1.0 else int(cov * 255.0 + 0.5)
+                            if level > out[y, x]:
+                                out[y, x] = level
+
+
 def warm_up() -> None:
-    """Compile the gradient kernel (or load it from numba's disk cache)."""
+    """Compile the gradient and outline kernels (or load them from numba's disk cache)."""
     _compile()
     _linear_bgra(
         np.empty((1, 1), np.uint32), 1, 0.0, 0.0, 0.0, np.array([0.0, 1.0]), np.zeros((2, 3))
     )
+    _ellipse_lines(np.zeros((4, 4), np.uint8), np.array([[2.0, 2.0, 1.0, 0.0, 1.0]]), 0.6)
 
 
 def band_path(

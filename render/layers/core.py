@@ -19,7 +19,15 @@ import cairo
 import numpy as np
 
 from render.color import RGB, mix
-from render.draw import additive, band_path, low_res, neon_stroke, paint_group, radial_glow
+from render.draw import (
+    additive,
+    band_path,
+    low_res,
+    neon_ellipses,
+    neon_stroke,
+    paint_group,
+    radial_glow,
+)
 from render.glyphs import text_path, text_width
 from render.layers.chamber import (
     beats,
@@ -324,28 +332,23 @@ def _body(
     spin = frame.cycles(0.04)
     squash = core["tilt"] * 0.5  # sine of the angle the poles are tipped toward us
     lift = math.sqrt(1 - squash * squash)
+    lines = []  # (centre x, centre y, radius across, radius up)
     for k in range(9):
         lon = (k / 9 + spin) % 1.0 * math.pi  # meridians across the visible face
-        rx = r * math.cos(lon)
-        cr.save()
-        cr.translate(cx, cy)
-        cr.scale(max(abs(rx), 0.01 * r) / r, 1)
-        cr.arc(0, 0, r, 0, 2 * math.pi)
-        cr.restore()
+        lines.append((cx, cy, max(abs(r * math.cos(lon)), 0.01 * r), r))
     for k in range(1, 6):
         lat = -math.pi / 2 + k * math.pi / 6
         rx = r * math.cos(lat)
-        cr.save()
-        cr.translate(cx, cy + r * math.sin(lat) * lift)
-        cr.scale(1, squash)
-        cr.arc(0, 0, rx, 0, 2 * math.pi)
-        cr.restore()
+        lines.append((cx, cy + r * math.sin(lat) * lift, rx, rx * squash))
     # Faint lines over a large area: cairo's cost goes with the rows times the edges
-    # crossing them, not with the ink, and the fast antialiasing (4x4 samples instead of
-    # 15x17) halves it. At this brightness its coarser coverage steps are 3 levels of 255.
+    # crossing them, not with the ink; on raster frames neon_ellipses rasterises them
+    # itself. Stroked by cairo (vector surfaces, the split's halves), the fast
+    # antialiasing (4x4 samples instead of 15x17) halves the cost; at this brightness its
+    # coarser coverage steps are 3 levels of 255.
     cr.save()
     cr.set_antialias(cairo.ANTIALIAS_FAST)
-    neon_stroke(cr, primary, 1.2 * u, alpha=0.14 * params["intensity"], heat=0.1, light=light)
+    a = 0.14 * params["intensity"]
+    neon_ellipses(cr, lines, primary, 1.2 * u, alpha=a, heat=0.1, light=light)
     cr.restore()
     # Rim light.
     cr.arc(cx, cy, r, 0, 2 * math.pi)
