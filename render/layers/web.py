@@ -368,7 +368,12 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     cr.new_path()
     for p0, c, p1, lo, hi in pulses:
         _curve(cr, p0, c, p1, lo, hi, steps=4)
+    # Short dashes of light on the move, bloomed: cairo's fast antialiasing (4x4 samples,
+    # not 15x17) is enough for their edges, and halves the cost of stroking them all.
+    cr.save()
+    cr.set_antialias(cairo.ANTIALIAS_FAST)
     neon_stroke(cr, pulse_colour, width * 1.6, alpha=0.9 * intensity, heat=0.6, light=frame.light)
+    cr.restore()
     # Nodes: bright where connected, ember-dim where every thread has gone.
     degree = web["degree"]
     for i, (x, y) in enumerate(nodes):
