@@ -376,11 +376,18 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     cr.restore()
     # Nodes: bright where connected, ember-dim where every thread has gone.
     degree = web["degree"]
+    lives: dict[float, list[tuple[float, float]]] = {}
     for i, (x, y) in enumerate(nodes):
         life = alive[i] / max(1, degree[i])
         node_colour = mix(frame.colour("alert"), pulse_colour, life)
         radial_glow(cr, x, y, 9 * u, node_colour, (0.25 + 0.6 * life) * intensity)
-        cr.arc(x, y, 2.2 * u, 0, 2 * math.pi)
+        lives.setdefault(life, []).append((x, y))
+    # Their white-hot centres, one fill for the nodes alike (they never overlap).
+    for life, points in lives.items():
+        node_colour = mix(frame.colour("alert"), pulse_colour, life)
+        for x, y in points:
+            cr.new_sub_path()
+            cr.arc(x, y, 2.2 * u, 0, 2 * math.pi)
         cr.set_source_rgba(*mix(node_colour, (1, 1, 1), 0.6), (0.3 + 0.7 * life) * intensity)
         cr.fill()
 
