@@ -24,32 +24,43 @@ _noise2 = _noise4 = None  # opensimplex's compiled 2-D and 4-D kernels, once bou
 
 
 def _compile() -> None:
-    global _coarse, _blend, _warped, _row, _noise2, _noise4, _compiled
+    global _grid, _blend, _warped, _row, _noise2, _noise4, _compiled
     if _compiled:
         return
     from numba import njit
     from opensimplex import internals
 
     _noise2, _noise4 = internals._noise2, internals._noise4  # read as the loops compile
-    _coarse = njit(cache=True)(_coarse)
+    _grid = njit(cache=True)(_grid)
     _blend = njit(cache=True, inline="always")(_blend)
     _warped = njit(cache=True)(_warped)
     _row = njit(cache=True)(_row)
     _compiled = True
 
 
-def _coarse(n):  # pragma: no cover - compiled
-    """Every other index of 0..n-1, and the last."""
-    m = (n + 1) // 2 + (1 if n % 2 == 0 else 0)
-    idx = np.empty(max(m, 1), np.int64)
+def _grid(n):  # pragma: no cover - compiled
+    """The coarse samples of an axis of n points (every other index, and the last), and
+    for each of the n points the two coarse samples it lies between (as positions in the
+    coarse list) and how far along from the first."""
+    m = (n + 1) // 2 + (1 if n % 2 == 0 and n > 1 else 0)
+    idx = np.empty(m, np.int64)
     for k in range(m):
         idx[k] = min(2 * k, n - 1)
-    return idx
+    lo = np.empty(n, np.int64)
+    hi = np.empty(n, np.int64)
+    frac = np.zeros(n)
+    for i in range(n):
+        k = min(i // 2, m - 2) if m > 1 else 0
+        lo[i], hi[i] = k, min(k + 1, m - 1)
+        if idx[hi[i]] > idx[k]:
+            frac[i] = (i - idx[k]) / (idx[hi[i]] - idx[k])
+    return idx, lo, hi, frac
 
 
-def _blend(g, j0, j1, i0, i1, a, b, c, d):  # pragma: no cover - compiled
-    """Bilinear blend of a grid's four corners with weights a, b, c, d."""
-    return a * g[j0, i0] + b * g[j0, i1] + c * g[j1, i0] + d * g[j1, i1]
+def _blend(g, j0, j1, i0, i1, tx, ty):  # pragma: no cover - compiled
+    """Bilinear blend of a grid's four corners, tx across and ty down."""
+    top = g[j0, i0] + (g[j0, i1] - g[j0, i0]) * tx
+    return top + (g[j1, i0] + (g[j1, i1] - g[j1, i0]) * tx - top) * ty
 
 
 def _warped(xs, ys, z, w, perm_field, perm_warp, warp):  # pragma: no cover - compiled
@@ -57,8 +68,9 @@ def _warped(xs, ys, z, w, perm_field, perm_warp, warp):  # pragma: no cover - co
     # field's frequency): computed on every other sample of it and interpolated, they
     # cost a quarter; the field and its fine octave are sampled at every point.
     nx, ny = xs.shape[0], ys.shape[0]
-    cx, cy = _coarse(nx), _coarse(ny)
-    # The first warp (q) and the second's displacement (r) at the coarse points.
+    cx, x0, x1, tx = _grid(nx)
+    cy, y0, y1, ty = _grid(ny)
+    # The first warp (q) and the second (r) at the coarse points.
     coarse = np.empty((4, cy.shape[0], cx.shape[0]))
     for jj in range(cy.shape[0]):
         y = ys[cy[jj]]
@@ -75,25 +87,13 @@ def _warped(xs, ys, z, w, perm_field, perm_warp, warp):  # pragma: no cover - co
             coarse[3, jj, ii] = _noise4(px * 1.1 + 8.3, py * 1.1 + 2.8, z, w, perm_warp)
     out = np.empty((ny, nx))
     for j in range(ny):
-        jj = min(j // 2, cy.shape[0] - 2) if cy.shape[0] > 1 else 0
-        ty = 0.0
-        if cy.shape[0] > 1 and cy[jj + 1] > cy[jj]:
-            ty = (j - cy[jj]) / (cy[jj + 1] - cy[jj])
-        j1 = jj + 1 if cy.shape[0] > 1 else jj
+        a, b, fy = y0[j], y1[j], ty[j]
         for i in range(nx):
-            ii = min(i // 2, cx.shape[0] - 2) if cx.shape[0] > 1 else 0
-            tx = 0.0
-            if cx.shape[0] > 1 and cx[ii + 1] > cx[ii]:
-                tx = (i - cx[ii]) / (cx[ii + 1] - cx[ii])
-            i1 = ii + 1 if cx.shape[0] > 1 else ii
-            a = (1.0 - tx) * (1.0 - ty)
-            b = tx * (1.0 - ty)
-            c = (1.0 - tx) * ty
-            d = tx * ty
-            qx = _blend(coarse[0], jj, j1, ii, i1, a, b, c, d)
-            qy = _blend(coarse[1], jj, j1, ii, i1, a, b, c, d)
-            rx = _blend(coarse[2], jj, j1, ii, i1, a, b, c, d)
-            ry = _blend(coarse[3], jj, j1, ii, i1, a, b, c, d)
+            c, d, fx = x0[i], x1[i], tx[i]
+            qx = _blend(coarse[0], a, b, c, d, fx, fy)
+            qy = _blend(coarse[1], a, b, c, d, fx, fy)
+            rx = _blend(coarse[2], a, b, c, d, fx, fy)
+            ry = _blend(coarse[3], a, b, c, d, fx, fy)
             px = xs[i] + warp * qx
             py = ys[j] + warp * qy
             fine = _noise4(px * 2.9, py * 2.9, z * 1.7, w * 1.7, perm_field)
