@@ -17,6 +17,25 @@ from render.surface import pixels
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 FAINT_CORE = 0.03  # a neon core's alpha times its width (px) below which it is folded in
+# A neon tube's light (neon_stroke, neon_text, neon_ellipses): a halo HALO_WIDTH times the
+# tube's width at HALO_ALPHA of its alpha, the tube at TUBE_ALPHA, and inside it a white-hot
+# core CORE_WIDTH as wide, brighter with heat (_core_alpha).
+HALO_WIDTH, HALO_ALPHA, TUBE_ALPHA, CORE_WIDTH = 3.2, 0.16, 0.85, 0.35
+
+
+def _core_alpha(alpha: float, heat: float) -> float:
+    return min(1.0, heat * 2.0) * alpha
+
+
+def _folds(core: float, width: float) -> bool:
+    """Whether a core this faint is folded into its tube (its light added to the tube's
+    alpha) instead of stroked."""
+    return core * width * CORE_WIDTH < FAINT_CORE
+
+
+def _folded_alpha(alpha: float, core: float) -> float:
+    """The tube's alpha with a folded core's light in it."""
+    return min(1.0, TUBE_ALPHA * alpha + CORE_WIDTH * core)
 
 
 def additive(cr: cairo.Context) -> None:
@@ -48,27 +67,27 @@ def neon_stroke(
         path = cr.copy_path()
         soft = light.context(cr)
         soft.append_path(path)
-        soft.set_source_rgba(*colour, 0.16 * alpha)
-        soft.set_line_width(width * 3.2)
+        soft.set_source_rgba(*colour, HALO_ALPHA * alpha)
+        soft.set_line_width(width * HALO_WIDTH)
         soft.set_line_cap(cairo.LINE_CAP_ROUND)
         soft.stroke()
     else:
-        cr.set_source_rgba(*colour, 0.16 * alpha)
-        cr.set_line_width(width * 3.2)
+        cr.set_source_rgba(*colour, HALO_ALPHA * alpha)
+        cr.set_line_width(width * HALO_WIDTH)
         cr.stroke_preserve()
-    core = min(1.0, heat * 2.0) * alpha
-    if core * width * 0.35 < FAINT_CORE:
+    core = _core_alpha(alpha, heat)
+    if _folds(core, width):
         # A core this faint adds a few levels of light at most: fold that light into the
         # tube and save the stroke (a quarter of a frame's stroking in the sphere's lines).
-        cr.set_source_rgba(*colour, min(1.0, 0.85 * alpha + 0.35 * core))
+        cr.set_source_rgba(*colour, _folded_alpha(alpha, core))
         cr.set_line_width(width)
         cr.stroke()
         return
-    cr.set_source_rgba(*colour, 0.85 * alpha)
+    cr.set_source_rgba(*colour, TUBE_ALPHA * alpha)
     cr.set_line_width(width)
     cr.stroke_preserve()
     cr.set_source_rgba(*_hot(tuple(colour)), core)
-    cr.set_line_width(width * 0.35)
+    cr.set_line_width(width * CORE_WIDTH)
     # The core lies inside the tube, whose own antialiased edge is what shows: its edge
     # needs no more than cairo's fast antialiasing (4x4 samples, not 15x17), which takes
     # 2 ms a 1080p frame off the neon strokes; side by side at 6x no difference shows.
@@ -105,8 +124,8 @@ def neon_ellipses(
 
     target = cr.get_group_target()
     m = cr.get_matrix()
-    core = min(1.0, heat * 2.0) * alpha
-    folded = core * width * 0.35 < FAINT_CORE
+    core = _core_alpha(alpha, heat)
+    folded = _folds(core, width)
     if (
         light is None
         or not folded
@@ -121,18 +140,18 @@ def neon_ellipses(
         return
     # The halo in the soft-light buffer and the tube on the frame, each one mask.
     soft = light.context(cr)
-    halo = _ellipse_mask(soft.get_matrix(), ellipses, width * 3.2, light.surface)
+    halo = _ellipse_mask(soft.get_matrix(), ellipses, width * HALO_WIDTH, light.surface)
     if halo is not None:
         soft.save()
         soft.identity_matrix()
-        soft.set_source_rgba(*colour, 0.16 * alpha)
+        soft.set_source_rgba(*colour, HALO_ALPHA * alpha)
         soft.mask_surface(*halo)
         soft.restore()
     tube = _ellipse_mask(m, ellipses, width, target)
     if tube is not None:
         cr.save()
         cr.identity_matrix()
-        cr.set_source_rgba(*colour, min(1.0, 0.85 * alpha + 0.35 * core))
+        cr.set_source_rgba(*colour, _folded_alpha(alpha, core))
         cr.mask_surface(*tube)
         cr.restore()
     cr.new_path()
@@ -210,20 +229,20 @@ def neon_text(
         return
     cr.new_path()
     paints = [
-        ((*colour, 0.85 * alpha), width),
-        ((*_hot(tuple(colour)), min(1.0, heat * 2.0) * alpha), width * 0.35),
+        ((*colour, TUBE_ALPHA * alpha), width),
+        ((*_hot(tuple(colour)), _core_alpha(alpha, heat)), width * CORE_WIDTH),
     ]
     if light is not None:  # the halo goes to the soft-light buffer, at its resolution
-        halo = text_masks(text, size, (width * 3.2,), scale=1.0 / FACTOR, face=face)
+        halo = text_masks(text, size, (width * HALO_WIDTH,), scale=1.0 / FACTOR, face=face)
         soft = light.context(cr)
         hx, hy = soft.user_to_device(x, y)
         soft.save()
         soft.identity_matrix()
-        soft.set_source_rgba(*colour, 0.16 * alpha)
+        soft.set_source_rgba(*colour, HALO_ALPHA * alpha)
         soft.mask_surface(halo.masks[0], hx - halo.ox, hy - halo.oy)
         soft.restore()
     else:
-        paints.insert(0, ((*colour, 0.16 * alpha), width * 3.2))
+        paints.insert(0, ((*colour, HALO_ALPHA * alpha), width * HALO_WIDTH))
     _paint_masks(cr, text, x, y, size, paints, face)
 
 
