@@ -72,7 +72,8 @@ def plane_matrix(frame: Frame, params: Mapping[str, Any], plane: float | None) -
     if shake > 0:
         amp = shake * 0.012 * min(w, h)
         kx, ky = _jolt(frame.scene.seed, frame.index)
-        jx, jy = kx * amp * (0.6 + 0.4 * frame.wave(2.0)), ky * amp * (0.6 + 0.4 * frame.wave(2.0))
+        beat = 0.6 + 0.4 * frame.wave(2.0)
+        jx, jy = kx * amp * beat, ky * amp * beat
         dx, dy = dx + float(jx), dy + float(jy)
         over = 1 + 2.2 * amp / min(w, h)  # overscan: shaking never shows the frame's edge
     m.translate(w / 2 + dx, h / 2 + dy)
