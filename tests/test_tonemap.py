@@ -154,6 +154,16 @@ def random_case(rng, factor):
     return base, light
 
 
+@pytest.mark.parametrize("width", [48, 43])  # a multiple of the factor, and not
+def test_reduced_light_spreads_as_the_reference_at_any_width(width):
+    rng = np.random.default_rng(width)
+    base = rng.integers(0, 256, (21, width, 3), dtype=np.uint8)
+    light = rng.random((3, -(-width // 8), 3), dtype=np.float32) ** 3 * 6
+    ref = finish_reference(base, light, 1.0, factor=8)
+    plain = finish(base, light, 1.0, 1, factor=8, dither=False).astype(np.float64)
+    assert np.abs(plain - ref).max() <= 0.51
+
+
 @pytest.mark.parametrize("factor", [1, 2, 3, 8])
 @pytest.mark.parametrize("exposure", [0.0, 0.5, 1.0, 2.5])
 def test_kernel_matches_reference(factor, exposure):
