@@ -3,19 +3,21 @@
     .venv/bin/python bench/bench_frame_cost.py [--baseline REF] [--repeats 3] [--no-4k]
 
 The same inline sequence (the whole story as an escalation ramp, the dream's effects) is
-rendered by this tree and by REF checked out in a temporary git worktree, in alternating
-fresh processes, each frame timed after a warm-up (its CPU time: on a shared machine
-wall time also counts the moments another tenant had the core), with OpenCV and numba
-held to one thread as in a render worker. Prints the median milliseconds per frame for each, and the
-ratio; then each frame's fastest time over the runs, averaged over the frames, and that
-ratio (steadier on a busy machine). The machine may be shared: compare the ratios, not
-the absolute figures.
+rendered by this tree and by REF checked out in a temporary git worktree, each in a
+worker process kept alive and warmed up, with OpenCV and numba held to one thread as in
+a render worker. Each frame is rendered by the two workers one right after the other
+(which goes first alternates), and timed by its process's CPU time: on a shared machine
+wall time also counts the moments another tenant had the core. Each round takes frames
+no round took before (2 + k, 10 + k, ... in round k), so no cache holds a frame's own
+work, as in a real render. Prints the median milliseconds per frame for each tree, then
+the ratio frame by frame (median and quartiles) and of the total time. The machine's
+speed drifts by 10-30% over minutes (other tenants); a frame's two renders, a tenth of a
+second apart, see the same machine, so compare the ratios, not the absolute figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -56,25 +58,61 @@ cv2.setNumThreads(1)
 from render.sequence import parse_sequence
 from render.frame import Renderer
 w, h = map(int, sys.argv[1].split("x"))
-seq = parse_sequence(sys.stdin.read()).replace(size=(w, h))
+seq = parse_sequence(open(sys.argv[2]).read()).replace(size=(w, h))
 r = Renderer(seq)
-r.render(5)  # warm-up: structure built, kernels compiled
-times = []
-for i in range(2, 98, 8):  # escalation 0.02 .. 0.98
+r.render(1)  # warm-up: structure built, kernels compiled
+print("ready", flush=True)
+for line in sys.stdin:  # one frame index a line; answers its CPU seconds
+    i = int(line)
     t = time.process_time()
     r.render(i)
-    times.append(time.process_time() - t)
-print(json.dumps(times))
+    print(json.dumps(time.process_time() - t), flush=True)
 """
 
 
-def run(root: Path, size: str) -> list[float]:
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, size], input=SEQUENCE, env=env, cwd=root,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return json.loads(out.stdout)
+class Worker:
+    """A rendering process for one tree, kept alive: asked for one frame at a time."""
+
+    def __init__(self, root: Path, size: str, sequence: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, size, str(sequence)], env=env, cwd=root,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the renderer in {root} did not start")
+
+    def frame(self, i: int) -> float:
+        self.proc.stdin.write(f"{i}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def compare(base: Path, size: str, repeats: int, sequence: Path) -> list[tuple[int, float, float]]:
+    """(n, baseline, now) for each frame rendered: CPU seconds the two trees' workers took
+    for the n-th of the 12 frames across the story, one right after the other. Round k
+    renders frames 2 + k, 10 + k, ... (escalation 0.02 .. 0.98): no frame twice, so no
+    cache holds a frame's own work; which tree goes first alternates."""
+    then, now = Worker(base, size, sequence), Worker(ROOT, size, sequence)
+    pairs = []
+    try:
+        for k in range(repeats):
+            for n, i in enumerate(range(2 + k % 8, 98, 8)):
+                if (k + n) % 2:
+                    b = now.frame(i)
+                    a = then.frame(i)
+                else:
+                    a = then.frame(i)
+                    b = now.frame(i)
+                pairs.append((n, a, b))
+    finally:
+        then.close()
+        now.close()
+    return pairs
 
 
 def main() -> None:
@@ -86,34 +124,36 @@ def main() -> None:
     sizes = ["1920x1080"] + ([] if args.no_4k else ["3840x2160"])
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "baseline"
+        sequence = Path(tmp) / "sequence.toml"
+        sequence.write_text(SEQUENCE)
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.baseline],
             check=True, capture_output=True,
         )  # fmt: skip
         try:
             for size in sizes:
-                now: list[list[float]] = []
-                then: list[list[float]] = []
-                for _ in range(args.repeats):  # alternate, so load drifts hit both alike
-                    then.append(run(base, size))
-                    now.append(run(ROOT, size))
-                a = statistics.median(t for run_ in then for t in run_) * 1e3
-                b = statistics.median(t for run_ in now for t in run_) * 1e3
+                pairs = compare(base, size, args.repeats, sequence)
+                a = statistics.median(p[1] for p in pairs) * 1e3
+                b = statistics.median(p[2] for p in pairs) * 1e3
+                ratios = sorted(p[2] / p[1] for p in pairs)
+                q1, mid, q3 = statistics.quantiles(ratios, n=4)
+                total = sum(p[2] for p in pairs) / sum(p[1] for p in pairs)
                 print(
-                    f"{size}: baseline {args.baseline} {a:.0f} ms/frame, now {b:.0f} ms/frame, "
-                    f"ratio {b / a:.2f} (median of {len(now) * len(now[0])} frames each, "
-                    "one thread)"
+                    f"{size}: baseline {args.baseline} {a:.0f} ms/frame, now {b:.0f} ms/frame "
+                    f"(medians of {len(pairs)} frames each, one thread)"
                 )
-                # The same frames paired: each frame's fastest of the runs (what the load
-                # left it), summed over the story. Steadier than the median above, which
-                # shifts with whichever frame lands in the middle.
-                fa = sum(min(ts) for ts in zip(*then, strict=True)) * 1e3 / len(then[0])
-                fb = sum(min(ts) for ts in zip(*now, strict=True)) * 1e3 / len(now[0])
+                # Each frame is rendered by both trees one right after the other, so a
+                # change in the machine's load hits both; their ratio, frame by frame, is
+                # far steadier than either time.
                 print(
-                    f"{size}: each frame's fastest of {len(now)} runs, averaged over the "
-                    f"{len(now[0])} frames: baseline {fa:.0f} ms, now {fb:.0f} ms, "
-                    f"ratio {fb / fa:.2f}"
+                    f"{size}: ratio now/baseline, frame by frame: median {mid:.2f} "
+                    f"(quartiles {q1:.2f}-{q3:.2f}); of the total time {total:.2f}"
                 )
+                story = [
+                    statistics.median(p[2] / p[1] for p in pairs if p[0] == n) for n in range(12)
+                ]
+                print(f"{size}: along the story (escalation 0 -> 1), median ratio: "
+                      + " ".join(f"{r:.2f}" for r in story))  # fmt: skip
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
