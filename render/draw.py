@@ -12,7 +12,7 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.glyphs import Warp, snap, text_masks, text_path
-from render.softlight import FACTOR, SoftLight
+from render.softlight import SoftLight
 from render.surface import pixels
 
 WHITE: RGB = (1.0, 1.0, 1.0)
@@ -233,7 +233,7 @@ def neon_text(
         ((*_hot(tuple(colour)), _core_alpha(alpha, heat)), width * CORE_WIDTH),
     ]
     if light is not None:  # the halo goes to the soft-light buffer, at its resolution
-        halo = text_masks(text, size, (width * HALO_WIDTH,), scale=1.0 / FACTOR, face=face)
+        halo = text_masks(text, size, (width * HALO_WIDTH,), scale=1.0 / light.factor, face=face)
         soft = light.context(cr)
         hx, hy = soft.user_to_device(x, y)
         soft.save()
@@ -947,5 +947,3 @@ def paint_resampled(cr: cairo.Context, img: np.ndarray, to_user: cairo.Matrix) -
     cr.fill()
     cr.restore()
     return patch, surface, dx0, dy0
-
-

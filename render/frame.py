@@ -24,7 +24,7 @@ from render.heap import keep_freed_pages
 from render.params import Param, TrackRef
 from render.scene import Frame, Scene, derive_seed
 from render.sequence import Sequence
-from render.softlight import FACTOR, SoftLight
+from render.softlight import SoftLight, factor_for
 from render.surface import pixels
 
 
@@ -99,7 +99,7 @@ class Renderer:
         raster = isinstance(cr.get_target(), cairo.ImageSurface)
         # On a vector surface the buffer is never added (a print takes its glows from
         # the raster render beneath the strokes), but layers draw into it all the same.
-        light = SoftLight(cr.get_target(), w, h)
+        light = SoftLight(cr.get_target(), w, h, factor_for(w, h))
         camera = self.camera(values)
         frame = self.frame(index, light, raster, camera)
         specs = [s for s in self.sequence.layers if s.enabled]
@@ -178,12 +178,12 @@ class Renderer:
         seed = derive_seed(self.scene.seed, "dither", index)
         if transparent:
             return finish_rgba(
-                base, alpha, linear, exposure, seed, display, frame.rng, factor=FACTOR
+                base, alpha, linear, exposure, seed, display, frame.rng, factor=light.factor
             )
         # The leading display effects that only multiply (and a chromatic aberration
         # first) are done in the tone map's pass, to the same bytes (render.display).
         fused = display_fuse(self.scene.height, self.scene.width, display)
-        rgb = finish(base, linear, exposure, seed, fused, factor=FACTOR)
+        rgb = finish(base, linear, exposure, seed, fused, factor=light.factor)
         for spec, effect, params in display[fused.count :]:
             rgb = effect.apply(rgb, params, frame.rng(f"effect:{spec.type}"))
         return np.ascontiguousarray(rgb)

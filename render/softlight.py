@@ -1,4 +1,5 @@
-"""Soft light: glows, washes and mist drawn at an eighth of the resolution.
+"""Soft light: glows, washes and mist drawn at an eighth of the resolution (a sixteenth
+from 4K up: `factor_for`).
 
 Big radial gradients are the most expensive thing cairo does here (a full-frame
 one costs 20-70 ms at 1080p), yet soft light has no detail worth those pixels.
@@ -28,14 +29,26 @@ FACTOR = 8
 MIN_RADIUS = 4.0  # in buffer pixels: below this a glow is drawn sharp, on the frame itself
 
 
+def factor_for(width: int, height: int) -> int:
+    """The buffer's reduction for a frame: FACTOR, doubled from a shorter side of 2160
+    (4K and up). Soft light then has the same resolution relative to the frame as at
+    1080p, so the same glows count as soft (MIN_RADIUS is in buffer pixels) and the
+    picture is the same at both sizes; at 4K a finer buffer only cost more (its glows,
+    the bloom's join and the tone map's upsampling: about 7% of a 4K frame)."""
+    return FACTOR * 2 if min(width, height) >= 2160 else FACTOR
+
+
 _upsampled: dict = {}  # one buffer per process (a render draws its frames one at a time)
 
 
 class SoftLight:
-    def __init__(self, target: cairo.Surface, width: int, height: int) -> None:
+    def __init__(
+        self, target: cairo.Surface, width: int, height: int, factor: int = FACTOR
+    ) -> None:
         self.target = target if isinstance(target, cairo.ImageSurface) else None
         self.width, self.height = width, height
-        self.sw, self.sh = math.ceil(width / FACTOR), math.ceil(height / FACTOR)
+        self.factor = factor  # the buffer is the frame reduced by this (see factor_for)
+        self.sw, self.sh = math.ceil(width / factor), math.ceil(height / factor)
         self.surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, self.sw, self.sh)
         self.cr = cairo.Context(self.surface)
         self.dirty = False
@@ -43,13 +56,13 @@ class SoftLight:
     def context(self, like: cairo.Context | None = None) -> cairo.Context:
         """The buffer's context, transformed like `like` (the frame's context) if given."""
         self.dirty = True
-        scale = cairo.Matrix(xx=1 / FACTOR, yy=1 / FACTOR)
+        scale = cairo.Matrix(xx=1 / self.factor, yy=1 / self.factor)
         self.cr.set_matrix(like.get_matrix().multiply(scale) if like is not None else scale)
         self.cr.set_operator(cairo.OPERATOR_ADD)
         return self.cr
 
     def accepts(self, radius: float) -> bool:
-        return radius / FACTOR >= MIN_RADIUS
+        return radius / self.factor >= MIN_RADIUS
 
     def cover(
         self,
@@ -86,7 +99,7 @@ class SoftLight:
 
     def collect(self) -> np.ndarray:
         """The light drawn since the last flush as linear float32 RGB on the buffer's grid
-        (ceil(h/FACTOR), ceil(w/FACTOR)), and the buffer cleared: the frame's end, where
+        (ceil(h/factor), ceil(w/factor)), and the buffer cleared: the frame's end, where
         the renderer adds it in linear light and tone-maps (render.light). Its bytes are
         read as sRGB-encoded, as a flush would have added them to the frame."""
         from render.tonemap import srgb_to_linear
@@ -109,7 +122,7 @@ class SoftLight:
 
         Only the rectangle the buffer lit (plus a pixel of its dark margin, so bilinear
         upsampling sees the same neighbours) is upsampled and added: upsampling a crop by
-        a whole FACTOR lands on the same pixels as upsampling the whole buffer."""
+        a whole factor lands on the same pixels as upsampling the whole buffer."""
         if not self.dirty:
             return
         self.dirty = False
@@ -131,8 +144,8 @@ class SoftLight:
         if t.get_device_scale() != (1.0, 1.0):  # a plane drawn small (render.camera)
             tw, th = t.get_width(), t.get_height()
             size = (
-                round(self.sw * FACTOR * tw / self.width),
-                round(self.sh * FACTOR * th / self.height),
+                round(self.sw * self.factor * tw / self.width),
+                round(self.sh * self.factor * th / self.height),
             )
             whole = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)[:th, :tw]
             big = pixels(t)
@@ -140,8 +153,9 @@ class SoftLight:
             t.mark_dirty()
             return
         # At the buffer's own edges cv2's replicated border matches the full resize's.
-        shape = ((y1 - y0) * FACTOR, (x1 - x0) * FACTOR, 4)
-        full = (self.sh * FACTOR, self.sw * FACTOR, 4)
+        f = self.factor
+        shape = ((y1 - y0) * f, (x1 - x0) * f, 4)
+        full = (self.sh * f, self.sw * f, 4)
         if _upsampled.get("shape") != full:  # a fresh 8 MB array costs page faults each frame
             _upsampled.update(shape=full, array=np.empty(full, np.uint8))
         up = _upsampled["array"][: shape[0], : shape[1]]
@@ -150,7 +164,7 @@ class SoftLight:
         )
         t = self.target
         big = pixels(t)
-        bx, by = x0 * FACTOR, y0 * FACTOR
+        bx, by = x0 * f, y0 * f
         region = big[by : min(by + shape[0], self.height), bx : min(bx + shape[1], self.width)]
         cv2.add(region, up[: region.shape[0], : region.shape[1]], dst=region)
         t.mark_dirty()

@@ -23,7 +23,7 @@ from render.layers.chamber import heartbeat_trace
 from render.noise import noise_row
 from render.params import colour, number, text, track
 from render.scene import Frame, Layer, Scene
-from render.softlight import FACTOR, SoftLight
+from render.softlight import SoftLight
 from render.story import smoothstep
 from render.surface import pixels
 
@@ -209,7 +209,9 @@ class MeltedText:
         self.cr.paint()  # the layer is reused from frame to frame
         self.matrix = cr.get_matrix()
         scene = frame.scene
-        self.light = SoftLight(None, scene.width, scene.height) if frame.light else None
+        self.light = (
+            SoftLight(None, scene.width, scene.height, frame.light.factor) if frame.light else None
+        )
 
     def begin(self, cr: cairo.Context, clip) -> cairo.Context:
         self.cr.save()
@@ -229,7 +231,7 @@ class MeltedText:
         if self.light is not None and frame.light is not None:
             frame.light.add_pixels(
                 lambda dst: _add_warped(
-                    dst, pixels(self.light.surface), self.matrix, fields, FACTOR
+                    dst, pixels(self.light.surface), self.matrix, fields, self.light.factor
                 )
             )
 

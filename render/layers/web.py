@@ -18,7 +18,7 @@ from render.draw import additive, fill_gradient, neon_stroke, paint_picture, rad
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene, derive_seed
-from render.softlight import FACTOR as SOFT_FACTOR, SoftLight
+from render.softlight import SoftLight, factor_for
 
 CALM_ALPHA = 0.55  # an intact thread's brightness
 # The sparks of a snap, in units of the snap's own progress (0..1 over RECOIL of breaks):
@@ -173,7 +173,7 @@ def _calm_threads(scene: Scene, web: dict, colour, width: float):
         main = cairo.ImageSurface(cairo.FORMAT_ARGB32, scene.width, scene.height)
         cr = cairo.Context(main)
         additive(cr)
-        light = SoftLight(None, scene.width, scene.height)
+        light = SoftLight(None, scene.width, scene.height, factor_for(scene.width, scene.height))
         nodes = web["nodes"]
         for th in web["threads"]:
             _curve(cr, nodes[th["a"]], th["ctrl"], nodes[th["b"]], 0.0, 1.0)
@@ -190,6 +190,8 @@ def _each_thread(scene: Scene, web: dict, colour, width: float):
     grid, so both paint at whole-pixel offsets: while the web fails every intact thread
     flickers on its own, and painting a cached thread costs far less than stroking it."""
 
+    factor = factor_for(scene.width, scene.height)  # the frame's soft light's
+
     def make():
         nodes = web["nodes"]
         pad = width * 3.2 / 2 + 2
@@ -198,13 +200,13 @@ def _each_thread(scene: Scene, web: dict, colour, width: float):
             p0, c, p1 = nodes[th["a"]], th["ctrl"], nodes[th["b"]]
             pts = np.array([_bezier(p0, c, p1, k / 8) for k in range(9)])
             lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
-            x, y = (int(v // SOFT_FACTOR * SOFT_FACTOR) for v in lo)
+            x, y = (int(v // factor * factor) for v in lo)
             w, h = (int(math.ceil(v)) for v in (hi[0] - x, hi[1] - y))
             main = cairo.ImageSurface(cairo.FORMAT_ARGB32, w, h)
             cr = cairo.Context(main)
             additive(cr)
             cr.translate(-x, -y)
-            light = SoftLight(None, w, h)
+            light = SoftLight(None, w, h, factor)
             _curve(cr, p0, c, p1, 0.0, 1.0)
             neon_stroke(cr, colour, width, alpha=CALM_ALPHA, heat=0.2, light=light)
             main.flush()
@@ -221,8 +223,9 @@ def _paint_cached(cr: cairo.Context, frame: Frame, surfaces, alpha: float, x=0, 
     if frame.light is not None:
         soft = frame.light.context(cr)
         soft.save()
-        soft.scale(SOFT_FACTOR, SOFT_FACTOR)
-        paint_picture(soft, soft_surface, x / SOFT_FACTOR, y / SOFT_FACTOR, alpha)
+        f = frame.light.factor
+        soft.scale(f, f)
+        paint_picture(soft, soft_surface, x / f, y / f, alpha)
         soft.restore()
 
 
