@@ -369,19 +369,34 @@ def _body(
 
 def _ribbons(cr: cairo.Context, shown, scale: float, extra: float, depths=None) -> None:
     """Each shown crack as a filled ribbon `scale` times its width plus `extra` px: a tapered
-    fissure, one subpath each."""
-    for depth, pts, w in shown:
-        if depths is not None and depth not in depths:
-            continue
-        t = np.gradient(pts, axis=0)
-        t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
-        half = (w * scale + extra) / 2
-        nx, ny = -t[:, 1] * half, t[:, 0] * half
-        xs = np.concatenate([pts[:, 0] + nx, (pts[:, 0] - nx)[::-1]]).tolist()
-        ys = np.concatenate([pts[:, 1] + ny, (pts[:, 1] - ny)[::-1]]).tolist()
-        cr.move_to(xs[0], ys[0])
-        for x, y in zip(xs[1:], ys[1:], strict=True):
-            cr.line_to(x, y)
+    fissure, one subpath each. All cracks' outlines are worked out in one numpy pass (as
+    np.gradient would each crack's tangents: central differences, one-sided at its ends):
+    a few dozen cracks one by one cost a millisecond a call in numpy's overhead."""
+    cracks = [(pts, w) for depth, pts, w in shown if depths is None or depth in depths]
+    if not cracks:
+        return
+    pts = np.concatenate([c[0] for c in cracks])
+    widths = np.concatenate([np.broadcast_to(c[1], len(c[0])) for c in cracks])
+    sizes = np.array([len(c[0]) for c in cracks])
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    idx = np.arange(len(pts))
+    ahead, behind = np.minimum(idx + 1, len(pts) - 1), np.maximum(idx - 1, 0)
+    ahead[ends - 1], behind[starts] = ends - 1, starts  # one-sided at each crack's ends
+    t = pts[ahead] - pts[behind]
+    central = np.ones(len(pts), bool)
+    central[ends - 1] = central[starts] = False
+    t[central] /= 2.0
+    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    half = (widths * scale + extra) / 2
+    nx, ny = (-t[:, 1] * half).tolist(), (t[:, 0] * half).tolist()
+    xs, ys = pts[:, 0].tolist(), pts[:, 1].tolist()
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        cr.move_to(xs[a] + nx[a], ys[a] + ny[a])
+        for i in range(a + 1, b):
+            cr.line_to(xs[i] + nx[i], ys[i] + ny[i])
+        for i in range(b - 1, a - 1, -1):
+            cr.line_to(xs[i] - nx[i], ys[i] - ny[i])
         cr.close_path()
 
 
