@@ -315,10 +315,19 @@ def _device_box(
     cut to the target surface."""
     corners = [cr.user_to_device(u, v) for u in (ux0, ux1) for v in (uy0, uy1)]
     ox, oy = target.get_device_offset()
-    x0 = max(math.floor(min(p[0] for p in corners)) - 1, math.floor(-ox))
-    y0 = max(math.floor(min(p[1] for p in corners)) - 1, math.floor(-oy))
-    x1 = min(math.ceil(max(p[0] for p in corners)) + 1, math.ceil(target.get_width() - ox))
-    y1 = min(math.ceil(max(p[1] for p in corners)) + 1, math.ceil(target.get_height() - oy))
+    w, h = target.get_width(), target.get_height()
+    return _pixel_box(
+        corners, math.floor(-ox), math.floor(-oy), math.ceil(w - ox), math.ceil(h - oy)
+    )
+
+
+def _pixel_box(points, lo_x: int, lo_y: int, hi_x: int, hi_y: int) -> tuple[int, int, int, int]:
+    """The whole pixels (x0, y0, x1, y1) around `points`, a pixel of margin included, cut
+    to [lo_x, hi_x) x [lo_y, hi_y)."""
+    x0 = max(math.floor(min(p[0] for p in points)) - 1, lo_x)
+    y0 = max(math.floor(min(p[1] for p in points)) - 1, lo_y)
+    x1 = min(math.ceil(max(p[0] for p in points)) + 1, hi_x)
+    y1 = min(math.ceil(max(p[1] for p in points)) + 1, hi_y)
     return x0, y0, x1, y1
 
 
@@ -682,10 +691,7 @@ def fill_gradient(cr: cairo.Context, gradient: cairo.LinearGradient) -> None:
     ux0, uy0, ux1, uy1 = cr.fill_extents()
     if scaled:
         corners = [to_pixels.transform_point(u, v) for u in (ux0, ux1) for v in (uy0, uy1)]
-        x0 = max(math.floor(min(p[0] for p in corners)) - 1, 0)
-        y0 = max(math.floor(min(p[1] for p in corners)) - 1, 0)
-        x1 = min(math.ceil(max(p[0] for p in corners)) + 1, target.get_width())
-        y1 = min(math.ceil(max(p[1] for p in corners)) + 1, target.get_height())
+        x0, y0, x1, y1 = _pixel_box(corners, 0, 0, target.get_width(), target.get_height())
     else:
         x0, y0, x1, y1 = _device_box(cr, target, ux0, uy0, ux1, uy1)
     if x1 <= x0 or y1 <= y0:

@@ -4,9 +4,8 @@ A frame's sharp drawing is cairo's sRGB bytes; its soft light (glows, washes, mi
 accumulates at an eighth of the resolution, a sixteenth from 4K (render/softlight.py).
 At the end of a frame both meet here in linear light, the bloom spreads the bright
 parts of their sum (also in linear light, so a saturated glow stays saturated), and
-`render.tonemap.finish`
-tone-maps and dithers the total into the final bytes. Everything soft stays at low
-resolution; only the final pass touches every pixel.
+`render.tonemap.finish` tone-maps and dithers the total into the final bytes. Everything
+soft stays at low resolution; only the final pass touches every pixel.
 """
 
 from __future__ import annotations

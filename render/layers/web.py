@@ -14,7 +14,14 @@ import cairo
 import numpy as np
 
 from render.color import mix
-from render.draw import additive, fill_gradient, neon_stroke, paint_picture, radial_glow
+from render.draw import (
+    HALO_WIDTH,
+    additive,
+    fill_gradient,
+    neon_stroke,
+    paint_picture,
+    radial_glow,
+)
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene, derive_seed
@@ -194,7 +201,7 @@ def _each_thread(scene: Scene, web: dict, colour, width: float):
 
     def make():
         nodes = web["nodes"]
-        pad = width * 3.2 / 2 + 2
+        pad = width * HALO_WIDTH / 2 + 2  # the halo's edge
         out = []
         for th in web["threads"]:
             p0, c, p1 = nodes[th["a"]], th["ctrl"], nodes[th["b"]]
