@@ -604,7 +604,12 @@ def _extent(picture: cairo.ImageSurface) -> tuple[int, int, int, int] | None:
 
 
 def paint_picture(
-    cr: cairo.Context, picture: cairo.ImageSurface, x: float = 0.0, y: float = 0.0, alpha=1.0
+    cr: cairo.Context,
+    picture: cairo.ImageSurface,
+    x: float = 0.0,
+    y: float = 0.0,
+    alpha=1.0,
+    box: tuple[int, int, int, int] | None = None,
 ) -> None:
     """Paint `picture` (an ARGB32 surface that is no longer drawn on: a cached drawing)
     with its origin at (x, y), times `alpha`, with cr's operator.
@@ -614,12 +619,16 @@ def paint_picture(
     device pixels the picture's drawn part can reach. Pixman resamples a transformed
     picture fast only where every pixel it paints samples inside the picture; a paint over
     the whole frame samples outside it near the edges and takes the slow path (20-30 ms
-    for a 1080p picture, about 2 ms clipped)."""
+    for a 1080p picture, about 2 ms clipped).
+
+    `box` (x0, y0, x1, y1): the picture's pixels that may be drawn, where the caller
+    knows them; else they are found once per picture and kept, for a picture drawn
+    once (one drawn afresh for each frame must say its box)."""
     cr.save()
     cr.set_source_surface(picture, x, y)
     raster = isinstance(cr.get_group_target(), cairo.ImageSurface)
     if raster and picture.get_format() == cairo.FORMAT_ARGB32 and not cr.has_current_point():
-        box = _extent(picture)
+        box = _extent(picture) if box is None else box
         if box is None:
             cr.restore()
             return

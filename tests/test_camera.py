@@ -193,3 +193,33 @@ def test_a_coarse_picture_turned_by_the_camera_matches_cairos_own_resampling():
     # Random neighbours 0-160 apart: the second step rounds the ramps' kinks by up to 16
     # levels; a grid off by a fraction of a pixel would move the mean to 2-3.
     assert diff.mean() < 1.0 and diff.max() <= 20, (diff.mean(), diff.max())
+
+
+WEB = """
+[sequence]
+duration = 4
+fps = 10
+size = "480x270"
+seed = 3
+[camera]
+zoom = 1.4
+pan_x = 0.05
+roll = 6
+shake = 0.5
+[[layers]]
+type = "web"
+breaks = {breaks}
+"""
+
+
+def test_a_failing_web_through_the_camera_is_the_calm_web_until_a_thread_goes():
+    # Calm, the threads are one cached picture; failing, each intact thread flickers on
+    # its own and they are added up before going through the camera. Before the first
+    # thread snaps (and with no flicker yet to speak of) the two must be the same picture.
+    calm = Renderer(parse_sequence(WEB.format(breaks=0.0), Path("web.toml")))
+    first = min(th["rank"] for th in calm.built("web")["threads"])
+    failing = Renderer(parse_sequence(WEB.format(breaks=first / 2), Path("web.toml")))
+    a, b = calm.render(13).astype(int), failing.render(13).astype(int)
+    assert a.max() > 100  # the threads are there, and lit
+    diff = np.abs(a - b)
+    assert diff.mean() < 0.05 and np.percentile(diff, 99.9) <= 2
