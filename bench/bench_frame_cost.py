@@ -6,14 +6,16 @@ The same inline sequence (the whole story as an escalation ramp, the dream's eff
 rendered by this tree and by REF checked out in a temporary git worktree, each in a
 worker process kept alive, with OpenCV and numba held to one thread as in a render
 worker, and warmed up on frames across the story (no timed frame pays for a kernel's
-compiling). Each frame is rendered by the two workers one right after the other
-(which goes first alternates), and timed by its process's CPU time: on a shared machine
-wall time also counts the moments another tenant had the core. Each round takes frames
-no round took before (2 + k, 10 + k, ... in round k), so no cache holds a frame's own
-work, as in a real render. Prints the median milliseconds per frame for each tree, then
-the ratio frame by frame (median and quartiles) and of the total time. The machine's
-speed drifts by 10-30% over minutes (other tenants); a frame's two renders, a tenth of a
-second apart, see the same machine, so compare the ratios, not the absolute figures.
+compiling). Each frame is rendered by the two workers one right after the other (which
+goes first alternates), and timed by its process's CPU time: on a shared machine wall
+time also counts the moments another tenant had the core. Each of the first 8 rounds
+takes frames no round took before (2 + k, 10 + k, ... in round k), so no cache holds a
+frame's own work, as in a real render; round 8 + k takes round k's frames again (with
+--repeats 16 every frame of the story is timed twice). Prints the median milliseconds
+per frame for each tree, then the ratio frame by frame (median and quartiles) and of the
+total time. The machine's speed drifts by 10-30% over minutes (other tenants); a frame's
+two renders, a tenth of a second apart, see the same machine, so compare the ratios, not
+the absolute figures.
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ class Worker:
 def compare(base: Path, size: str, repeats: int, sequence: Path) -> list[tuple[int, float, float]]:
     """(n, baseline, now) for each frame rendered: CPU seconds the two trees' workers took
     for the n-th of the 12 frames across the story, one right after the other. Round k
-    renders frames 2 + k, 10 + k, ... (escalation 0.02 .. 0.98): no frame twice, so no
-    cache holds a frame's own work; which tree goes first alternates."""
+    renders frames 2 + k % 8, 10 + k % 8, ... (escalation 0.02 .. 0.98): within 8 rounds
+    no frame twice, so no cache holds a frame's own work; which tree goes first alternates."""
     then, now = Worker(base, size, sequence), Worker(ROOT, size, sequence)
     pairs = []
     try:
