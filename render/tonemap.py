@@ -327,7 +327,9 @@ def _finish(  # pragma: no cover - compiled
             level = (((((e6 * q + e5) * q + e4) * q + e3) * q + e2) * q + e1) * q + e0
             level = v * np.float32(12.92 * 255.0) if v <= np.float32(0.0031308) else level
             amplitude = min(one, level, np.float32(255.0) - level)
-            dst[j] = np.uint8(int(level + amplitude * noise[j] + np.float32(0.5)))
+            # Truncated through int32, not int (int64): one vector conversion where int64
+            # takes two and a repack (the values are 0..255.5: the same bytes).
+            dst[j] = np.uint8(np.int32(level + amplitude * noise[j] + np.float32(0.5)))
         # 5. Pixels the light and exposure leave untouched below the knee are exact levels
         #    already: copied, not dithered (no error to hide; noise costs bits in H.264).
         if plain:
