@@ -17,7 +17,7 @@ import cairo
 import numpy as np
 
 from render.color import RGB, mix
-from render.draw import additive, radial_glow
+from render.draw import additive, additive_lines, radial_glow
 from render.scene import Frame, derive_seed
 
 
@@ -89,15 +89,17 @@ def draw_sparks(
     # of short dashes flying apart, not spokes from its centre (an asterisk).
     px, py, _ = state(burst, seed, age - min(streak, 0.5 * age))
     additive(cr)
-    cr.set_line_cap(cairo.LINE_CAP_ROUND)
+    cr.set_line_cap(cairo.LINE_CAP_ROUND)  # (left so: what the caller strokes next has it)
     heat = max(0.0, 1.0 - age / (0.5 * burst.life))
-    c = mix(colour, hot, heat)
-    for i in np.flatnonzero(fade > 0.02):
-        cr.move_to(x + px[i] * h, y + py[i] * h)
-        cr.line_to(x + dx[i] * h + 0.01, y + dy[i] * h)
-        cr.set_line_width(width * u * (0.6 + 0.8 * fade[i]))
-        cr.set_source_rgba(*c, float(min(1.0, 1.2 * fade[i])) * alpha)
-        cr.stroke()
+    live = fade > 0.02
+    f = fade[live]
+    additive_lines(
+        cr,
+        np.stack([x + px[live] * h, y + py[live] * h, x + dx[live] * h + 0.01,
+                  y + dy[live] * h, width * u * (0.6 + 0.8 * f),
+                  np.minimum(1.0, 1.2 * f) * alpha], axis=1),  # fmt: skip
+        mix(colour, hot, heat),
+    )
     if flash > 0:
         f = flash * max(0.0, 1.0 - age / (0.25 * burst.life)) ** 2
         if f > 0.01:

@@ -213,3 +213,44 @@ def test_neon_ellipses_rasterised_match_cairos_stroke(roll):
     # along the lines, the same light in all.
     assert diff.mean() < 0.3 and diff.max() <= 60, (diff.mean(), diff.max())
     assert abs(ours.sum() - theirs.sum()) / theirs.sum() < 0.05
+
+
+@pytest.mark.parametrize("roll", [0.0, 7.0])
+def test_additive_lines_rasterised_match_cairos_strokes(roll):
+    # Sparks: short round-capped lines of light, rasterised together on raster frames;
+    # each the light of stroking it alone (cairo's antialiasing as the reference).
+    from render.draw import additive_lines
+
+    rng = np.random.default_rng(5)
+    n = 40
+    x0, y0 = rng.uniform(40, 280, n), rng.uniform(30, 210, n)
+    ang, length = rng.uniform(0, 2 * math.pi, n), rng.uniform(0, 30, n)
+    lines = np.stack([x0, y0, x0 + length * np.cos(ang), y0 + length * np.sin(ang),
+                      rng.uniform(0.4, 4.0, n), rng.uniform(0.1, 0.9, n)], axis=1)  # fmt: skip
+    colour = (1.0, 0.6, 0.2)
+
+    def draw(ours: bool) -> np.ndarray:
+        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 320, 240)
+        cr = cairo.Context(surface)
+        cr.translate(160, 120)
+        cr.rotate(math.radians(roll))
+        cr.scale(1.3, 1.3)
+        cr.translate(-160, -120)
+        additive(cr)
+        if ours:
+            additive_lines(cr, lines, colour)
+        else:
+            cr.set_line_cap(cairo.LINE_CAP_ROUND)
+            for ax, ay, bx, by, width, alpha in lines.tolist():
+                cr.move_to(ax, ay)
+                cr.line_to(bx, by)
+                cr.set_line_width(width)
+                cr.set_source_rgba(*colour, alpha)
+                cr.stroke()
+        return pixels(surface).astype(int)
+
+    ours, theirs = draw(True), draw(False)
+    assert theirs[..., 2].max() > 200
+    diff = np.abs(ours - theirs)
+    assert diff.mean() < 0.5 and (diff > 24).mean() < 0.002, (diff.mean(), diff.max())
+    assert abs(ours.sum() - theirs.sum()) / theirs.sum() < 0.03
