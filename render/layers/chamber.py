@@ -379,16 +379,11 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
     _plume(cr, frame, x, y, 0.5, strength)
     _petals(cr, frame, x, y, burst_radius(frame.scene), 1.0)
     additive(cr)
-    # The puffs' glows go into the soft light all at once (`_glows`); those too small for
-    # it are stamped on the frame as radial_glow does.
+    # The puffs' glows go into the soft light all at once (`_glows`).
     soft: list[tuple[float, ...]] = []
 
     def glow(gx: float, gy: float, radius: float, colour: RGB, alpha: float) -> None:
-        if frame.light is not None and frame.light.accepts(radius):
-            if alpha > 0.003:
-                soft.append((gx, gy, radius, alpha, *colour))
-        else:
-            radial_glow(cr, gx, gy, radius, colour, alpha, frame.light)
+        _glow(cr, frame, soft, gx, gy, radius, colour, alpha)
 
     latest = math.floor(frame.t / PUFF_EVERY)
     for k in range(int(PUFF_LIFE / PUFF_EVERY)):
@@ -421,6 +416,20 @@ def steam(cr: cairo.Context, frame: Frame, x: float, y: float, vent: float) -> N
             )  # fmt: skip
     if soft:
         _glows(cr, frame.light, soft)
+
+
+def _glow(
+    cr: cairo.Context, frame: Frame, soft: list, x: float, y: float, radius: float, colour: RGB,
+    alpha: float,
+) -> None:  # fmt: skip
+    """`radial_glow(cr, x, y, radius, colour, alpha, frame.light)`, except that a glow for
+    the soft light is put in `soft`, for `_glows` to add with the others (under the same
+    transform as now, before anything takes light out of the buffer)."""
+    if frame.light is not None and frame.light.accepts(radius):
+        if alpha > 0.003:
+            soft.append((x, y, radius, alpha, *colour))
+    else:
+        radial_glow(cr, x, y, radius, colour, alpha, frame.light)
 
 
 def _glows(cr: cairo.Context, light: SoftLight, glows: list[tuple[float, ...]]) -> None:
@@ -713,6 +722,7 @@ def _arteries(
     lit = min(1.0, intensity * (0.75 + 0.25 * beat))
     shine = mix(colour, (1.0, 1.0, 1.0), 0.35)  # whiter greys the climax's highlights
     steel = (0.55, 0.6, 0.7)
+    soft: list[tuple[float, ...]] = []  # the glows for the soft light (`_glow`)
     cr.set_line_width(1.5 * u)
     # Risers: uprights from above the top run down to the floor, behind the runs, lit on
     # the side toward the core; the blood runs down them too.
@@ -729,7 +739,7 @@ def _arteries(
             f = (beat_phase + 0.37 * j + (0.5 if side > 0 else 0.0)) % 1.0
             py = top + f * (bottom - top)
             glow = 0.45 * intensity * (0.5 + beat)
-            radial_glow(cr, x, py, 2.0 * width, colour, glow, frame.light)
+            _glow(cr, frame, soft, x, py, 2.0 * width, colour, glow)
             cr.save()
             cr.translate(x, py)
             cr.scale(1.0, 2.4)
@@ -786,11 +796,13 @@ def _arteries(
         for f in pulses:  # the blood's light spilling into the room
             z = 1.0 / (1.0 / far + f * (1.0 / near - 1.0 / far))
             px, py = room.at(x, y, z)
-            radial_glow(cr, px, py, 2.2 * r / z, colour, 0.35 * intensity * (0.5 + beat),
-                        frame.light)  # fmt: skip
+            _glow(cr, frame, soft, px, py, 2.2 * r / z, colour,
+                  0.35 * intensity * (0.5 + beat))  # fmt: skip
         if pipe["burst"] and fog > 0.01:
             bx, by = burst_point(scene)
             _jet(cr, frame, bx, by, burst_radius(scene), fog, vent)
+    if soft:  # their light, all at once (the room's cabinets then cover some of it)
+        _glows(cr, frame.light, soft)
 
 
 def draw(cr: cairo.Context, frame: Frame, params, built) -> None:
