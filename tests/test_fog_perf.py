@@ -12,7 +12,7 @@ import pytest
 from render.camera import place
 from render.draw import radial_glow
 from render.frame import Renderer
-from render.layers import chamber
+from render.layers import chamber, vapor
 from render.sequence import parse_sequence
 from render.softlight import SoftLight
 from render.surface import pixels
@@ -102,3 +102,56 @@ def test_the_steam_draws_what_it_drew_glow_by_glow(monkeypatch):
     diff = np.abs(soft - soft_1)
     assert diff.max() <= 1
     assert (diff > 0).mean() < 0.002
+
+
+def _outline(cr: cairo.Context) -> None:
+    vapor._body_path(cr, 240.0, 250.0, 200.0, 1.1)
+    cr.new_sub_path()
+    cr.arc(240.0, 66.0, 17.0, 0, 2 * np.pi)
+
+
+@pytest.mark.parametrize("clipped", [False, True])
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        cairo.Matrix(),
+        cairo.Matrix(1.05, 0.046, -0.03, 1.053, 34.07, -12.3),  # a camera's roll, a shear
+        cairo.Matrix(2.1, 0.09, -0.09, 2.1, -300.0, -200.0),  # zoomed, off the frame's edge
+    ],
+)
+@pytest.mark.parametrize("facing", [1.0, -1.0])
+def test_a_phantoms_rim_is_the_gradient_stroke_it_was(matrix, clipped, facing):
+    def draw(fast: bool) -> np.ndarray:
+        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 480, 270)
+        cr = cairo.Context(surface)
+        cr.set_source_rgba(0.2, 0.3, 0.1, 0.5)
+        cr.paint()  # something to add to: the sum saturates in places
+        if clipped:
+            cr.rectangle(100, 40, 200, 150)
+            cr.clip()
+        cr.set_matrix(matrix)
+        cr.set_operator(cairo.OPERATOR_ADD)
+        _outline(cr)
+        cr.set_line_width(1.6)
+        rim = vapor._rim(240.0, 200.0, facing, (0.55, 0.9, 0.95), 0.8)
+        if fast:
+            vapor._stroke_rim(cr, rim)
+        else:
+            cr.set_source(rim)
+            cr.stroke()
+        assert not cr.has_current_point()  # the path is used up, as a stroke uses it
+        return pixels(surface).astype(int)
+
+    slow, fast = draw(False), draw(True)
+    diff = np.abs(fast - slow)
+    assert (slow != pixels_of_background()).any()  # the rim is there
+    assert diff.max() <= 1
+    assert (diff > 0).mean() < 0.001
+
+
+def pixels_of_background() -> np.ndarray:
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 480, 270)
+    cr = cairo.Context(surface)
+    cr.set_source_rgba(0.2, 0.3, 0.1, 0.5)
+    cr.paint()
+    return pixels(surface).astype(int)
