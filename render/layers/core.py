@@ -439,17 +439,18 @@ def _glow(
     radial_glow(cr, x, y, radius, colour, alpha, light)
 
 
-def _ribbons(cr: cairo.Context, shown, scale: float, extra: float, depths=None) -> None:
-    """Each shown crack as a filled ribbon `scale` times its width plus `extra` px: a tapered
-    fissure, one subpath each. All cracks' outlines are worked out in one numpy pass (as
-    np.gradient would each crack's tangents: central differences, one-sided at its ends):
-    a few dozen cracks one by one cost a millisecond a call in numpy's overhead."""
-    cracks = [(pts, w) for depth, pts, w in shown if depths is None or depth in depths]
-    if not cracks:
-        return
-    pts = np.concatenate([c[0] for c in cracks])
-    widths = np.concatenate([np.broadcast_to(c[1], len(c[0])) for c in cracks])
-    sizes = np.array([len(c[0]) for c in cracks])
+def _outlines(shown) -> tuple | None:
+    """The shown cracks' points, widths and unit tangents, all cracks in one numpy pass (as
+    np.gradient would each crack's tangents: central differences, one-sided at its ends),
+    with each crack's (depth, first index, end index); once a frame for all its ribbons (a
+    few dozen cracks one by one cost a millisecond a call in numpy's overhead)."""
+    if not shown:
+        return None
+    pts = np.concatenate([p for _, p, _ in shown])
+    widths = np.concatenate(
+        [w if np.shape(w) == (len(p),) else np.broadcast_to(w, len(p)) for _, p, w in shown]
+    )
+    sizes = np.array([len(p) for _, p, _ in shown])
     ends = np.cumsum(sizes)
     starts = ends - sizes
     idx = np.arange(len(pts))
@@ -460,15 +461,29 @@ def _ribbons(cr: cairo.Context, shown, scale: float, extra: float, depths=None) 
     central[ends - 1] = central[starts] = False
     t[central] /= 2.0
     t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-9)[:, None]
+    spans = list(zip([d for d, _, _ in shown], starts.tolist(), ends.tolist(), strict=True))
+    return pts, widths, t, spans
+
+
+def _ribbons(cr: cairo.Context, outlines, scale: float, extra: float, depths=None) -> None:
+    """Each crack of `outlines` (`_outlines`) as a filled ribbon `scale` times its width plus
+    `extra` px: a tapered fissure, one subpath each; only those of `depths` if given."""
+    if outlines is None:
+        return
+    pts, widths, t, spans = outlines
     half = (widths * scale + extra) / 2
-    nx, ny = (-t[:, 1] * half).tolist(), (t[:, 0] * half).tolist()
-    xs, ys = pts[:, 0].tolist(), pts[:, 1].tolist()
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        cr.move_to(xs[a] + nx[a], ys[a] + ny[a])
-        for i in range(a + 1, b):
-            cr.line_to(xs[i] + nx[i], ys[i] + ny[i])
-        for i in range(b - 1, a - 1, -1):
-            cr.line_to(xs[i] - nx[i], ys[i] - ny[i])
+    nx, ny = -t[:, 1] * half, t[:, 0] * half
+    left = np.stack([pts[:, 0] + nx, pts[:, 1] + ny], axis=1).tolist()
+    right = np.stack([pts[:, 0] - nx, pts[:, 1] - ny], axis=1).tolist()
+    line_to = cr.line_to
+    for depth, a, b in spans:
+        if depths is not None and depth not in depths:
+            continue
+        cr.move_to(*left[a])
+        for x, y in left[a + 1 : b]:
+            line_to(x, y)
+        for x, y in reversed(right[a:b]):
+            line_to(x, y)
         cr.close_path()
 
 
@@ -619,16 +634,17 @@ def _ice(
     _seep(cr, frame, core, shown, cx, cy, r, leak, heat, grown, light, seep)
     # The fissures: broken dark edges, the molten light inside, white-hot where widest.
     cr.set_operator(cairo.OPERATOR_OVER)
-    _ribbons(cr, shown, 1.8, 1.6 * u)
+    outlines = _outlines(shown)
+    _ribbons(cr, outlines, 1.8, 1.6 * u)
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.6)
     cr.fill()
     additive(cr)
-    _ribbons(cr, shown, 1.0, 0.3 * u)
+    _ribbons(cr, outlines, 1.0, 0.3 * u)
     cr.set_source_rgba(*leak, 0.95)
     cr.fill()
     # The widest run brighter still, but in the leak's own colour: white added on top
     # clipped the 8-bit drawing to grey, and the climax's highlights are to keep a hue.
-    _ribbons(cr, shown, 0.4, 0.0, depths=(0,))
+    _ribbons(cr, outlines, 0.4, 0.0, depths=(0,))
     cr.set_source_rgba(*leak, 0.35)
     cr.fill()
     # The impact: a white-hot star where the shell was struck.
