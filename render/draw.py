@@ -864,10 +864,10 @@ def _ellipse_lines(out, conics, half):  # pragma: no cover - compiled
 
 
 def _segment_lines(out, segs):  # pragma: no cover - compiled
-    """Antialiased round-capped lines added into `out` (H, W) float32, each row of `segs`
-    (x0, y0, x1, y1, half, alpha) in `out`'s pixels: a pixel gets `alpha` times the share
-    of its width that the band [d - half, d + half] covers, d its centre's distance to the
-    segment (as `_ellipse_lines` measures an outline's coverage)."""
+    """Antialiased round-capped lines added into `out` (H, W) uint8 (saturating), each row
+    of `segs` (x0, y0, x1, y1, half, alpha) in `out`'s pixels: a pixel gets 255 `alpha`
+    times the share of its width that the band [d - half, d + half] covers, rounded, d
+    its centre's distance to the segment (as `_ellipse_lines` measures coverage)."""
     h, w = out.shape
     for k in range(segs.shape[0]):
         x0, y0, x1, y1 = segs[k, 0], segs[k, 1], segs[k, 2], segs[k, 3]
@@ -889,7 +889,8 @@ def _segment_lines(out, segs):  # pragma: no cover - compiled
                 d = math.sqrt(ex * ex + ey * ey)
                 cov = min(d + half, 0.5) - max(d - half, -0.5)
                 if cov > 0.0:
-                    out[y, x] += min(cov, 1.0) * alpha
+                    v = int(out[y, x]) + int(min(cov, 1.0) * alpha * 255.0 + 0.5)
+                    out[y, x] = min(v, 255)
 
 
 def additive_lines(cr: cairo.Context, lines: np.ndarray, colour: RGB) -> None:
@@ -933,13 +934,10 @@ def additive_lines(cr: cairo.Context, lines: np.ndarray, colour: RGB) -> None:
     if x1 <= x0 or y1 <= y0:
         return
     segs[:, :4] = (ends - (x0, y0)).reshape(-1, 4)
-    light = np.zeros((y1 - y0, x1 - x0), np.float32)
-    _compile()
-    _segment_lines(light, segs)
     stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, x1 - x0)
     buf = np.zeros((y1 - y0, stride), np.uint8)
-    np.rint(np.minimum(light, 1.0) * 255.0, out=light)
-    buf[:, : x1 - x0] = light
+    _compile()
+    _segment_lines(buf[:, : x1 - x0], segs)
     mask = cairo.ImageSurface.create_for_data(
         memoryview(buf), cairo.FORMAT_A8, x1 - x0, y1 - y0, stride
     )
@@ -957,7 +955,7 @@ def warm_up() -> None:
         np.empty((1, 1), np.uint32), 1, 0.0, 0.0, 0.0, np.array([0.0, 1.0]), np.zeros((2, 3))
     )
     _ellipse_lines(np.zeros((4, 4), np.uint8), np.array([[2.0, 2.0, 1.0, 0.0, 1.0]]), 0.6)
-    _segment_lines(np.zeros((4, 4), np.float32), np.array([[1.0, 1.0, 3.0, 2.0, 0.7, 0.5]]))
+    _segment_lines(np.zeros((4, 4), np.uint8), np.array([[1.0, 1.0, 3.0, 2.0, 0.7, 0.5]]))
 
 
 def band_path(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cairo
 import numpy as np
@@ -34,25 +35,33 @@ class Burst:
     life: float = 1.0  # age at which a particle has faded out
 
 
-def state(burst: Burst, seed: int, age: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dx, dy, fade) of each particle at `age`, offsets in frame heights from the birth
-    point and fade in 0..1. Before birth (age < 0) everything is faded out."""
+@lru_cache(maxsize=1024)
+def _launch(burst: Burst, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each particle's launch velocity (x, y) and life: drawn from the burst's own seed
+    (kept: a burst is asked for every frame it lives, twice a frame for its streaks)."""
     rng = np.random.default_rng(seed)
     n = burst.count
     ang = burst.direction + (rng.random(n) - 0.5) * 2 * math.pi * burst.spread
     sp = burst.speed * (0.2 + 0.8 * rng.random(n) ** 1.5)
     life = burst.life * (0.55 + 0.45 * rng.random(n))
+    vx, vy = sp * np.cos(ang), sp * np.sin(ang)
+    for a in (vx, vy, life):
+        a.setflags(write=False)
+    return vx, vy, life
+
+
+def state(burst: Burst, seed: int, age: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dy, fade) of each particle at `age`, offsets in frame heights from the birth
+    point and fade in 0..1. Before birth (age < 0) everything is faded out."""
+    vx, vy, life = _launch(burst, seed)
+    n = burst.count
     t = max(age, 0.0)
     k, g = burst.drag, burst.gravity
     # Linear drag: v = v0 e^{-kt} + (g/k)(1 - e^{-kt}) for the vertical, no g across.
     e = math.exp(-k * t) if k > 0 else 1.0
     reach = (1 - e) / k if k > 0 else t
-    dx = sp * np.cos(ang) * reach
-    dy = (
-        sp * np.sin(ang) * reach + (g / k) * (t - reach)
-        if k > 0
-        else sp * np.sin(ang) * t + 0.5 * g * t * t
-    )
+    dx = vx * reach
+    dy = vy * reach + (g / k) * (t - reach) if k > 0 else vy * t + 0.5 * g * t * t
     if burst.floor is not None:
         over = dy - burst.floor
         dy = np.where(over > 0, burst.floor - burst.bounce * over, dy)
