@@ -4,7 +4,8 @@ A frame's display effects run in list order on the tone-mapped bytes, each a ful
 over the frame (about 2 ms each at 1080p, 8 at 4K). The ones that multiply every pixel by
 a cached mask (scanlines, vignette: `render.post.Effect.mask`) are applied inside the
 tone map's own pass (`render.tonemap.finish`) when they come first; after a chromatic
-aberration, in the pass that puts its warped red and blue planes back with the green.
+aberration, in the pass that puts its warped red and blue planes back with the green
+(the tone map's pass hands those planes out as it writes the frame).
 The arithmetic and the rounding are the ones each effect uses alone, so the bytes are
 the same. What follows the first effect that is neither runs as before.
 """
@@ -63,14 +64,14 @@ def finish(
     """`render.tonemap.finish`, then the fused display effects."""
     if fused.aberration is None:
         return tone_map_finish(base, light, exposure, seed, factor=factor, masks=fused.masks)
-    rgb = tone_map_finish(base, light, exposure, seed, factor=factor)
-    h, w = rgb.shape[:2]
-    flat = rgb.reshape(h, 3 * w)
-    red, blue = np.empty((h, w), np.uint8), np.empty((h, w), np.uint8)
+    h, w = base.shape[:2]
+    # Red and blue come out of the tone map's pass as planes too, read from the row it
+    # has just written, in cache: a pass over the frame less than extracting them after.
+    planes = fx._buf("display.planes", (2, h, w))
+    rgb = tone_map_finish(base, light, exposure, seed, factor=factor, planes=planes)
+    red, blue = fx.zoomed_planes(planes[0], planes[1], fused.aberration)
     _compile()
-    _split(flat, red, blue)  # a quarter of the time of two cv2.extractChannel calls
-    red, blue = fx.zoomed_planes(red, blue, fused.aberration)
-    _compose(red, blue, mask_stack(fused.masks, h, w), flat)
+    _compose(red, blue, mask_stack(fused.masks, h, w), rgb.reshape(h, 3 * w))
     return rgb
 
 
@@ -82,24 +83,14 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _split, _compose, prange, _compiled
+    global _compose, prange, _compiled
     if _compiled:
         return
     import numba
 
     prange = numba.prange
-    _split = numba.njit(cache=True, parallel=True)(_split)
     _compose = numba.njit(cache=True, parallel=True)(_compose)
     _compiled = True
-
-
-def _split(rgb, red, blue):  # pragma: no cover - compiled
-    """The red and blue planes of rgb, (H, 3W)."""
-    for y in prange(rgb.shape[0]):
-        src = rgb[y]
-        for x in range(red.shape[1]):
-            red[y, x] = src[3 * x]
-            blue[y, x] = src[3 * x + 2]
 
 
 def _compose(red, blue, masks, rgb):  # pragma: no cover - compiled
@@ -122,7 +113,6 @@ def warm_up() -> None:
     load them from numba's disk cache)."""
     _compile()
     plane, rgb = np.zeros((1, 1), np.uint8), np.zeros((1, 3), np.uint8)
-    _split(rgb, plane, plane)
     _compose(plane, plane, np.zeros((0, 1, 3), np.uint8), rgb)
 
 

@@ -257,10 +257,11 @@ def _dark_spans(wide, spans):  # pragma: no cover - compiled
 
 
 def _finish(  # pragma: no cover - compiled
-    base, wide, spans, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, masks, out
+    base, wide, spans, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, masks, planes, out
 ):
     """base, out: (H, 3W) uint8; wide: light rows at full width, (h, 3W) float32; spans:
-    `_dark_spans` of wide; masks: (k, H, 3W) uint8 multipliers applied in turn at the end."""
+    `_dark_spans` of wide; masks: (k, H, 3W) uint8 multipliers applied in turn at the end;
+    planes: (2, H, W) uint8 for red and blue, or (0, 1, 1) for none."""
     height, n = base.shape
     width = n // 3
     lh = wide.shape[0]
@@ -341,7 +342,13 @@ def _finish(  # pragma: no cover - compiled
                 if dark and top[j] == 0 and top[j + 1] == 0 and top[j + 2] == 0:
                     if bottom[j] == 0 and bottom[j + 1] == 0 and bottom[j + 2] == 0:
                         dst[j], dst[j + 1], dst[j + 2] = src[j], src[j + 1], src[j + 2]
-        # 6. Display effects that multiply each pixel (render.display), rounded as
+        # 6. Red and blue as planes, for a caller that moves them (render.display).
+        if planes.shape[0] != 0:
+            red, blue = planes[0, y], planes[1, y]
+            for x in range(width):
+                red[x] = dst[3 * x]
+                blue[x] = dst[3 * x + 2]
+        # 7. Display effects that multiply each pixel (render.display), rounded as
         #    cv2.multiply with scale 1/255 rounds: the same bytes as their own passes.
         for k in range(masks.shape[0]):
             _multiply(dst, masks[k, y])
@@ -400,6 +407,7 @@ def _check(
     return base, light, _factor(light.shape, base.shape[0], base.shape[1], factor)
 
 
+_NO_PLANES = np.zeros((0, 1, 1), np.uint8)
 _DPOLY32 = _DECODE_POLY.astype(np.float32)
 _EPOLY32 = _ENCODE_POLY.astype(np.float32)
 
@@ -413,6 +421,7 @@ def finish(
     factor: int | None = None,
     dither: bool = True,
     masks: tuple[np.ndarray, ...] = (),
+    planes: np.ndarray | None = None,
 ) -> np.ndarray:
     """The final frame: (H, W, 3) uint8 sRGB.
 
@@ -427,7 +436,10 @@ def finish(
     they were. Within +-1 level (the dither) of `finish_reference` rounded. `masks`,
     (H, W, 3) uint8 multipliers (255 = 1), are then applied in turn as
     ``cv2.multiply(frame, mask, scale=1 / 255)`` would, to the same bytes: display effects
-    done in the same pass (render.display). Inputs are never written to."""
+    done in the same pass (render.display). `planes`, a (2, H, W) uint8 array, receives
+    the frame's red and blue bytes before any mask: for a caller that moves them
+    (render.display's chromatic aberration), read from each row as it is written rather
+    than in a pass of their own. Inputs are never written to."""
     _compile()
     base, light, factor = _check(base, light, factor)
     exposure = float(exposure)
@@ -457,6 +469,13 @@ def finish(
     for m in masks:
         if m.shape != base.shape or m.dtype != np.uint8:
             raise ValueError(f"masks must be uint8 of the frame's shape {base.shape}")
+    if planes is not None and (
+        planes.shape != (2, height, width)
+        or planes.dtype != np.uint8
+        or not planes.flags.c_contiguous
+        or not planes.flags.writeable
+    ):
+        raise ValueError(f"planes must be writable, contiguous uint8 (2, {height}, {width})")
     _finish(
         base.reshape(height, 3 * width),
         wide,
@@ -469,6 +488,7 @@ def finish(
         _EPOLY32,
         _KNEE_BYTE,
         mask_stack(masks, height, width),
+        _NO_PLANES if planes is None else planes,
         out,
     )
     return out.reshape(height, width, 3)

@@ -36,17 +36,19 @@ def test_every_byte_product_rounds_as_opencv():
     assert np.array_equal(got, cv2.multiply(plain, mask, scale=1 / 255))
 
 
+@pytest.mark.parametrize("masked", [True, False])
 @pytest.mark.parametrize("aberration", [None, 0.004, -0.01])
-def test_fused_effects_give_the_bytes_of_the_effects_in_turn(aberration):
+def test_fused_effects_give_the_bytes_of_the_effects_in_turn(aberration, masked):
     base, light = _inputs()
     scan = fx.scanline_mask(H, W, 0.3, 0.05)
     vig = fx.vignette_mask(H, W, 0.5)
-    fused = Fused(aberration, (scan, vig), 3)
+    fused = Fused(aberration, (scan, vig) if masked else (), 3 if masked else 1)
     got = finish(base, light, 1.3, 11, fused, factor=8)
     want = tone_map(base, light, 1.3, 11, factor=8)
     if aberration is not None:
         want = fx.chromatic_aberration(want, aberration)
-    want = fx.vignette(fx.scanlines(want, 0.3, 0.05), 0.5)
+    if masked:
+        want = fx.vignette(fx.scanlines(want, 0.3, 0.05), 0.5)
     assert np.array_equal(got, want)
 
 

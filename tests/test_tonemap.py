@@ -246,6 +246,23 @@ def test_finish_is_pure():
     assert np.array_equal(base, b) and np.array_equal(light, l_)
 
 
+def test_planes_are_the_frames_red_and_blue_before_the_masks():
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 256, (37, 61, 3), dtype=np.uint8)
+    light = rng.random((5, 8, 3), dtype=np.float32)
+    mask = rng.integers(0, 256, base.shape, dtype=np.uint8)
+    plain = finish(base, light, 1.1, 3, factor=8)
+    for masks in ((), (mask,)):
+        planes = np.full((2, 37, 61), 7, np.uint8)
+        got = finish(base, light, 1.1, 3, factor=8, masks=masks, planes=planes)
+        want = cv2.multiply(plain, mask, scale=1 / 255) if masks else plain
+        assert np.array_equal(got, want)
+        assert np.array_equal(planes[0], plain[..., 0])
+        assert np.array_equal(planes[1], plain[..., 2])
+    with pytest.raises(ValueError, match="planes"):
+        finish(base, light, 1.1, 3, factor=8, planes=np.empty((2, 37, 60), np.uint8))
+
+
 def test_dither_noise_is_triangular():
     noise = dither_noise(512, 512, 11).astype(np.float64)
     assert noise.min() > -1 and noise.max() < 1
