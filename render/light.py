@@ -35,6 +35,7 @@ _GRID_ROWS = 540
 _VEIL = 0.006  # linear light: the glow below this is veil, not glow
 # Blur kernels work at the resolution where they are about this many pixels wide.
 _SIGMA_PX = 2.5
+_AREA = cv2.INTER_AREA
 
 
 # The kernels are compiled, or loaded from numba's disk cache, by `_compile` on first use
@@ -45,13 +46,14 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _bright, prange, _compiled
+    global _bright, _bright_area, prange, _compiled
     if _compiled:
         return
     import numba
 
     prange = numba.prange
     _bright = numba.njit(cache=True, parallel=True)(_bright)
+    _bright_area = numba.njit(cache=True, parallel=True)(_bright_area)
     _compiled = True
 
 
@@ -69,6 +71,75 @@ def _bright(small, knee, decode, out):  # pragma: no cover - compiled
             out[y, x, 0] = decode[(r * w + 127) // 255]
             out[y, x, 1] = decode[(g * w + 127) // 255]
             out[y, x, 2] = decode[(b * w + 127) // 255]
+
+
+def _bright_area(big, knee, decode, lo, f, out):  # pragma: no cover - compiled
+    """What `bloom` did in three passes, in one: big, (2 gh, 6 gw) uint8, the frame at
+    twice the grid, halved (2 x 2 averages rounded as cv2.resize's INTER_AREA rounds);
+    the bright part of that (`_bright`); averaged over f x f blocks into out, (gh / f,
+    gw / f, 3) float32, with the float sums of cv2's INTER_AREA for an integer factor
+    (row by row through the block, ((a + b) + c) + d added to the sum four at a time,
+    the rest one by one). The same floats, without writing the grid and the bright part
+    at the grid's size and reading them back. lo: the smallest max channel whose knee
+    weight is not 0; a block with no byte that bright is 0 (most of a frame)."""
+    oh, ow = out.shape[0], out.shape[1]
+    n = big.shape[1]
+    area = f * f
+    scale = np.float32(1.0) / np.float32(area)
+    zero = np.float32(0.0)
+    for oy in prange(oh):
+        y0 = 2 * f * oy
+        top = big[y0].copy()  # the brightest byte of each column of the block row
+        for dy in range(1, 2 * f):
+            row = big[y0 + dy]
+            for j in range(n):
+                top[j] = max(top[j], row[j])
+        brightest = np.uint8(0)
+        for j in range(n):
+            brightest = max(brightest, top[j])
+        if brightest < lo:
+            for ox in range(ow):
+                out[oy, ox, 0] = out[oy, ox, 1] = out[oy, ox, 2] = zero
+            continue
+        vals = np.empty((3, area), np.float32)
+        for ox in range(ow):
+            m = np.uint8(0)
+            for j in range(6 * f * ox, 6 * f * (ox + 1)):
+                m = max(m, top[j])
+            if m < lo:
+                out[oy, ox, 0] = out[oy, ox, 1] = out[oy, ox, 2] = zero
+                continue
+            k = 0
+            for dy in range(f):
+                r0, r1 = big[y0 + 2 * dy], big[y0 + 2 * dy + 1]
+                for dx in range(f):
+                    j = 6 * (f * ox + dx)
+                    r = np.int32(r0[j]) + np.int32(r0[j + 3])
+                    r += np.int32(r1[j]) + np.int32(r1[j + 3])
+                    g = np.int32(r0[j + 1]) + np.int32(r0[j + 4])
+                    g += np.int32(r1[j + 1]) + np.int32(r1[j + 4])
+                    b = np.int32(r0[j + 2]) + np.int32(r0[j + 5])
+                    b += np.int32(r1[j + 2]) + np.int32(r1[j + 5])
+                    r, g, b = (r + 2) >> 2, (g + 2) >> 2, (b + 2) >> 2
+                    w = np.int32(knee[max(r, g, b)])
+                    if w == 0:
+                        vals[0, k] = vals[1, k] = vals[2, k] = zero
+                    else:
+                        vals[0, k] = decode[(r * w + 127) // 255]
+                        vals[1, k] = decode[(g * w + 127) // 255]
+                        vals[2, k] = decode[(b * w + 127) // 255]
+                    k += 1
+            for c in range(3):
+                v = vals[c]
+                total = zero
+                k = 0
+                while k <= area - 4:
+                    total += ((v[k] + v[k + 1]) + v[k + 2]) + v[k + 3]
+                    k += 4
+                while k < area:
+                    total += v[k]
+                    k += 1
+                out[oy, ox, c] = total * scale
 
 
 @functools.lru_cache(maxsize=32)
@@ -110,15 +181,41 @@ def bloom(
     # which strokes glow does not change with resolution.
     gh = _GRID_ROWS
     gw = max(1, round(base.shape[1] * gh / h))
-    if h >= gh:
-        small = shrink(base, gw, gh)
-    else:
-        small = cv2.resize(base, (gw, gh), interpolation=cv2.INTER_LINEAR)
-    # The knee on the sharp drawing's bytes, then the bright part to linear light: one
-    # pass at the grid's size.
-    bright = np.empty((gh, gw, 3), np.float32)
     _compile()
-    _bright(small, _knee_lut(round(float(threshold), 4)), _DECODE, bright)
+    knee = _knee_lut(round(float(threshold), 4))
+    # The first level's factor f0. When the frame is a power of two (2 or more) times
+    # the grid and f0 divides the grid, the frame's last halving to the grid, the knee
+    # and the first level's averaging are one pass (`_bright_area`): the same floats.
+    f0 = max(1, int(radius * _LEVEL_SCALES[0] * gh / _SIGMA_PX))
+    times = base.shape[1] // gw
+    if (
+        f0 >= 2
+        and gh % f0 == 0
+        and gw % f0 == 0
+        and times >= 2
+        and times & (times - 1) == 0
+        and base.shape[1] == times * gw
+        and h == times * gh
+    ):
+        big = base
+        while times > 2:  # the halvings `shrink` does first
+            big = cv2.resize(big, (big.shape[1] // 2, big.shape[0] // 2), interpolation=_AREA)
+            times //= 2
+        bright = np.empty((gh // f0, gw // f0, 3), np.float32)
+        lo = int(np.flatnonzero(knee)[0]) if knee.any() else 256
+        big = np.ascontiguousarray(big).reshape(2 * gh, 6 * gw)
+        _bright_area(big, knee, _DECODE, lo, f0, bright)
+        first = f0
+    else:
+        if h >= gh:
+            small = shrink(base, gw, gh)
+        else:
+            small = cv2.resize(base, (gw, gh), interpolation=cv2.INTER_LINEAR)
+        # The knee on the sharp drawing's bytes, then the bright part to linear light:
+        # one pass at the grid's size.
+        bright = np.empty((gh, gw, 3), np.float32)
+        _bright(small, knee, _DECODE, bright)
+        first = 1
     # The soft light's own bright part, on its grid (it is smooth: no detail is lost).
     lt = float(srgb_to_linear(np.float64(np.clip(threshold, 0.0, 1.0))))
     lm = np.maximum(np.maximum(light[..., 0], light[..., 1]), light[..., 2])
@@ -128,7 +225,7 @@ def bloom(
     # Each level is cut down from the one before (sigma doubles, so the grid halves): the
     # full grid is read once. The soft light joins at the first level's resolution (all
     # of this is linear, and it is smoother than any level), not upsampled to the grid.
-    src, sf, joined = bright, 1, False
+    src, sf, joined = bright, first, False
     for ls, lw in zip(_LEVEL_SCALES, _LEVEL_WEIGHTS, strict=True):
         sigma = radius * ls * gh  # in grid pixels
         f = max(1, int(sigma / _SIGMA_PX))
@@ -158,6 +255,8 @@ def warm_up() -> None:
     and the final pass's, for a worker before its first frame."""
     _compile()
     _bright(np.zeros((1, 1, 3), np.uint8), _knee_lut(0.5), _DECODE, np.empty((1, 1, 3), np.float32))
+    out = np.empty((1, 1, 3), np.float32)
+    _bright_area(np.zeros((4, 12), np.uint8), _knee_lut(0.5), _DECODE, 0, 2, out)
     tonemap.warm_up()
 
 
