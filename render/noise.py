@@ -63,18 +63,28 @@ def _blend(g, j0, j1, i0, i1, tx, ty):  # pragma: no cover - compiled
     return top + (g[j1, i0] + (g[j1, i1] - g[j1, i0]) * tx - top) * ty
 
 
-def _warped(xs, ys, z, w, perm_field, perm_warp, warp):  # pragma: no cover - compiled
+def _warped(xs, ys, z, w, perm_field, perm_warp, warp, where):  # pragma: no cover - compiled
     # The two warps are smooth over the grid (their noise is at 0.6 and 1.1 times the
     # field's frequency): computed on every other sample of it and interpolated, they
     # cost a quarter; the field and its fine octave are sampled at every point.
     nx, ny = xs.shape[0], ys.shape[0]
     cx, x0, x1, tx = _grid(nx)
     cy, y0, y1, ty = _grid(ny)
+    # Only the points `where` asks for (zero at the others), and the coarse points they
+    # lie between.
+    need = np.zeros((cy.shape[0], cx.shape[0]), np.bool_)
+    for j in range(ny):
+        for i in range(nx):
+            if where[j, i]:
+                need[y0[j], x0[i]] = need[y0[j], x1[i]] = True
+                need[y1[j], x0[i]] = need[y1[j], x1[i]] = True
     # The first warp (q) and the second (r) at the coarse points.
-    coarse = np.empty((4, cy.shape[0], cx.shape[0]))
+    coarse = np.zeros((4, cy.shape[0], cx.shape[0]))
     for jj in range(cy.shape[0]):
         y = ys[cy[jj]]
         for ii in range(cx.shape[0]):
+            if not need[jj, ii]:
+                continue
             x = xs[cx[ii]]
             qx = _noise4(x * 0.6, y * 0.6, z, w, perm_warp)
             qy = _noise4(x * 0.6 + 5.2, y * 0.6 + 1.3, z, w, perm_warp)
@@ -89,6 +99,9 @@ def _warped(xs, ys, z, w, perm_field, perm_warp, warp):  # pragma: no cover - co
     for j in range(ny):
         a, b, fy = y0[j], y1[j], ty[j]
         for i in range(nx):
+            if not where[j, i]:
+                out[j, i] = 0.0
+                continue
             c, d, fx = x0[i], x1[i], tx[i]
             qx = _blend(coarse[0], a, b, c, d, fx, fy)
             qy = _blend(coarse[1], a, b, c, d, fx, fy)
@@ -108,11 +121,18 @@ def warped_noise(
     ys: np.ndarray,
     time_point: tuple[float, float],
     warp: float = 1.2,
+    where: np.ndarray | None = None,
 ) -> np.ndarray:
     """Noise in about -1..1 on the grid xs x ys (shape (len(ys), len(xs))) at a point in time
-    given as two coordinates (a circle for loops, see Frame.time_point)."""
+    given as two coordinates (a circle for loops, see Frame.time_point); with `where` (a
+    boolean mask of that shape), only where it is true, 0 elsewhere: the same values there,
+    for the cost of those points."""
     _compile()
     z, w = time_point
+    if where is None:
+        where = np.ones((len(ys), len(xs)), np.bool_)
+    elif where.shape != (len(ys), len(xs)):
+        raise ValueError(f"where has shape {where.shape}, the grid {(len(ys), len(xs))}")
     return _warped(
         np.ascontiguousarray(xs, dtype=np.float64),
         np.ascontiguousarray(ys, dtype=np.float64),
@@ -121,6 +141,7 @@ def warped_noise(
         field._perm,
         warp_field._perm,
         float(warp),
+        np.ascontiguousarray(where, dtype=np.bool_),
     )
 
 

@@ -45,3 +45,22 @@ def test_warped_noise_is_the_same_on_every_call():
     a = warped_noise(field, warp_field, xs, ys, (0.1, 0.2), warp=1.4)
     b = warped_noise(field, warp_field, xs, ys, (0.1, 0.2), warp=1.4)
     assert np.array_equal(a, b)
+
+
+def test_warped_noise_where_asked_is_the_whole_grids_there_and_zero_elsewhere():
+    # The plume and the mist ask only for their points inside the cone, within the mist's
+    # reach: those must be the very values the whole grid has, whatever the mask's shape
+    # (odd and even counts, single points, edges, a point whose neighbours are all out).
+    field, warp_field = OpenSimplex(seed=7), OpenSimplex(seed=8)
+    for nx, ny in ((31, 20), (24, 17)):
+        xs, ys = np.linspace(-1.0, 2.5, nx), np.linspace(0.3, 2.0, ny)
+        whole = warped_noise(field, warp_field, xs, ys, (0.4, 0.9), warp=1.4)
+        rng = np.random.default_rng(nx)
+        for where in (
+            rng.random((ny, nx)) < 0.1,
+            np.abs(np.arange(ny)[:, None] - ny / 2) < np.arange(nx)[None, :] * 0.3,  # a cone
+            np.eye(ny, nx, dtype=bool),
+        ):
+            got = warped_noise(field, warp_field, xs, ys, (0.4, 0.9), warp=1.4, where=where)
+            assert np.array_equal(got[where], whole[where])
+            assert not got[~where].any()

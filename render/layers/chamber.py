@@ -562,14 +562,15 @@ def _plume(cr: cairo.Context, frame: Frame, x: float, y: float, a: float, vent: 
     # A slower flow far out (the vapor slows as it spreads): s -> s^0.8.
     xs = (s / length) ** 0.8 * length * scale - PLUME_FLOW * frame.t
     ys = q * scale
-    field = warped_noise(frame.scene.noise("steam"), frame.scene.noise("steam-warp"), xs, ys,
-                         frame.time_point(0.35), warp=1.4)  # fmt: skip
-    strands = np.clip(1.0 - 2.6 * np.abs(field), 0.0, 1.0) ** 1.5
-    body = np.clip(0.55 + field, 0.0, 1.0)
     ss, qq = np.meshgrid(s, q)
     width = start_w + spread * ss * (0.6 + 0.4 * np.clip(ss / (0.3 * length), 0, 1))
     edge = np.clip(1.0 - np.abs(qq) / width, 0.0, 1.0) ** 0.6
     fade = np.clip(1.0 - ss / length, 0.0, 1.0) ** 1.2
+    # The noise only inside the cone: outside it (about half the grid) nothing shows.
+    field = warped_noise(frame.scene.noise("steam"), frame.scene.noise("steam-warp"), xs, ys,
+                         frame.time_point(0.35), warp=1.4, where=edge * fade > 0.0)  # fmt: skip
+    strands = np.clip(1.0 - 2.6 * np.abs(field), 0.0, 1.0) ** 1.5
+    body = np.clip(0.55 + field, 0.0, 1.0)
     dense = np.clip(1.0 - ss / (0.25 * length), 0.0, 1.0)  # thick at the gash
     a_ = np.clip((0.45 * body + 0.75 * strands) * edge * fade + 0.5 * dense * edge, 0.0, 1.0)
     a_ = np.clip(1.5 * a_, 0.0, 1.0) * min(1.0, 1.2 * vent)

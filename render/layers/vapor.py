@@ -60,12 +60,17 @@ def build(scene: Scene) -> dict:
     return {"figures": figures, "noise": scene.noise("vapor"), "warp": scene.noise("vapor-warp")}
 
 
-def mist_field(frame: Frame, built: dict, gw: int, gh: int) -> np.ndarray:
-    """Mist density in 0..1 on a gw x gh grid: domain-warped noise, so it curls."""
+def mist_field(
+    frame: Frame, built: dict, gw: int, gh: int, where: np.ndarray | None = None
+) -> np.ndarray:
+    """Mist density in 0..1 on a gw x gh grid: domain-warped noise, so it curls; with
+    `where` (a boolean (gh, gw) mask), only there (elsewhere as if the noise were 0)."""
     scale = 4.5 / max(gw, gh)  # broad curls: fingers of vapor, not a fine haze
     xs = np.arange(gw) * scale
     ys = np.arange(gh) * scale
-    field = warped_noise(built["noise"], built["warp"], xs, ys, frame.time_point(0.12), warp=1.1)
+    field = warped_noise(
+        built["noise"], built["warp"], xs, ys, frame.time_point(0.12), warp=1.1, where=where
+    )
     # Ridged: bright where the noise crosses zero, so it gathers into curling strands
     # (fingers of vapor) over a fainter body of mist.
     strands = np.clip(1.0 - 4.0 * np.abs(field), 0.0, 1.0) ** 2
@@ -81,13 +86,13 @@ def _mist(
     w, h = scene.width, scene.height
     cell = min(w, h) / GRID
     gw, gh = int(math.ceil(w / cell)) + 1, int(math.ceil(h / cell)) + 1
-    density = mist_field(frame, built, gw, gh)
     # The vapor spreads from the burst pipe across the floor and up the room.
     bx, by = burst_point(scene)
     yy, xx = np.mgrid[0:gh, 0:gw] * cell
     reach = fog * 0.95 * max(w, h)  # it rolls out from the pipe; it does not fill the room
     dist = np.hypot((xx - bx) * 0.8, (yy - by) * 1.4)
     spread = np.clip(1.0 - dist / max(reach, 1e-6), 0.0, 1.0) ** 0.7
+    density = mist_field(frame, built, gw, gh, where=spread > 0.0)  # (none beyond its reach)
     floor = np.clip((yy / h - 0.35) / 0.65, 0.0, 1.0) ** 0.8
     a = density**1.4 * spread * (0.5 + 0.5 * floor) * fog
     a = np.clip(a * 1.3, 0.0, 0.8)
