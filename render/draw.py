@@ -747,7 +747,7 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _linear_bgra, _ellipse_lines, _segment_lines, _compiled
+    global _linear_bgra, _ellipse_lines, _line_level, _segment_lines, _compiled
     if _compiled:
         return
     import numba
@@ -755,6 +755,9 @@ def _compile() -> None:
     _linear_bgra = numba.njit(cache=True, fastmath={"nnan", "ninf", "nsz"})(_linear_bgra)
     # (fast maths: a quarter faster; its square roots and divisions are of positive
     # finite numbers)
+    _line_level = numba.njit(cache=True, fastmath=True, error_model="numpy", inline="always")(
+        _line_level
+    )
     _ellipse_lines = numba.njit(cache=True, fastmath=True, error_model="numpy")(_ellipse_lines)
     _segment_lines = numba.njit(cache=True, fastmath=True, error_model="numpy")(_segment_lines)
     _compiled = True
@@ -842,25 +845,32 @@ def _ellipse_lines(out, conics, half):  # pragma: no cover - compiled
                     centre = (cx if axis == 0 else cy) + t
                     j0 = int(math.floor(centre - 0.5 - span))
                     j1 = int(math.ceil(centre - 0.5 + span))
-                    for j in range(j0, j1 + 1):
-                        if axis == 0:
-                            x, y = j, i
-                        else:
-                            x, y = i, j
-                        if x < 0 or x >= w or y < 0 or y >= h:
-                            continue
-                        px, py = x + 0.5 - cx, y + 0.5 - cy
-                        q = a * px * px + 2.0 * b * px * py + c * py * py - 1.0
-                        gx, gy = 2.0 * (a * px + b * py), 2.0 * (b * px + c * py)
-                        g = math.sqrt(gx * gx + gy * gy)
-                        if g <= 0.0:
-                            continue
-                        dist = abs(q) / g  # the band [dist - half, dist + half] across a pixel
-                        cov = min(dist + half, 0.5) - max(dist - half, -0.5)
-                        if cov > 0.0:
-                            level = 255 if cov >= 1.0 else int(cov * 255.0 + 0.5)
-                            if level > out[y, x]:
-                                out[y, x] = level
+                    # The pixels along the row (or column) within `out`, without branches
+                    # (a clamped coverage, a maximum): the same levels as testing each
+                    # pixel, a quarter faster.
+                    if axis == 0:
+                        j0, j1 = max(j0, 0), min(j1, w - 1)
+                        py = i + 0.5 - cy
+                        for j in range(j0, j1 + 1):
+                            px = j + 0.5 - cx
+                            out[i, j] = max(out[i, j], _line_level(a, b, c, px, py, half))
+                    else:
+                        j0, j1 = max(j0, 0), min(j1, h - 1)
+                        px = i + 0.5 - cx
+                        for j in range(j0, j1 + 1):
+                            py = j + 0.5 - cy
+                            out[j, i] = max(out[j, i], _line_level(a, b, c, px, py, half))
+
+
+def _line_level(a, b, c, px, py, half):  # pragma: no cover - compiled
+    """The coverage level (0-255) of the pixel centred at (px, py) from the curve
+    a x^2 + 2 b x y + c y^2 = 1 drawn `half` either side (see `_ellipse_lines`)."""
+    q = a * px * px + 2.0 * b * px * py + c * py * py - 1.0
+    gx, gy = 2.0 * (a * px + b * py), 2.0 * (b * px + c * py)
+    g = max(math.sqrt(gx * gx + gy * gy), 1e-30)  # zero only at the centre, far off
+    dist = abs(q) / g  # the band [dist - half, dist + half] across a pixel
+    cov = min(dist + half, 0.5) - max(dist - half, -0.5)
+    return np.uint8(int(min(max(cov, 0.0), 1.0) * 255.0 + 0.5))
 
 
 def _segment_lines(out, segs):  # pragma: no cover - compiled
