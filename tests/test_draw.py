@@ -126,13 +126,28 @@ def test_a_large_glow_drawn_sharp_matches_the_gradient_fill(roll):
     assert abs(got.sum() - want.sum()) / want.sum() < 0.03
 
 
+@pytest.mark.parametrize("within", [False, True])
 @pytest.mark.parametrize("swing", [0.0, 9.0])
-def test_a_group_painted_through_a_turn_and_a_clip_matches_cairos_paint(swing):
+def test_a_group_painted_through_a_turn_and_a_clip_matches_cairos_paint(swing, within):
     # The split sphere's halves: a group drawn once, then painted twice, each time moved
-    # and turned and cut by a clip. OpenCV resamples it onto the pixel grid first.
+    # and turned and cut by a clip. OpenCV resamples it onto the pixel grid first; given
+    # the clip's path (`within`: a jagged seam, as the sphere's) only the part of the
+    # picture it reaches, band by band of rows: the same pixels as clipping first.
     from render.draw import paint_group
 
-    def draw(ours: bool) -> np.ndarray:
+    def clip(cr: cairo.Context, side: int) -> None:
+        if not within:
+            cr.rectangle(120 if side > 0 else 40, 30, 80, 140)
+            return
+        seam = [(120 + 9 * math.sin(k * 1.7), 20 + 8 * k) for k in range(21)]
+        cr.move_to(*seam[0])
+        for p in seam[1:]:
+            cr.line_to(*p)
+        cr.line_to(120 + side * 90, seam[-1][1])
+        cr.line_to(120 + side * 90, seam[0][1])
+        cr.close_path()
+
+    def draw(ours: bool, clipped_first: bool = False) -> np.ndarray:
         cr = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 240, 200))
         cr.set_source_rgb(0.05, 0.05, 0.1)
         cr.paint()
@@ -159,7 +174,11 @@ def test_a_group_painted_through_a_turn_and_a_clip_matches_cairos_paint(swing):
             cr.translate(120 + side * 12, 100)
             cr.rotate(math.radians(side * swing))
             cr.translate(-120, -100)
-            cr.rectangle(120 if side > 0 else 40, 30, 80, 140)
+            clip(cr, side)
+            if ours and within and not clipped_first:
+                paint_group(cr, group, within=cr.copy_path_flat())
+                cr.restore()
+                continue
             cr.clip()
             if ours:
                 paint_group(cr, group)
@@ -173,6 +192,8 @@ def test_a_group_painted_through_a_turn_and_a_clip_matches_cairos_paint(swing):
     assert (theirs[..., 0] > 100).sum() > 2000  # the halves are there
     diff = np.abs(ours - theirs)
     assert diff.mean() < 0.3 and (diff > 8).mean() < 0.002, (diff.mean(), diff.max())
+    if within:
+        assert np.array_equal(ours, draw(True, clipped_first=True))
 
 
 @pytest.mark.parametrize("roll", [0.0, 4.0])

@@ -1215,8 +1215,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
         cr.line_to(cx + side * edge, seam[-1][1])
         cr.line_to(cx + side * edge, seam[0][1])
         cr.close_path()
-        cr.clip()
-        paint_group(cr, body)
+        paint_group(cr, body, within=cr.copy_path_flat())  # clipped to the path
         cr.restore()
         # Its molten lip: hot but coloured.
         cr.save()
