@@ -131,3 +131,26 @@ def test_warp_moves_every_point_of_the_path():
 )
 def test_snap_to_quarter_pixels(v, whole, phase):
     assert snap(v) == (whole, phase)
+
+
+def test_text_stays_right_when_its_characters_masks_are_dropped(monkeypatch):
+    # Characters' masks are kept by size and width in arrays that grow; past a budget the
+    # least recently used go. With no budget at all every new size drops the others: the
+    # strings must still come out as stroked, in either order.
+    from render import glyphs
+
+    monkeypatch.setattr(glyphs, "ATLASES", glyphs._Atlases(0))
+    monkeypatch.setattr(glyphs, "MASKS", glyphs._MaskCache(0))  # no string kept either
+    for size in (16.0, 13.0, 16.0):
+
+        def stroked_at(cr, x, y, size=size):
+            text_path(cr, TEXT, x, y, size)
+            neon_stroke(cr, COLOUR, 1.5, alpha=0.9, heat=0.45)
+
+        def masked_at(cr, x, y, size=size):
+            neon_text(cr, TEXT, x, y, size, COLOUR, 1.5, alpha=0.9, heat=0.45)
+
+        a, b = draw(stroked_at, 12.25, 20.5), draw(masked_at, 12.25, 20.5)
+        assert a.max() > 100
+        diff = np.abs(a - b)
+        assert diff.max() <= 90 and diff.mean() < 1.0
