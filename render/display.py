@@ -71,7 +71,7 @@ def finish(
     rgb = tone_map_finish(base, light, exposure, seed, factor=factor, planes=planes)
     red, blue = fx.zoomed_planes(planes[0], planes[1], fused.aberration)
     _compile()
-    _compose(red, blue, mask_stack(fused.masks, h, w), rgb.reshape(h, 3 * w))
+    _compose(red, blue, *mask_stack(fused.masks, h, w), rgb.reshape(h, 3 * w))
     return rgb
 
 
@@ -83,29 +83,91 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _compose, prange, _compiled
+    global _by, _compose, prange, _compiled
     if _compiled:
         return
     import numba
 
     prange = numba.prange
+    _by = numba.njit(cache=True, inline="always")(_by)
     _compose = numba.njit(cache=True, parallel=True)(_compose)
     _compiled = True
 
 
-def _compose(red, blue, masks, rgb):  # pragma: no cover - compiled
+def _by(value, factor):  # pragma: no cover - compiled
+    """value times factor / 255 (int32, bytes), rounded as cv2.multiply with scale 1/255
+    rounds (exact: no ties occur)."""
+    return (value * np.int32(factor) + 127) // 255
+
+
+def _compose(red, blue, fulls, rows, which, rgb):  # pragma: no cover - compiled
     """rgb's red and blue replaced by these planes, then rgb times each mask in turn
-    (rounded as cv2.multiply with scale 1/255 rounds). red, blue: (H, W); rgb and each
-    mask: (H, 3W)."""
+    (`render.tonemap.mask_stack`: fulls[which[k]], or the byte rows[k, y] along row y
+    where which[k] is -1), rounded as cv2.multiply with scale 1/255 rounds. red, blue:
+    (H, W); rgb and each of fulls: (H, 3W).
+
+    The planes go in and the first two masks are applied in one loop over pixels that
+    writes all three bytes of each: it vectorises, where storing red and blue alone
+    (every third byte) does not. Without masks, the loop multiplies by 255 / 255 (the
+    same bytes) for the same reason. One loop for each kind of mask, so that none holds a
+    branch."""
+    k = which.shape[0]
     for y in prange(red.shape[0]):
-        dst = rgb[y]
-        for x in range(red.shape[1]):
-            dst[3 * x] = red[y, x]
-            dst[3 * x + 2] = blue[y, x]
-        for k in range(masks.shape[0]):
-            mask = masks[k, y]
-            for j in range(dst.shape[0]):
-                dst[j] = np.uint8((np.int32(dst[j]) * np.int32(mask[j]) + 127) // 255)
+        dst, r, b = rgb[y], red[y], blue[y]
+        w0 = which[0] if k > 0 else -1
+        s0 = rows[0, y] if k > 0 else np.uint8(255)
+        if k < 2 and w0 < 0:
+            for x in range(r.shape[0]):
+                j = 3 * x
+                dst[j] = np.uint8(_by(np.int32(r[x]), s0))
+                dst[j + 1] = np.uint8(_by(np.int32(dst[j + 1]), s0))
+                dst[j + 2] = np.uint8(_by(np.int32(b[x]), s0))
+        elif k < 2:
+            m0 = fulls[w0, y]
+            for x in range(r.shape[0]):
+                j = 3 * x
+                dst[j] = np.uint8(_by(np.int32(r[x]), m0[j]))
+                dst[j + 1] = np.uint8(_by(np.int32(dst[j + 1]), m0[j + 1]))
+                dst[j + 2] = np.uint8(_by(np.int32(b[x]), m0[j + 2]))
+        else:
+            w1, s1 = which[1], rows[1, y]
+            if w0 < 0 and w1 < 0:
+                for x in range(r.shape[0]):
+                    j = 3 * x
+                    dst[j] = np.uint8(_by(_by(np.int32(r[x]), s0), s1))
+                    dst[j + 1] = np.uint8(_by(_by(np.int32(dst[j + 1]), s0), s1))
+                    dst[j + 2] = np.uint8(_by(_by(np.int32(b[x]), s0), s1))
+            elif w0 < 0:
+                m1 = fulls[w1, y]
+                for x in range(r.shape[0]):
+                    j = 3 * x
+                    dst[j] = np.uint8(_by(_by(np.int32(r[x]), s0), m1[j]))
+                    dst[j + 1] = np.uint8(_by(_by(np.int32(dst[j + 1]), s0), m1[j + 1]))
+                    dst[j + 2] = np.uint8(_by(_by(np.int32(b[x]), s0), m1[j + 2]))
+            elif w1 < 0:
+                m0 = fulls[w0, y]
+                for x in range(r.shape[0]):
+                    j = 3 * x
+                    dst[j] = np.uint8(_by(_by(np.int32(r[x]), m0[j]), s1))
+                    dst[j + 1] = np.uint8(_by(_by(np.int32(dst[j + 1]), m0[j + 1]), s1))
+                    dst[j + 2] = np.uint8(_by(_by(np.int32(b[x]), m0[j + 2]), s1))
+            else:
+                m0, m1 = fulls[w0, y], fulls[w1, y]
+                for x in range(r.shape[0]):
+                    j = 3 * x
+                    dst[j] = np.uint8(_by(_by(np.int32(r[x]), m0[j]), m1[j]))
+                    dst[j + 1] = np.uint8(_by(_by(np.int32(dst[j + 1]), m0[j + 1]), m1[j + 1]))
+                    dst[j + 2] = np.uint8(_by(_by(np.int32(b[x]), m0[j + 2]), m1[j + 2]))
+        # Any further masks, a loop over the row's bytes each.
+        for i in range(2, k):
+            if which[i] < 0:
+                s = rows[i, y]
+                for j in range(dst.shape[0]):
+                    dst[j] = np.uint8(_by(np.int32(dst[j]), s))
+            else:
+                m = fulls[which[i], y]
+                for j in range(dst.shape[0]):
+                    dst[j] = np.uint8(_by(np.int32(dst[j]), m[j]))
 
 
 def warm_up() -> None:
@@ -113,7 +175,7 @@ def warm_up() -> None:
     load them from numba's disk cache)."""
     _compile()
     plane, rgb = np.zeros((1, 1), np.uint8), np.zeros((1, 3), np.uint8)
-    _compose(plane, plane, np.zeros((0, 1, 3), np.uint8), rgb)
+    _compose(plane, plane, *mask_stack((), 1, 1), rgb)
 
 
 __all__ = ["Fused", "finish", "fuse", "warm_up"]

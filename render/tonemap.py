@@ -199,7 +199,7 @@ _compiled = False
 
 
 def _compile() -> None:
-    global _hash32_jit, _multiply, _spread, _dark_spans, _finish, prange, _compiled
+    global _hash32_jit, _multiply, _scale, _spread, _dark_spans, _finish, prange, _compiled
     if _compiled:
         return
     import numba
@@ -211,6 +211,7 @@ def _compile() -> None:
     fast = {"error_model": "numpy"}
     _hash32_jit = numba.njit(cache=True, inline="always")(_hash32_jit)
     _multiply = numba.njit(cache=True, inline="always", **fast)(_multiply)
+    _scale = numba.njit(cache=True, inline="always", **fast)(_scale)
     _spread = numba.njit(cache=True, parallel=True, fastmath=_FAST, **fast)(_spread)
     _dark_spans = numba.njit(cache=True, parallel=True, fastmath=_FAST)(_dark_spans)
     _finish = numba.njit(cache=True, parallel=True, fastmath=_FAST, **fast)(_finish)
@@ -257,11 +258,25 @@ def _dark_spans(wide, spans):  # pragma: no cover - compiled
 
 
 def _finish(  # pragma: no cover - compiled
-    base, wide, spans, factor, exposure, seed, dithered, dpoly, epoly, knee_byte, masks, planes, out
+    base,
+    wide,
+    spans,
+    factor,
+    exposure,
+    seed,
+    dithered,
+    dpoly,
+    epoly,
+    knee_byte,
+    fulls,
+    rows,
+    which,
+    planes,
+    out,
 ):
     """base, out: (H, 3W) uint8; wide: light rows at full width, (h, 3W) float32; spans:
-    `_dark_spans` of wide; masks: (k, H, 3W) uint8 multipliers applied in turn at the end;
-    planes: (2, H, W) uint8 for red and blue, or (0, 1, 1) for none."""
+    `_dark_spans` of wide; fulls, rows, which: the masks (`mask_stack`), applied in turn
+    at the end; planes: (2, H, W) uint8 for red and blue, or (0, 1, 1) for none."""
     height, n = base.shape
     width = n // 3
     lh = wide.shape[0]
@@ -349,15 +364,25 @@ def _finish(  # pragma: no cover - compiled
                 red[x] = dst[3 * x]
                 blue[x] = dst[3 * x + 2]
         # 7. Display effects that multiply each pixel (render.display), rounded as
-        #    cv2.multiply with scale 1/255 rounds: the same bytes as their own passes.
-        for k in range(masks.shape[0]):
-            _multiply(dst, masks[k, y])
+        #    cv2.multiply with scale 1/255 rounds: the same bytes as their own passes. A
+        #    mask constant along the row (scanlines) is one byte for the row, not read.
+        for k in range(which.shape[0]):
+            if which[k] < 0:
+                _scale(dst, np.int32(rows[k, y]))
+            else:
+                _multiply(dst, fulls[which[k], y])
 
 
 def _multiply(row, mask):  # pragma: no cover - compiled
     """row times mask / 255, rounded to the nearest byte (exact: no ties occur)."""
     for j in range(row.shape[0]):
         row[j] = np.uint8((np.int32(row[j]) * np.int32(mask[j]) + 127) // 255)
+
+
+def _scale(row, factor):  # pragma: no cover - compiled
+    """`_multiply` by a mask whose every byte is `factor`."""
+    for j in range(row.shape[0]):
+        row[j] = np.uint8((np.int32(row[j]) * factor + 127) // 255)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -487,31 +512,54 @@ def finish(
         _DPOLY32,
         _EPOLY32,
         _KNEE_BYTE,
-        mask_stack(masks, height, width),
+        *mask_stack(masks, height, width),
         _NO_PLANES if planes is None else planes,
         out,
     )
     return out.reshape(height, width, 3)
 
 
-_stacked: dict[tuple[int, ...], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
+MaskStack = tuple[np.ndarray, np.ndarray, np.ndarray]
+_stacked: dict[tuple[int, ...], tuple[tuple[np.ndarray, ...], MaskStack]] = {}
 
 
-def mask_stack(masks: tuple[np.ndarray, ...], height: int, width: int) -> np.ndarray:
-    """The masks as one (k, H, 3W) array for the kernel. Read-only masks are cached arrays
-    (the same objects frame after frame), so their stack is kept too."""
+def mask_stack(masks: tuple[np.ndarray, ...], height: int, width: int) -> MaskStack:
+    """The masks for the kernels, in turn: (fulls, rows, which). Mask k is the whole array
+    fulls[which[k]], (H, 3W), or, where which[k] is -1, constant along each row (as
+    scanlines): rows[k], one byte per row (H,), multiplied without reading a mask.
+    Read-only masks are cached arrays (the same objects frame after frame), so their stack
+    is kept too, and only they are looked at for constant rows (a writable mask may change
+    and is taken whole)."""
     if not masks:
-        return np.zeros((0, height, 3 * width), np.uint8)
+        return (
+            np.zeros((0, height, 3 * width), np.uint8),
+            np.zeros((0, height), np.uint8),
+            np.zeros(0, np.int64),
+        )
     if any(m.flags.writeable for m in masks):  # not a cached mask: it may change
-        return np.stack([np.ascontiguousarray(m).reshape(height, 3 * width) for m in masks])
+        return _stack(masks, height, width, flat_rows=False)
     key = tuple(id(m) for m in masks)
     hit = _stacked.get(key)
     if hit is None or any(a is not b for a, b in zip(hit[0], masks, strict=True)):
         if len(_stacked) >= 4:
             _stacked.clear()
-        stack = np.stack([np.ascontiguousarray(m).reshape(height, 3 * width) for m in masks])
-        hit = _stacked[key] = (tuple(masks), stack)
+        hit = _stacked[key] = (tuple(masks), _stack(masks, height, width, flat_rows=True))
     return hit[1]
+
+
+def _stack(masks: tuple[np.ndarray, ...], height: int, width: int, *, flat_rows: bool) -> MaskStack:
+    flat = [np.ascontiguousarray(m).reshape(height, 3 * width) for m in masks]
+    rows = np.zeros((len(flat), height), np.uint8)
+    which = np.zeros(len(flat), np.int64)
+    fulls = []
+    for k, m in enumerate(flat):
+        if flat_rows and np.array_equal(m, np.broadcast_to(m[:, :1], m.shape)):
+            rows[k], which[k] = m[:, 0], -1
+        else:
+            which[k] = len(fulls)
+            fulls.append(m)
+    stack = np.stack(fulls) if fulls else np.zeros((0, height, 3 * width), np.uint8)
+    return stack, rows, which
 
 
 def warm_up() -> None:

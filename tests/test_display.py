@@ -52,6 +52,39 @@ def test_fused_effects_give_the_bytes_of_the_effects_in_turn(aberration, masked)
     assert np.array_equal(got, want)
 
 
+def _masks(kinds: str, writable: bool) -> tuple[np.ndarray, ...]:
+    """Masks for the frame: "r" constant along each row (as scanlines), "f" any."""
+    rng = np.random.default_rng(len(kinds))
+    out = []
+    for kind in kinds:
+        if kind == "r":
+            rows = rng.integers(0, 256, (H, 1, 1), dtype=np.uint8)
+            m = np.ascontiguousarray(np.broadcast_to(rows, (H, W, 3)))
+        else:
+            m = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+        m.flags.writeable = writable
+        out.append(m)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("writable", [False, True])
+@pytest.mark.parametrize("kinds", ["", "r", "f", "rr", "rf", "fr", "ff", "rfr", "frrf"])
+@pytest.mark.parametrize("aberration", [None, 0.004])
+def test_any_masks_in_any_order_give_the_bytes_of_multiplying_in_turn(aberration, kinds, writable):
+    # Masks constant along rows are multiplied by a byte a row, and the pass that puts
+    # red and blue back takes the first two masks in one loop for each pairing of kinds:
+    # each way must give the bytes of cv2.multiply, mask after mask.
+    base, light = _inputs(5)
+    masks = _masks(kinds, writable)
+    got = finish(base, light, 1.1, 2, Fused(aberration, masks, 1 + len(masks)), factor=8)
+    want = tone_map(base, light, 1.1, 2, factor=8)
+    if aberration is not None:
+        want = fx.chromatic_aberration(want, aberration)
+    for m in masks:
+        want = cv2.multiply(want, m, scale=1 / 255)
+    assert np.array_equal(got, want)
+
+
 def test_fuse_takes_the_leading_multiplying_effects_only():
     seq = parse_sequence(
         '[sequence]\nduration = 1\nsize = "80x45"\n'
