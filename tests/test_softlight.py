@@ -112,3 +112,27 @@ def test_a_4k_frame_is_the_1080p_frame_in_more_pixels():
     a = api.frame(small, index).astype(np.float32)
     b = cv2.resize(api.frame(large, index), (1920, 1080), interpolation=cv2.INTER_AREA)
     assert np.abs(a - b).mean() < 1.0
+
+
+@pytest.mark.parametrize("factor", [FACTOR, 2 * FACTOR])
+def test_collect_gives_the_light_in_linear_rgb_and_clears_the_buffer(factor):
+    from render.tonemap import srgb_to_linear
+
+    w, h = 321, 177
+    frame = cairo.ImageSurface(cairo.FORMAT_ARGB32, w, h)
+    light = SoftLight(frame, w, h, factor)
+    soft = light.context(cairo.Context(frame))
+    for (x, y), rgba in (((60, 50), (1.0, 0.5, 0.2, 0.9)), ((200, 120), (0.1, 0.3, 1.0, 0.7))):
+        g = cairo.RadialGradient(x, y, 0, x, y, 70)
+        g.add_color_stop_rgba(0, *rgba)
+        g.add_color_stop_rgba(1, *rgba[:3], 0.0)
+        soft.set_source(g)
+        soft.paint()
+    small = pixels(light.surface).copy()
+    assert len(np.unique(small[..., :3])) > 50
+    got = light.collect()
+    rgb = srgb_to_linear(small[..., 2::-1])  # the bytes read as sRGB, red first
+    want = cv2.GaussianBlur(rgb, (0, 0), sigmaX=0.8, borderType=cv2.BORDER_REPLICATE)
+    assert got.dtype == np.float32 and got.shape == small.shape[:2] + (3,)
+    np.testing.assert_array_equal(got, want)
+    assert not pixels(light.surface).any() and not light.dirty
