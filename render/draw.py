@@ -543,7 +543,11 @@ def radial_glow(
         # A large glow drawn sharp (no soft light: inside a group that is clipped) is
         # shaded at a quarter of the resolution and scaled up: it has no detail to lose,
         # and pixman's radial gradient cost ~2.5 ms for one the sphere's size at 1080p.
-        gradient = low_res(cr, gradient, x - radius, y - radius, 2 * radius, 2 * radius)
+        # Filled through fill_smooth: 3.0 -> 1.4 ms for the split sphere's heart at 1080p.
+        picture = low_res(cr, gradient, x - radius, y - radius, 2 * radius, 2 * radius)
+        cr.arc(x, y, radius, 0, 2 * math.pi)
+        fill_smooth(cr, picture)
+        return
     cr.set_source(gradient)
     cr.arc(x, y, radius, 0, 2 * math.pi)
     cr.fill()
@@ -675,6 +679,57 @@ def low_res(
     out.set_matrix(to_small)
     out.set_filter(cairo.FILTER_BILINEAR)
     return out
+
+
+def _on_grid(cr: cairo.Context, pattern: cairo.Pattern) -> cairo.SurfacePattern | None:
+    """`pattern` as low_res gives it on raster frames (a picture on the device's pixel grid,
+    to be sampled at whole pixels), remade for an identity transform; None if it is not one.
+
+    Its matrix composed with the inverse of the camera's comes out a hair off a whole-pixel
+    shift under a roll (0.9999999999999999, 7e-18), and pixman then samples the picture on
+    a general path: 1.7 ms for the sphere's disc at 1080p, where the exact shift costs
+    0.37 ms (and half as much for a large glow added sharp)."""
+    target = cr.get_group_target()
+    surface = pattern.get_surface() if isinstance(pattern, cairo.SurfacePattern) else None
+    if (
+        not isinstance(target, cairo.ImageSurface)
+        or target.get_device_scale() != (1.0, 1.0)
+        or not isinstance(surface, cairo.ImageSurface)
+        or surface.get_format() != cairo.FORMAT_ARGB32
+        or pattern.get_filter() != cairo.FILTER_NEAREST
+        or pattern.get_extend() != cairo.EXTEND_NONE
+    ):
+        return None
+    to_user = cr.get_matrix()
+    to_user.invert()
+    xx, yx, xy, yy, x0, y0 = to_user.multiply(pattern.get_matrix())  # device -> picture
+    tx, ty = round(x0), round(y0)
+    if max(abs(xx - 1), abs(yy - 1), abs(xy), abs(yx), abs(x0 - tx), abs(y0 - ty)) > 1e-9:
+        return None
+    exact = cairo.SurfacePattern(surface)
+    exact.set_matrix(cairo.Matrix(x0=tx, y0=ty))
+    exact.set_filter(cairo.FILTER_NEAREST)
+    return exact
+
+
+def fill_smooth(cr: cairo.Context, pattern: cairo.Pattern, opaque: bool = False) -> None:
+    """Fill the current path with `pattern` (what low_res returned) with cr's operator:
+    ``cr.set_source(pattern); cr.fill()``, its picture sampled at exact whole pixels
+    (`_on_grid`). `opaque`: the picture is opaque wherever the path covers it, and the
+    operator OVER; it is then filled as SOURCE, the same blend for an opaque source, for
+    which cairo copies whole runs of it (0.37 -> 0.2 ms for the sphere's disc)."""
+    exact = _on_grid(cr, pattern)
+    if exact is None:
+        cr.set_source(pattern)
+        cr.fill()
+        return
+    cr.save()
+    cr.identity_matrix()  # the path stays where it was drawn: cairo keeps it in device space
+    cr.set_source(exact)
+    if opaque:
+        cr.set_operator(cairo.OPERATOR_SOURCE)
+    cr.fill()
+    cr.restore()
 
 
 # --------------------------------------------------------------------------- pictures

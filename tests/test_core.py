@@ -100,15 +100,16 @@ vessels = "#3050ff"
 
 def test_the_core_fills_its_pictures_where_cairo_would(monkeypatch):
     """The sphere's shell, the split's hollow and its large sharp glows are filled from
-    low_res's pictures with an exact whole-pixel shift (core._on_grid) under the camera's
-    roll: the same pixels as cairo sampling them through the camera's transform."""
-    import render.layers.core as core
+    low_res's pictures with an exact whole-pixel shift (draw._on_grid, through
+    draw.fill_smooth) under the camera's roll: the same pixels as cairo sampling them
+    through the camera's transform."""
+    import render.draw as draw
 
     for split in (0.0, 0.6):
         renderer = Renderer(parse_sequence(_rolled(split)))
         fast = [renderer.render(i).astype(int) for i in (3, 17)]
         with monkeypatch.context() as m:
-            m.setattr(core, "_on_grid", lambda cr, pattern: None)
+            m.setattr(draw, "_on_grid", lambda cr, pattern: None)
             plain = [renderer.render(i).astype(int) for i in (3, 17)]
         for a, b in zip(fast, plain, strict=True):
             d = np.abs(a - b).max(axis=2)

@@ -20,8 +20,8 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import (
-    _glow_gradient,
     additive,
+    fill_smooth,
     low_res,
     neon_ellipses,
     neon_stroke,
@@ -300,14 +300,14 @@ def _body(
     fres.add_color_stop_rgba(1, *glow, 0.16 + 0.1 * pulse)
     raster = isinstance(cr.get_group_target(), cairo.ImageSurface)
     cr.arc(cx, cy, r, 0, 2 * math.pi)
-    _fill(cr, low_res(cr, g, cx - r, cy - r, 2 * r, 2 * r, add=(fres,)), opaque=True)
+    fill_smooth(cr, low_res(cr, g, cx - r, cy - r, 2 * r, 2 * r, add=(fres,)), opaque=True)
     additive(cr)
     # The heart of it glows through the glass, swelling with each beat.
     out = 1.0 - 0.85 * stall
     glow_a = 0.1 * out + 0.3 * pulse + 0.08 * heat
     heart, _ = _leak_colours(frame, glow, heat)  # ice-blue, then molten: never grey
-    _glow(cr, cx, cy, r * 0.85, mix(heart, shell, 0.5), glow_a, light)
-    _glow(cr, cx, cy + 0.05 * r, r * 0.4, heart, 0.12 * out + 0.3 * pulse, light)
+    radial_glow(cr, cx, cy, r * 0.85, mix(heart, shell, 0.5), glow_a, light)
+    radial_glow(cr, cx, cy + 0.05 * r, r * 0.4, heart, 0.12 * out + 0.3 * pulse, light)
     # A glassy shell: the room's light caught high on its left, a sheen round the rim.
     hx, hy = cx - 0.38 * r, cy - 0.42 * r
     spec = cairo.RadialGradient(hx, hy, 0, hx, hy, 0.32 * r)
@@ -364,79 +364,6 @@ def _body(
     if cracks <= core["first"]:  # births start above 0: nothing is revealed yet
         return
     _ice(cr, frame, core, cx, cy, r, cracks, glow, heat, light, seep)
-
-
-def _on_grid(cr: cairo.Context, pattern: cairo.Pattern) -> cairo.SurfacePattern | None:
-    """`pattern` as low_res gives it on raster frames (a picture on the device's pixel grid,
-    to be sampled at whole pixels), remade for an identity transform; None if it is not one.
-
-    Its matrix composed with the inverse of the camera's comes out a hair off a whole-pixel
-    shift under a roll (0.9999999999999999, 7e-18), and pixman then samples the picture on
-    a general path: 1.7 ms for the sphere's disc at 1080p, where the exact shift costs
-    0.37 ms (and half as much for a large glow added sharp)."""
-    target = cr.get_group_target()
-    surface = pattern.get_surface() if isinstance(pattern, cairo.SurfacePattern) else None
-    if (
-        not isinstance(target, cairo.ImageSurface)
-        or target.get_device_scale() != (1.0, 1.0)
-        or not isinstance(surface, cairo.ImageSurface)
-        or surface.get_format() != cairo.FORMAT_ARGB32
-        or pattern.get_filter() != cairo.FILTER_NEAREST
-        or pattern.get_extend() != cairo.EXTEND_NONE
-    ):
-        return None
-    to_user = cr.get_matrix()
-    to_user.invert()
-    xx, yx, xy, yy, x0, y0 = to_user.multiply(pattern.get_matrix())  # device -> picture
-    tx, ty = round(x0), round(y0)
-    if max(abs(xx - 1), abs(yy - 1), abs(xy), abs(yx), abs(x0 - tx), abs(y0 - ty)) > 1e-9:
-        return None
-    exact = cairo.SurfacePattern(surface)
-    exact.set_matrix(cairo.Matrix(x0=tx, y0=ty))
-    exact.set_filter(cairo.FILTER_NEAREST)
-    return exact
-
-
-def _fill(cr: cairo.Context, pattern: cairo.Pattern, opaque: bool = False) -> None:
-    """Fill the current path with `pattern` (from low_res) with cr's operator, its picture
-    sampled at exact whole pixels (`_on_grid`). `opaque`: the picture is opaque wherever
-    the path covers it, and the operator OVER; it is then filled as SOURCE, the same
-    blend for an opaque source, for which cairo copies whole runs of it (0.37 -> 0.2 ms
-    for the sphere's disc)."""
-    exact = _on_grid(cr, pattern)
-    if exact is None:
-        cr.set_source(pattern)
-        cr.fill()
-        return
-    cr.save()
-    cr.identity_matrix()  # the path stays where it was drawn: cairo keeps it in device space
-    cr.set_source(exact)
-    if opaque:
-        cr.set_operator(cairo.OPERATOR_SOURCE)
-    cr.fill()
-    cr.restore()
-
-
-def _glow(
-    cr: cairo.Context, x: float, y: float, radius: float, colour: RGB, alpha: float, light
-) -> None:
-    """draw.radial_glow; a large glow drawn sharp on a raster frame (no soft light: the
-    split sphere's halves) is filled from its low_res picture through `_fill`, 3.0 -> 1.4
-    ms for the heart's glow at 1080p, to the same pixels."""
-    m = cr.get_matrix()
-    if (
-        light is None
-        and radius > 64  # radial_glow stamps smaller ones from a cached mask
-        and alpha > 0.003
-        and isinstance(cr.get_group_target(), cairo.ImageSurface)
-        and radius * math.sqrt(abs(m.xx * m.yy - m.xy * m.yx)) >= 32
-    ):
-        gradient = _glow_gradient(x, y, radius, colour, alpha)
-        picture = low_res(cr, gradient, x - radius, y - radius, 2 * radius, 2 * radius)
-        cr.arc(x, y, radius, 0, 2 * math.pi)
-        _fill(cr, picture)
-        return
-    radial_glow(cr, x, y, radius, colour, alpha, light)
 
 
 def _outlines(shown) -> tuple | None:
@@ -554,7 +481,7 @@ def _seep(
     soft.restore()
     ix, iy = core["impact"]
     px, py = cx + ix * r, cy + iy * r
-    _glow(cr, px, py, r * (0.08 + 0.16 * grown), leak, (0.35 + 0.35 * grown) * scale, light)
+    radial_glow(cr, px, py, r * (0.08 + 0.16 * grown), leak, (0.35 + 0.35 * grown) * scale, light)
 
 
 def _ice(
@@ -1162,7 +1089,7 @@ def draw(cr: cairo.Context, frame: Frame, params, core) -> None:
     g = cairo.RadialGradient(cx, cy, 0, cx, cy, r)
     g.add_color_stop_rgb(0, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.9), inside, pour))
     g.add_color_stop_rgb(1, *mix(mix(frame.colour("alert"), (0, 0, 0), 0.98), inside, 0.6 * pour))
-    _fill(cr, low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r), opaque=True)
+    fill_smooth(cr, low_res(cr, g, cx - 1.01 * r, cy - 1.01 * r, 2.02 * r, 2.02 * r), opaque=True)
     # The hollow has depth: the inner walls of the globe, curving away in faint rings.
     additive(cr)
     cr.append_path(opening)

@@ -6,7 +6,7 @@ import math
 
 import cairo
 
-from render.draw import additive, low_res, neon_text
+from render.draw import additive, fill_smooth, low_res, neon_text
 from render.glyphs import text_width
 from render.params import colour, text, track
 from render.scene import Frame, Layer
@@ -47,8 +47,7 @@ def _shade(cr: cairo.Context, frame: Frame, cx: float, cy: float, tw: float, a: 
     box = (cx - 0.7 * tw, cy - 0.7 * tw, 1.4 * tw, 1.4 * tw)
     cr.rectangle(*box)
     frame.cover(cr, source=shade)  # the shadow darkens the light beneath it too
-    cr.set_source(low_res(cr, shade, *box))
-    cr.fill()
+    fill_smooth(cr, low_res(cr, shade, *box))
     cr.restore()
 
 
