@@ -6,7 +6,9 @@ One pipe bursts when the fog rolls in; the vapor layer vents from its break.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, replace
+from itertools import islice, starmap
 
 import cairo
 import numpy as np
@@ -668,23 +670,23 @@ def _blood(pulses: list[float]) -> np.ndarray:
     return sum(np.exp(-(((_US - p) / 0.045) ** 2)) for p in pulses)
 
 
-def _vessel(
-    cr, room: Room, x: float, zs: np.ndarray, centre, radius, lo: float, hi: float,
-    span: slice = slice(None),
-) -> None:  # fmt: skip
-    """The band between `lo` and `hi` (fractions of the radius, -1 the top edge, 1 the
-    bottom) of a pipe along the wall whose centre and radius vary with depth; `span`
-    takes a stretch of it (a slice of the samples)."""
-    zs, centre, radius = zs[span], centre[span], radius[span]
-    xs = (room.vx + x / zs).tolist()
-    top = (room.vy + (centre + lo * radius) / zs).tolist()
-    bottom = (room.vy + (centre + hi * radius) / zs).tolist()
-    cr.move_to(xs[0], top[0])
-    for px, py in zip(xs[1:], top[1:], strict=True):
-        cr.line_to(px, py)
-    for px, py in zip(reversed(xs), reversed(bottom), strict=True):
-        cr.line_to(px, py)
+def _lines(cr: cairo.Context, xs: list, ys: list) -> None:
+    """A closed polygon through the points (xs, ys), a cairo call each (no Python loop)."""
+    cr.move_to(xs[0], ys[0])
+    deque(starmap(cr.line_to, zip(islice(xs, 1, None), islice(ys, 1, None), strict=True)), 0)
     cr.close_path()
+
+
+def _bands(room: Room, x: float, zs: np.ndarray, y: float, radius, bands) -> tuple[list, list]:
+    """The outlines of bands (lo, hi) of a pipe along the wall, worked out at once: the
+    points' xs, along the top edge (lo) from the near end then back along the bottom edge
+    (hi), and each band's ys."""
+    fr = np.array(bands, np.float64)  # (bands, 2)
+    xs = room.vx + x / zs
+    edges = room.vy + (y + fr[:, :, None] * radius) / zs  # (bands, 2, n)
+    return np.concatenate([xs, xs[::-1]]).tolist(), np.concatenate(
+        [edges[:, 0], edges[:, 1, ::-1]], axis=1
+    ).tolist()
 
 
 def _upright(cr, x: float, top: float, bottom: float, width: float, inward: int, tones) -> None:
@@ -703,6 +705,15 @@ def _upright(cr, x: float, top: float, bottom: float, width: float, inward: int,
             cr.fill()
 
 
+# The bands of an artery (lo, hi: fractions of its radius, -1 its top edge, 1 its bottom)
+# with their tones: its body, darkest below, and two bands lit from above (a fraction of
+# the way from the background to its colour); where its blood shows; its rims (alphas).
+_BODY = (((-1.0, 1.0), 0.16), ((-0.9, 0.2), 0.34), ((-0.75, -0.25), 0.55))
+_BLOOD = (-0.95, 0.7)
+_RIMS = (((-1.0, -0.9), 0.55), ((-0.52, -0.42), 0.75), ((0.86, 0.96), 0.3))
+_BANDS = tuple(b for b, _ in _BODY) + (_BLOOD,) + tuple(b for b, _ in _RIMS)
+
+
 def _arteries(
     cr: cairo.Context, frame: Frame, params, pipes: list[dict], fog: float, vent: float,
     breath: float,
@@ -718,6 +729,7 @@ def _arteries(
     intensity = params["intensity"]
     near, far = NEAR, room.back
     zs = _depths(near, far)
+    n = len(zs)
     beat_phase = frame.cycles(params["rate"])
     beat = breath  # every vessel throbs with the core's heartbeat
     lit = min(1.0, intensity * (0.75 + 0.25 * beat))
@@ -748,6 +760,8 @@ def _arteries(
             cr.restore()
             cr.set_source_rgba(*shine, min(1.0, 0.8 * glow))
             cr.fill()
+    body = [mix(bg, colour, tone * (1.0 if k == 0 else lit)) for k, (_, tone) in enumerate(_BODY)]
+    collars = np.array(FLANGES + RISERS)
     for pipe in pipes:
         x, y, r = pipe["side"] * room.half, pipe["y"], pipe["r"]
         # Blood runs toward us, one pulse per heartbeat, each a swelling of the vessel that
@@ -756,19 +770,21 @@ def _arteries(
         pulses = [(phase + k / 3) % 1.0 for k in range(3)]
         blood = _blood(pulses)
         radius = r * (1.0 + 0.2 * beat + 0.8 * blood)
-        centre = np.full(_STEPS + 1, y)
+        # All its bands' outlines at once: the points' xs, and each band's ys.
+        xs, bands = _bands(room, x, zs, y, radius, _BANDS)
         cr.set_operator(cairo.OPERATOR_OVER)
-        _vessel(cr, room, x, zs, centre, radius, -1.0, 1.0)  # the body, darkest below
-        cr.set_source_rgb(*mix(bg, colour, 0.16))
-        cr.fill()
-        for lo, hi, tone in ((-0.9, 0.2, 0.34), (-0.75, -0.25, 0.55)):  # lit from above
-            _vessel(cr, room, x, zs, centre, radius, lo, hi)
-            cr.set_source_rgb(*mix(bg, colour, tone * lit))
+        for ys, tone in zip(bands, body, strict=False):  # the body, then lit from above
+            _lines(cr, xs, ys)
+            cr.set_source_rgb(*tone)
             cr.fill()
-        for z in FLANGES + RISERS:  # steel collars: its sections' joints and the tees
-            top, bottom = y - 1.25 * r, y + 1.25 * r
-            _quad(cr, [room.at(x, top, z), room.at(x, top, z + 0.04),
-                       room.at(x, bottom, z + 0.04), room.at(x, bottom, z)])  # fmt: skip
+        # Steel collars: its sections' joints and the tees.
+        top, bottom = y - 1.25 * r, y + 1.25 * r
+        z0, z1 = collars, collars + 0.04
+        cx0, cx1 = (room.vx + x / z0).tolist(), (room.vx + x / z1).tolist()
+        t0, t1 = (room.vy + top / z0).tolist(), (room.vy + top / z1).tolist()
+        b0, b1 = (room.vy + bottom / z0).tolist(), (room.vy + bottom / z1).tolist()
+        for k in range(len(cx0)):
+            _lines(cr, (cx0[k], cx1[k], cx1[k], cx0[k]), (t0[k], t1[k], b1[k], b0[k]))
         cr.set_source_rgb(*mix(bg, steel, 0.32))
         cr.fill()
         additive(cr)
@@ -777,15 +793,18 @@ def _arteries(
         light = cairo.LinearGradient(*a, *b)
         for along, v in zip(_US.tolist(), blood.tolist(), strict=True):
             light.add_color_stop_rgba(1.0 - along, *colour, min(1.0, 0.85 * v * (0.6 + beat)))
+        ys = bands[len(_BODY)]
         for f in pulses:  # only where the blood is (a fill the pipe's length cost 2 ms)
             i = round((1.0 - f) * _STEPS)
-            _vessel(cr, room, x, zs, centre, radius, -0.95, 0.7, slice(max(0, i - 3), i + 4))
+            i0, i1 = max(0, i - 3), min(n, i + 4)  # the samples i0..i1-1, there and back
+            _lines(cr, xs[i0:i1] + xs[2 * n - i1 : 2 * n - i0],
+                   ys[i0:i1] + ys[2 * n - i1 : 2 * n - i0])  # fmt: skip
         cr.set_source(light)
         cr.fill()
         # Its outline catches the light: a rim along the top, a specular line, and the
         # light bounced up from below along the bottom: a round tube, not a ribbon.
-        for lo, hi, alpha in ((-1.0, -0.9, 0.55), (-0.52, -0.42, 0.75), (0.86, 0.96, 0.3)):
-            _vessel(cr, room, x, zs, centre, radius, lo, hi)
+        for ys, (_, alpha) in zip(bands[len(_BODY) + 1 :], _RIMS, strict=True):
+            _lines(cr, xs, ys)
             cr.set_source_rgba(*shine, min(1.0, alpha * lit))
             cr.fill()
         for z in FLANGES + RISERS:  # each collar's rims
