@@ -155,3 +155,48 @@ def pixels_of_background() -> np.ndarray:
     cr.set_source_rgba(0.2, 0.3, 0.1, 0.5)
     cr.paint()
     return pixels(surface).astype(int)
+
+
+def _vessel_reference(cr, room, x, zs, y, radius, lo, hi, span=slice(None)) -> None:
+    """The arteries' bands as they were built, point by point."""
+    zs, centre, radius = zs[span], np.full(len(zs), y)[span], radius[span]
+    xs = (room.vx + x / zs).tolist()
+    top = (room.vy + (centre + lo * radius) / zs).tolist()
+    bottom = (room.vy + (centre + hi * radius) / zs).tolist()
+    cr.move_to(xs[0], top[0])
+    for px, py in zip(xs[1:], top[1:], strict=True):
+        cr.line_to(px, py)
+    for px, py in zip(reversed(xs), reversed(bottom), strict=True):
+        cr.line_to(px, py)
+    cr.close_path()
+
+
+@pytest.mark.parametrize("side", [-1, 1])
+def test_the_arteries_bands_are_the_outlines_they_were(side):
+    scene = Renderer(parse_sequence(SEQ, Path("arteries.toml"))).scene
+    room = chamber.room_of(scene)
+    zs = chamber._depths(chamber.NEAR, room.back)
+    n = len(zs)
+    rng = np.random.default_rng(side + 7)
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 8, 8)
+
+    def path(build, *args) -> list:
+        cr = cairo.Context(surface)
+        cr.set_matrix(cairo.Matrix(0.26, 0.02, -0.02, 0.26, 3.0, -2.0))
+        build(cr, *args)
+        return list(cr.copy_path())
+
+    for _ in range(4):
+        x, y = side * room.half, float(rng.uniform(-0.5, -0.1)) * scene.height
+        radius = float(rng.uniform(10, 30)) * (1.0 + rng.uniform(0, 1, n))
+        xs, bands = chamber._bands(room, x, zs, y, radius, chamber._BANDS)
+        for (lo, hi), ys in zip(chamber._BANDS, bands, strict=True):
+            want = path(_vessel_reference, room, x, zs, y, radius, lo, hi)
+            assert path(chamber._lines, xs, ys) == want
+        ys = bands[chamber._BANDS.index(chamber._BLOOD)]
+        for i in (0, 2, 3, 14, 25, 28):  # a pulse's stretch, cut at the pipe's ends
+            want = path(_vessel_reference, room, x, zs, y, radius, *chamber._BLOOD,
+                        slice(max(0, i - 3), i + 4))  # fmt: skip
+            i0, i1 = max(0, i - 3), min(n, i + 4)
+            there, back = slice(i0, i1), slice(2 * n - i1, 2 * n - i0)
+            assert path(chamber._lines, xs[there] + xs[back], ys[there] + ys[back]) == want
