@@ -32,6 +32,7 @@ def _bolt_one_by_one(cr: cairo.Context, a, b, rng: np.random.Generator, jag: flo
 
 
 def _path(cr: cairo.Context) -> list:
+    # In cairo's fixed point (1/256 px), as the rasteriser takes it.
     path = list(cr.copy_path())
     cr.new_path()
     return path
@@ -60,3 +61,56 @@ def test_an_arcs_bolts_worked_out_together_are_each_bolt_alone() -> None:
         web._bolts(cr, bolts)
         assert _path(cr) == expected
         assert plain.random() == batched.random()  # and left the generator where it was
+
+
+def test_the_pulses_paths_at_once_are_each_pulse_curve() -> None:
+    cr = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 8, 8))
+    rng = np.random.default_rng(3)
+    pulses = []
+    for _ in range(40):
+        p0, c, p1 = (tuple(np.float64(v) for v in rng.uniform(0, 1000, 2)) for _ in range(3))
+        s = float(rng.random())
+        pulses.append((p0, c, p1, max(0.0, s - 0.12), min(1.0, s + 0.02)))
+    for p0, c, p1, lo, hi in pulses:
+        web._curve(cr, p0, c, p1, lo, hi, steps=web.PULSE_STEPS)
+    expected = _path(cr)
+    web._pulse_paths(cr, pulses)
+    assert _path(cr) == expected
+    web._pulse_paths(cr, [])
+    assert _path(cr) == []
+
+
+def _glow_pixels(matrix: cairo.Matrix, radius: float, glows, batched: bool) -> np.ndarray:
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 160, 120)
+    cr = cairo.Context(surface)
+    cr.set_operator(cairo.OPERATOR_ADD)
+    cr.set_matrix(matrix)
+    if batched:
+        web._glows(cr, radius, glows)
+    else:
+        for x, y, colour, alpha in glows:
+            web.radial_glow(cr, x, y, radius, colour, alpha)
+    surface.flush()
+    return np.frombuffer(surface.get_data(), np.uint8).copy()
+
+
+def test_the_nodes_glows_at_once_are_each_radial_glow() -> None:
+    # Stamped (as the frame's nodes are) or, where radial_glow would not stamp, drawn by it.
+    rng = np.random.default_rng(5)
+    glows = [(float(x), float(y), tuple(rng.random(3)), float(a))
+             for x, y, a in zip(rng.uniform(0, 150, 30), rng.uniform(0, 110, 30),
+                                rng.uniform(0.0, 0.9, 30), strict=True)]  # fmt: skip
+    glows.append((50.0, 50.0, (1.0, 0.5, 0.2), 0.002))  # too faint to draw
+    turn = cairo.Matrix(1.03, 0.045, -0.045, 1.03, 7.3, -6.1)  # a roll and a zoom
+    cases = [
+        (cairo.Matrix(), 9.0),
+        (cairo.Matrix(x0=0.37, y0=0.81), 9.0),
+        (turn, 9.0),
+        (turn, 5.0),  # small and turned: radial_glow fills its gradient
+        (cairo.Matrix(xx=1.2, yy=0.9), 9.0),  # not a uniform scale
+        (cairo.Matrix(), 70.0),  # too large to stamp
+    ]
+    for matrix, radius in cases:
+        plain = _glow_pixels(matrix, radius, glows, batched=False)
+        assert plain.any()
+        assert np.array_equal(_glow_pixels(matrix, radius, glows, batched=True), plain)

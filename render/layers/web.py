@@ -15,13 +15,16 @@ import numpy as np
 
 from render.color import mix
 from render.draw import (
+    GLOW_PHASES,
     HALO_WIDTH,
+    _glow_mask,
     additive,
     fill_gradient,
     neon_stroke,
     paint_picture,
     radial_glow,
 )
+from render.glyphs import snap
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene, derive_seed
@@ -178,6 +181,60 @@ def _curve(cr, p0, c, p1, s0, s1, steps=8, curl=(0.0, 0.0)):
             cr.move_to(x, y)
         else:
             cr.line_to(x, y)
+
+
+PULSE_STEPS = 4  # segments of a pulse's path
+
+
+def _pulse_paths(cr: cairo.Context, pulses) -> None:
+    """Each pulse (p0, c, p1, s0, s1) as `_curve` adds it with PULSE_STEPS steps, all worked
+    out in one numpy pass (a hundred pulses one by one cost ~1 ms a frame in Python): the
+    same arithmetic for every point, so the same path."""
+    if not pulses:
+        return
+    cols = [np.array(c, dtype=float) for c in zip(*pulses, strict=True)]
+    (p0x, p0y), (cx, cy), (p1x, p1y) = ([v[:, None] for v in col.T] for col in cols[:3])
+    s0, s1 = cols[3][:, None], cols[4][:, None]
+    s = s0 + (s1 - s0) * np.arange(PULSE_STEPS + 1) / PULSE_STEPS
+    u = 1 - s
+    xs = (u * u * p0x + 2 * u * s * cx + s * s * p1x).tolist()
+    ys = (u * u * p0y + 2 * u * s * cy + s * s * p1y).tolist()
+    line_to = cr.line_to
+    for px, py in zip(xs, ys, strict=True):
+        cr.move_to(px[0], py[0])
+        for x, y in zip(px[1:], py[1:], strict=True):
+            line_to(x, y)
+
+
+def _glows(cr: cairo.Context, radius: float, glows) -> None:
+    """`radial_glow(cr, x, y, radius, colour, alpha)` for each (x, y, colour, alpha): where
+    radial_glow would stamp them all from its cached mask (a raster target under a uniform
+    scale), they are stamped here with one look at the transform for all; the same masks
+    at the same pixels (102 node glows one by one cost ~1 ms a frame, mostly Python)."""
+    m = cr.get_matrix()
+    scale = math.hypot(m.xx, m.yx)
+    if (
+        radius > 64
+        or radius <= 0
+        or not isinstance(cr.get_group_target(), cairo.ImageSurface)
+        or m.xx != m.yy
+        or m.xy != -m.yx
+        or (m.xy != 0.0 and radius * scale < 8)
+    ):
+        for x, y, colour, alpha in glows:
+            radial_glow(cr, x, y, radius, colour, alpha)
+        return
+    rq = round(radius * scale * 4) / 4  # as radial_glow's stamps: to a quarter pixel
+    cr.save()
+    cr.identity_matrix()
+    for x, y, colour, alpha in glows:
+        if alpha <= 0.003:
+            continue
+        (ix, fx), (iy, fy) = (snap(v, GLOW_PHASES) for v in m.transform_point(x, y))
+        mask, pad = _glow_mask(rq, fx, fy)
+        cr.set_source_rgba(*colour, alpha)
+        cr.mask_surface(mask, ix - pad, iy - pad)
+    cr.restore()
 
 
 def _memo(web: dict, key: str, colour, make):
@@ -454,8 +511,7 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     # One stroke for every pulse instead of one each: the pulses are short and rarely
     # meet, and cairo's per-stroke cost dominated (9 ms a 1080p frame for ~100 pulses).
     cr.new_path()
-    for p0, c, p1, lo, hi in pulses:
-        _curve(cr, p0, c, p1, lo, hi, steps=4)
+    _pulse_paths(cr, pulses)
     # Short dashes of light on the move, bloomed: cairo's fast antialiasing (4x4 samples,
     # not 15x17) is enough for their edges, and halves the cost of stroking them all.
     cr.save()
@@ -465,11 +521,13 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
     # Nodes: bright where connected, ember-dim where every thread has gone.
     degree = web["degree"]
     lives: dict[float, list[tuple[float, float]]] = {}
+    glows = []
     for i, (x, y) in enumerate(nodes):
         life = alive[i] / max(1, degree[i])
         node_colour = mix(frame.colour("alert"), pulse_colour, life)
-        radial_glow(cr, x, y, 9 * u, node_colour, (0.25 + 0.6 * life) * intensity)
+        glows.append((x, y, node_colour, (0.25 + 0.6 * life) * intensity))
         lives.setdefault(life, []).append((x, y))
+    _glows(cr, 9 * u, glows)
     # Their white-hot centres, one fill for the nodes alike (they never overlap).
     for life, points in lives.items():
         node_colour = mix(frame.colour("alert"), pulse_colour, life)
