@@ -114,3 +114,34 @@ def test_the_nodes_glows_at_once_are_each_radial_glow() -> None:
         plain = _glow_pixels(matrix, radius, glows, batched=False)
         assert plain.any()
         assert np.array_equal(_glow_pixels(matrix, radius, glows, batched=True), plain)
+
+
+BREAKING = """
+[sequence]
+duration = 4
+fps = 10
+size = "320x180"
+seed = 3
+[tracks]
+snaps = [[0, 0.03], ["100%", 0.9]]
+[camera]
+zoom = 1.2
+roll = 4
+[[layers]]
+type = "web"
+breaks = "snaps"
+"""
+
+
+def test_a_breaking_webs_frames_do_not_depend_on_the_frames_drawn_before():
+    # The intact threads are added on a board kept between frames and cleared where the
+    # last frame drew: any frame, drawn after others, is the frame drawn alone.
+    from render.frame import Renderer
+    from render.sequence import parse_sequence
+
+    sequence = parse_sequence(BREAKING)
+    shared = Renderer(sequence)
+    for index in (30, 2, 16, 37, 9):
+        alone = Renderer(sequence).render(index)
+        assert alone.any()
+        assert np.array_equal(shared.render(index), alone), index
