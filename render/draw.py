@@ -568,19 +568,50 @@ def _glow_gradient(x: float, y: float, radius: float, colour, alpha: float) -> c
 GLOW_PHASES = 2  # glows are soft: half-pixel positions are plenty
 
 
-def _stamp(cr: cairo.Context, x: float, y: float, radius: float, colour, alpha: float) -> bool:
-    """Paint a small glow from a cached A8 mask of its falloff; False if it cannot be."""
+def _stamped_radius(cr: cairo.Context, radius: float) -> float | None:
+    """The device radius (to a quarter pixel) at which a glow of `radius` is stamped from a
+    cached mask under cr's transform, None where it cannot be."""
     if radius > 64 or not isinstance(cr.get_group_target(), cairo.ImageSurface):
-        return False
+        return None
     m = cr.get_matrix()
     if m.xx != m.yy or m.xy != -m.yx:  # not a uniform scale (and rotation)
-        return False
+        return None
     scale = math.hypot(m.xx, m.yx)
     if m.xy != 0.0 and radius * scale < 8:
         # A glow is round, so a rotation leaves it a glow; but a small one stamped at a
         # half-pixel phase moves visibly from where the rotated gradient would draw it.
+        return None
+    return round(radius * scale * 4) / 4
+
+
+def radial_glows(cr: cairo.Context, radius: float, glows) -> None:
+    """`radial_glow(cr, x, y, radius, colour, alpha)` (no soft light) for each (x, y,
+    colour, alpha) of `glows`: where they can be stamped, all of them with one look at the
+    transform, the same masks at the same pixels (the web's 102 node glows one by one
+    cost ~1 ms a frame, mostly Python)."""
+    rq = _stamped_radius(cr, radius) if radius > 0 else None
+    if rq is None:
+        for x, y, colour, alpha in glows:
+            radial_glow(cr, x, y, radius, colour, alpha)
+        return
+    m = cr.get_matrix()
+    cr.save()
+    cr.identity_matrix()
+    for x, y, colour, alpha in glows:
+        if alpha <= 0.003:
+            continue
+        (ix, fx), (iy, fy) = (snap(v, GLOW_PHASES) for v in m.transform_point(x, y))
+        mask, pad = _glow_mask(rq, fx, fy)
+        cr.set_source_rgba(*colour, alpha)
+        cr.mask_surface(mask, ix - pad, iy - pad)
+    cr.restore()
+
+
+def _stamp(cr: cairo.Context, x: float, y: float, radius: float, colour, alpha: float) -> bool:
+    """Paint a small glow from a cached A8 mask of its falloff; False if it cannot be."""
+    rq = _stamped_radius(cr, radius)
+    if rq is None:
         return False
-    rq = round(radius * scale * 4) / 4  # device radius, to a quarter pixel
     (ix, fx), (iy, fy) = (snap(v, GLOW_PHASES) for v in cr.user_to_device(x, y))
     mask, pad = _glow_mask(rq, fx, fy)
     cr.save()

@@ -7,6 +7,7 @@ import math
 import cairo
 import numpy as np
 
+from render.draw import radial_glow, radial_glows
 from render.layers import web
 
 
@@ -86,10 +87,10 @@ def _glow_pixels(matrix: cairo.Matrix, radius: float, glows, batched: bool) -> n
     cr.set_operator(cairo.OPERATOR_ADD)
     cr.set_matrix(matrix)
     if batched:
-        web._glows(cr, radius, glows)
+        radial_glows(cr, radius, glows)
     else:
         for x, y, colour, alpha in glows:
-            web.radial_glow(cr, x, y, radius, colour, alpha)
+            radial_glow(cr, x, y, radius, colour, alpha)
     surface.flush()
     return np.frombuffer(surface.get_data(), np.uint8).copy()
 

@@ -15,16 +15,13 @@ import numpy as np
 
 from render.color import mix
 from render.draw import (
-    GLOW_PHASES,
     HALO_WIDTH,
-    _glow_mask,
     additive,
     fill_gradient,
     neon_stroke,
     paint_picture,
-    radial_glow,
+    radial_glows,
 )
-from render.glyphs import snap
 from render.params import colour, track
 from render.particles import Burst, draw_sparks
 from render.scene import Frame, Layer, Scene, derive_seed
@@ -204,37 +201,6 @@ def _pulse_paths(cr: cairo.Context, pulses) -> None:
         cr.move_to(px[0], py[0])
         for x, y in zip(px[1:], py[1:], strict=True):
             line_to(x, y)
-
-
-def _glows(cr: cairo.Context, radius: float, glows) -> None:
-    """`radial_glow(cr, x, y, radius, colour, alpha)` for each (x, y, colour, alpha): where
-    radial_glow would stamp them all from its cached mask (a raster target under a uniform
-    scale), they are stamped here with one look at the transform for all; the same masks
-    at the same pixels (102 node glows one by one cost ~1 ms a frame, mostly Python)."""
-    m = cr.get_matrix()
-    scale = math.hypot(m.xx, m.yx)
-    if (
-        radius > 64
-        or radius <= 0
-        or not isinstance(cr.get_group_target(), cairo.ImageSurface)
-        or m.xx != m.yy
-        or m.xy != -m.yx
-        or (m.xy != 0.0 and radius * scale < 8)
-    ):
-        for x, y, colour, alpha in glows:
-            radial_glow(cr, x, y, radius, colour, alpha)
-        return
-    rq = round(radius * scale * 4) / 4  # as radial_glow's stamps: to a quarter pixel
-    cr.save()
-    cr.identity_matrix()
-    for x, y, colour, alpha in glows:
-        if alpha <= 0.003:
-            continue
-        (ix, fx), (iy, fy) = (snap(v, GLOW_PHASES) for v in m.transform_point(x, y))
-        mask, pad = _glow_mask(rq, fx, fy)
-        cr.set_source_rgba(*colour, alpha)
-        cr.mask_surface(mask, ix - pad, iy - pad)
-    cr.restore()
 
 
 def _memo(web: dict, key: str, colour, make):
@@ -527,7 +493,7 @@ def draw(cr: cairo.Context, frame: Frame, params, web) -> None:
         node_colour = mix(frame.colour("alert"), pulse_colour, life)
         glows.append((x, y, node_colour, (0.25 + 0.6 * life) * intensity))
         lives.setdefault(life, []).append((x, y))
-    _glows(cr, 9 * u, glows)
+    radial_glows(cr, 9 * u, glows)
     # Their white-hot centres, one fill for the nodes alike (they never overlap).
     for life, points in lives.items():
         node_colour = mix(frame.colour("alert"), pulse_colour, life)
