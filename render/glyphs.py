@@ -19,6 +19,8 @@ import cairo
 import numpy as np
 from HersheyFonts import HersheyFonts
 
+from render.jit import kernel
+
 CELL = 0.92  # advance per character, in cap heights
 Segment = tuple[tuple[float, float], tuple[float, float]]
 Warp = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -292,28 +294,12 @@ def _composed_mask(text: str, size: float, width: float, origin, shape, scale: f
         slots.append(slot)
         wholes.append(whole)
     if slots:
-        _compile()
         _lay_max(out, atlas.masks, np.array(slots, np.int64), np.array(wholes, np.int64), w)
     surf.mark_dirty()
     return surf
 
 
-# The kernel is compiled, or loaded from numba's disk cache, on first use (as
-# render/tonemap.py's): importing numba costs about half a second that commands which
-# never render should not pay.
-_compiled = False
-
-
-def _compile() -> None:
-    global _lay_max, _compiled
-    if _compiled:
-        return
-    import numba
-
-    _lay_max = numba.njit(cache=True)(_lay_max)
-    _compiled = True
-
-
+@kernel()
 def _lay_max(out, atlas, slots, wholes, width):  # pragma: no cover - compiled
     """out[:, x] = max(out[:, x], atlas[slot][:, x - whole]) for each (slot, whole), within
     width."""
@@ -330,7 +316,6 @@ def _lay_max(out, atlas, slots, wholes, width):  # pragma: no cover - compiled
 def warm_up() -> None:
     """Compile the kernel that lays characters' masks into a string's (or load it from
     numba's disk cache)."""
-    _compile()
     one = np.zeros(1, np.int64)
     _lay_max(np.zeros((1, 1), np.uint8), np.zeros((1, 1, 1), np.uint8), one, one, 1)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from render.color import RGB, mix
 from render.draw import additive, fill_gradient, paint_resampled, radial_glow
+from render.jit import kernel
 from render.noise import warped_noise
 from render.params import colour, number, track
 from render.particles import Burst, draw_sparks
@@ -449,24 +450,10 @@ def _glows(cr: cairo.Context, light: SoftLight, glows: list[tuple[float, ...]]) 
     rows[:, 0] = m.xx * cx + m.xy * cy + m.x0
     rows[:, 1] = m.yx * cx + m.yy * cy + m.y0
     linear = np.array([inv.xx, inv.xy, inv.yx, inv.yy, m.xx, m.xy, m.yx, m.yy])
-    _compile()
     light.add_pixels(lambda px: _add_glows(px, rows, linear))
 
 
-# The kernel is compiled, or loaded from numba's disk cache, on first use (as draw.py's).
-_compiled = False
-
-
-def _compile() -> None:
-    global _add_glows, _compiled
-    if _compiled:
-        return
-    import numba
-
-    _add_glows = numba.njit(cache=True)(_add_glows)
-    _compiled = True
-
-
+@kernel()
 def _add_glows(buf, glows, linear):  # pragma: no cover - compiled
     """Add `glows` (x, y in buffer pixels, radius in user units, alpha, r, g, b) into
     `buf` (premultiplied BGRA bytes, saturating), as cairo fills each glow's disc with

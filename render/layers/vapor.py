@@ -16,6 +16,7 @@ import numpy as np
 from render.camera import to_plane
 from render.color import mix
 from render.draw import additive, band_path, paint_resampled, radial_glow
+from render.jit import kernel
 from render.layers.chamber import LAYER as CHAMBER, burst_point, steam
 from render.noise import warped_noise
 from render.params import colour, track
@@ -311,7 +312,6 @@ def _stroke_rim(cr: cairo.Context, rim: cairo.LinearGradient) -> None:
     # The stops as cairo hands them to pixman: 16-bit alphas and colour.
     alphas = np.array([round(st[4] * 65535.0) for st in stops], np.float64)
     colour = np.array([round(ch * 65535.0) for ch in stops[0][3:0:-1]], np.float64)  # B, G, R
-    _compile()
     px, py = x0 + round(ox), y0 + round(oy)  # the box in the target's pixels
     if _unclipped(cr, x0, y0, x1, y1) and (ox, oy) == (round(ox), round(oy)):
         # Added straight into the target's pixels (what an ADD of them does), saturating.
@@ -345,20 +345,7 @@ def _unclipped(cr: cairo.Context, x0: int, y0: int, x1: int, y1: int) -> bool:
     )
 
 
-# The rim's kernel is compiled, or loaded from numba's disk cache, on first use.
-_compiled = False
-
-
-def _compile() -> None:
-    global _shade_rim, _compiled
-    if _compiled:
-        return
-    import numba
-
-    _shade_rim = numba.njit(cache=True)(_shade_rim)
-    _compiled = True
-
-
+@kernel()
 def _shade_rim(out, cover, a, b, c, alphas, colour, add):  # pragma: no cover - compiled
     """Premultiplied BGRA bytes into `out` (H, W, 4), added to what is there, saturating,
     if `add`, else written (over zeros where nothing is covered): a two-stop padded linear
