@@ -234,6 +234,19 @@ def test_a_group_painted_through_a_turn_and_a_clip_matches_cairos_paint(swing, w
         assert np.array_equal(ours, draw(True, clipped_first=True))
 
 
+def turned(roll: float, zoom: float) -> tuple[cairo.ImageSurface, cairo.Context]:
+    """A 320x240 frame and an additive context turned by `roll` degrees and zoomed by
+    `zoom` about its middle, as a camera would."""
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 320, 240)
+    cr = cairo.Context(surface)
+    cr.translate(160, 120)
+    cr.rotate(math.radians(roll))
+    cr.scale(zoom, zoom)
+    cr.translate(-160, -120)
+    additive(cr)
+    return surface, cr
+
+
 @pytest.mark.parametrize("roll", [0.0, 4.0])
 def test_neon_ellipses_rasterised_match_cairos_stroke(roll):
     # The sphere's faint lines: rasterised by neon_ellipses' own kernel on raster frames,
@@ -244,13 +257,7 @@ def test_neon_ellipses_rasterised_match_cairos_stroke(roll):
     lines = [(160.0, 120.0, 90.0, 100.0), (160.0, 120.0, 12.0, 100.0), (150.0, 90.0, 80.0, 24.0)]
 
     def draw(ours: bool) -> np.ndarray:
-        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 320, 240)
-        cr = cairo.Context(surface)
-        cr.translate(160, 120)
-        cr.rotate(math.radians(roll))
-        cr.scale(1.07, 1.07)
-        cr.translate(-160, -120)
-        additive(cr)
+        surface, cr = turned(roll, 1.07)
         light = SoftLight(surface, 320, 240)
         if ours:
             neon_ellipses(cr, lines, (0.3, 0.8, 1.0), 1.2, alpha=0.5, heat=0.02, light=light)
@@ -289,13 +296,7 @@ def test_additive_lines_rasterised_match_cairos_strokes(roll):
     colour = (1.0, 0.6, 0.2)
 
     def draw(ours: bool) -> np.ndarray:
-        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 320, 240)
-        cr = cairo.Context(surface)
-        cr.translate(160, 120)
-        cr.rotate(math.radians(roll))
-        cr.scale(1.3, 1.3)
-        cr.translate(-160, -120)
-        additive(cr)
+        surface, cr = turned(roll, 1.3)
         if ours:
             additive_lines(cr, lines, colour)
         else:
