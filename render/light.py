@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from render import tonemap
-from render.surface import shrink
+from render.surface import halved, shrink
 from render.tonemap import srgb_to_linear
 
 _DECODE = srgb_to_linear(np.arange(256, dtype=np.uint8))
@@ -35,7 +35,6 @@ _GRID_ROWS = 540
 _VEIL = 0.006  # linear light: the glow below this is veil, not glow
 # Blur kernels work at the resolution where they are about this many pixels wide.
 _SIGMA_PX = 2.5
-_AREA = cv2.INTER_AREA
 
 
 # The kernels are compiled, or loaded from numba's disk cache, by `_compile` on first use
@@ -197,10 +196,7 @@ def bloom(
         and base.shape[1] == times * gw
         and h == times * gh
     ):
-        big = base
-        while times > 2:  # the halvings `shrink` does first
-            big = cv2.resize(big, (big.shape[1] // 2, big.shape[0] // 2), interpolation=_AREA)
-            times //= 2
+        big = halved(base, times.bit_length() - 2)  # to twice the grid, as `shrink` does
         bright = np.empty((gh // f0, gw // f0, 3), np.float32)
         lo = int(np.flatnonzero(knee)[0]) if knee.any() else 256
         big = np.ascontiguousarray(big).reshape(2 * gh, 6 * gw)

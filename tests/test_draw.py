@@ -74,10 +74,7 @@ def test_gradient_fill_matches_cairo_under_a_roll(roll, stops, small):
         cr = cairo.Context(surface)
         cr.set_source_rgb(0.05, 0.05, 0.1)
         cr.paint()
-        cr.translate(48, 40)
-        cr.rotate(math.radians(roll))
-        cr.scale(1.07, 1.07)
-        cr.translate(-48, -40)
+        turn(cr, 48, 40, roll, 1.07)
         g = cairo.LinearGradient(20, 0, 70, 8)
         g.add_color_stop_rgb(0, 0.1, 0.05, 0.2)
         if stops == 3:
@@ -135,10 +132,7 @@ def test_fill_smooth_matches_a_plain_fill_of_low_res(roll, opaque):
         cr = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 400, 400))
         cr.set_source_rgb(0.05, 0.1, 0.2)
         cr.paint()
-        cr.translate(200, 200)
-        cr.rotate(math.radians(roll))
-        cr.scale(1.07, 1.07)
-        cr.translate(-200, -200)
+        turn(cr, 200, 200, roll, 1.07)
         g = cairo.RadialGradient(170.3, 190.6, 10, 201.2, 198.7, 150)
         g.add_color_stop_rgb(0.0, 0.9, 0.4, 0.2)
         g.add_color_stop_rgb(0.6, 0.2, 0.7, 0.3)
@@ -239,12 +233,17 @@ def turned(roll: float, zoom: float) -> tuple[cairo.ImageSurface, cairo.Context]
     `zoom` about its middle, as a camera would."""
     surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 320, 240)
     cr = cairo.Context(surface)
-    cr.translate(160, 120)
-    cr.rotate(math.radians(roll))
-    cr.scale(zoom, zoom)
-    cr.translate(-160, -120)
+    turn(cr, 160, 120, roll, zoom)
     additive(cr)
     return surface, cr
+
+
+def turn(cr: cairo.Context, cx: float, cy: float, roll: float, zoom: float) -> None:
+    """Turn cr by `roll` degrees and zoom it by `zoom` about (cx, cy)."""
+    cr.translate(cx, cy)
+    cr.rotate(math.radians(roll))
+    cr.scale(zoom, zoom)
+    cr.translate(-cx, -cy)
 
 
 @pytest.mark.parametrize("roll", [0.0, 4.0])
