@@ -1061,10 +1061,12 @@ def _line_level(a, b, c, px, py, half):  # pragma: no cover - compiled
 
 
 def _segment_lines(out, segs):  # pragma: no cover - compiled
-    """Antialiased round-capped lines added into `out` (H, W) uint8 (saturating), each row
-    of `segs` (x0, y0, x1, y1, half, alpha) in `out`'s pixels: a pixel gets 255 `alpha`
-    times the share of its width that the band [d - half, d + half] covers, rounded, d
-    its centre's distance to the segment (as `_ellipse_lines` measures coverage)."""
+    """Antialiased round-capped lines added into `out` (H, W) uint16 (saturating at
+    65535), each row of `segs` (x0, y0, x1, y1, half, alpha) in `out`'s pixels: a pixel
+    gets 255 `alpha` times the share of its width that the band [d - half, d + half]
+    covers, rounded, d its centre's distance to the segment (as `_ellipse_lines`
+    measures coverage). Not capped at 255: where lines cross, their light adds past one
+    (see `additive_lines`)."""
     h, w = out.shape
     for k in range(segs.shape[0]):
         x0, y0, x1, y1 = segs[k, 0], segs[k, 1], segs[k, 2], segs[k, 3]
@@ -1087,7 +1089,7 @@ def _segment_lines(out, segs):  # pragma: no cover - compiled
                 cov = min(d + half, 0.5) - max(d - half, -0.5)
                 if cov > 0.0:
                     v = int(out[y, x]) + int(min(cov, 1.0) * alpha * 255.0 + 0.5)
-                    out[y, x] = min(v, 255)
+                    out[y, x] = min(v, 65535)
 
 
 def additive_lines(cr: cairo.Context, lines: np.ndarray, colour: RGB) -> None:
@@ -1131,17 +1133,31 @@ def additive_lines(cr: cairo.Context, lines: np.ndarray, colour: RGB) -> None:
     if x1 <= x0 or y1 <= y0:
         return
     segs[:, :4] = (ends - (x0, y0)).reshape(-1, 4)
-    stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, x1 - x0)
-    buf = np.zeros((y1 - y0, stride), np.uint8)
+    light = np.zeros((y1 - y0, x1 - x0), np.uint16)
     _compile()
-    _segment_lines(buf[:, : x1 - x0], segs)
-    mask = cairo.ImageSurface.create_for_data(
-        memoryview(buf), cairo.FORMAT_A8, x1 - x0, y1 - y0, stride
-    )
+    _segment_lines(light, segs)
+    # Stroked one by one, crossing lines add their colour past full alpha, and a channel
+    # saturates on its own: three orange sparks over each other go yellow-white. A mask
+    # holds alpha up to one, so what is over one (a burst's crossing, a few pixels) is
+    # painted again in layers of one mask's worth each, within the box where it is.
     cr.save()
     cr.identity_matrix()
     cr.set_source_rgba(*colour, 1.0)
-    cr.mask_surface(mask, x0 - ox, y0 - oy)
+    level, px, py = light, x0 - ox, y0 - oy
+    while True:
+        h, w = level.shape
+        stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, w)
+        buf = np.empty((h, stride), np.uint8)
+        np.minimum(level, 255, out=buf[:, :w], casting="unsafe")
+        cr.mask_surface(cairo.ImageSurface.create_for_data(memoryview(buf), cairo.FORMAT_A8,
+                                                           w, h, stride), px, py)  # fmt: skip
+        over = level > 255
+        if not over.any():
+            break
+        rows, cols = np.flatnonzero(over.any(axis=1)), np.flatnonzero(over.any(axis=0))
+        a, b, c, d = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        level = level[a:b, c:d] - np.minimum(level[a:b, c:d], 255)
+        px, py = px + int(c), py + int(a)
     cr.restore()
 
 
@@ -1152,7 +1168,7 @@ def warm_up() -> None:
         np.empty((1, 1), np.uint32), 1, 0.0, 0.0, 0.0, np.array([0.0, 1.0]), np.zeros((2, 3))
     )
     _ellipse_lines(np.zeros((4, 4), np.uint8), np.array([[2.0, 2.0, 1.0, 0.0, 1.0]]), 0.6)
-    _segment_lines(np.zeros((4, 4), np.uint8), np.array([[1.0, 1.0, 3.0, 2.0, 0.7, 0.5]]))
+    _segment_lines(np.zeros((4, 4), np.uint16), np.array([[1.0, 1.0, 3.0, 2.0, 0.7, 0.5]]))
 
 
 def band_path(

@@ -292,6 +292,12 @@ def test_additive_lines_rasterised_match_cairos_strokes(roll):
     ang, length = rng.uniform(0, 2 * math.pi, n), rng.uniform(0, 30, n)
     lines = np.stack([x0, y0, x0 + length * np.cos(ang), y0 + length * np.sin(ang),
                       rng.uniform(0.4, 4.0, n), rng.uniform(0.1, 0.9, n)], axis=1)  # fmt: skip
+    # A burst's young sparks, crossing where it broke: there their light adds past one,
+    # and the orange goes yellow-white (each channel saturates on its own).
+    fan = np.linspace(0, math.pi, 9)
+    lines = np.vstack([lines, np.stack([np.full(9, 160.0), np.full(9, 120.0),
+                                        160 + 25 * np.cos(fan), 120 + 25 * np.sin(fan),
+                                        np.full(9, 3.0), np.full(9, 0.8)], axis=1)])  # fmt: skip
     colour = (1.0, 0.6, 0.2)
 
     def draw(ours: bool) -> np.ndarray:
@@ -310,6 +316,11 @@ def test_additive_lines_rasterised_match_cairos_strokes(roll):
 
     ours, theirs = draw(True), draw(False)
     assert theirs[..., 2].max() > 200
+    # Where the burst's sparks cross (its point stays put: the turn is about it) the
+    # light has gone past one in every channel, and the rasterised lines' has too.
+    hub = np.s_[118:122, 158:162]
+    assert theirs[hub][..., 0].min() > 100  # blue: 0.2 of the colour, 0.4 and more here
+    assert np.abs(ours[hub] - theirs[hub]).mean() < 12
     diff = np.abs(ours - theirs)
     assert diff.mean() < 0.5 and (diff > 24).mean() < 0.002, (diff.mean(), diff.max())
     assert abs(ours.sum() - theirs.sum()) / theirs.sum() < 0.03
